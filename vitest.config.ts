@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.spec.ts'],
+    setupFiles: ['src/node/polyfills.ts'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 30_000
+  }
+})
