@@ -1,0 +1,95 @@
+/**
+ * Assembles the cafe's Helia + libp2p node for a browser context (SharedWorker, page or
+ * extension document). Storage is IndexedDB, named per cafe so two cafes on one origin
+ * do not collide; the peer identity is kept in the datastore (Helia's self key), so it
+ * survives reloads. Transports are chosen by what the context offers: a SharedWorker has
+ * no RTCPeerConnection (docs/ARCHITECTURE.md), so WebRTC is only added where it exists.
+ */
+import { withBitswap } from '@helia/bitswap'
+import { withLibp2pLight, type HeliaWithLibp2p } from '@helia/libp2p'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { identify } from '@libp2p/identify'
+import { noise } from '@libp2p/noise'
+import { ping } from '@libp2p/ping'
+import { webRTC } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import { webTransport } from '@libp2p/webtransport'
+import { yamux } from '@libp2p/yamux'
+import * as dagCbor from '@ipld/dag-cbor'
+import * as dagJson from '@ipld/dag-json'
+import { IDBDatastore } from 'datastore-idb'
+import { createHeliaLight } from 'helia'
+import { IdbBlockstore } from './idb-blockstore.ts'
+import type { Identify } from '@libp2p/identify'
+import type { Ping } from '@libp2p/ping'
+import type { Transport } from '@libp2p/interface'
+
+export type CafeNodeServices = {
+  identify: Identify
+  ping: Ping
+}
+
+export type CafeHelia = HeliaWithLibp2p<CafeNodeServices>
+
+export interface CafeNode {
+  helia: CafeHelia
+  blockstore: IdbBlockstore
+  datastore: IDBDatastore
+  stop(): Promise<void>
+}
+
+export interface BrowserNodeInit {
+  /** the cafe's name; its databases are `cafe/<name>/blocks` and `cafe/<name>/data` */
+  name: string
+  /** multiaddrs to listen on, e.g. `/dns4/relay.example/tcp/443/wss/p2p/<id>/p2p-circuit` */
+  listen?: string[]
+  /** allow dialing loopback and private addresses (development and tests) */
+  allowPrivateDials?: boolean
+}
+
+export function databaseNames (name: string): { blocks: string, data: string } {
+  return { blocks: `cafe/${name}/blocks`, data: `cafe/${name}/data` }
+}
+
+function browserTransports (): Array<(components: any) => Transport> {
+  const transports: Array<(components: any) => Transport> = [webSockets(), circuitRelayTransport()]
+  if (typeof (globalThis as any).WebTransport === 'function') transports.push(webTransport())
+  if (typeof (globalThis as any).RTCPeerConnection === 'function') transports.push(webRTC())
+  return transports
+}
+
+export async function createBrowserCafeNode (init: BrowserNodeInit): Promise<CafeNode> {
+  const names = databaseNames(init.name)
+  const blockstore = new IdbBlockstore(names.blocks)
+  const datastore = new IDBDatastore(names.data)
+  await Promise.all([blockstore.open(), datastore.open()])
+
+  const helia = withBitswap(withLibp2pLight(createHeliaLight({
+    blockstore,
+    datastore,
+    codecs: [dagCbor, dagJson],
+    routers: []
+  }), {
+    addresses: { listen: init.listen ?? [] },
+    transports: browserTransports(),
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery: [],
+    connectionGater: init.allowPrivateDials === true ? { denyDialMultiaddr: () => false } : undefined,
+    services: {
+      identify: identify(),
+      ping: ping()
+    }
+  })) as CafeHelia
+  await helia.start()
+
+  return {
+    helia,
+    blockstore,
+    datastore,
+    async stop () {
+      await helia.stop()
+      await Promise.all([blockstore.close(), datastore.close()])
+    }
+  }
+}

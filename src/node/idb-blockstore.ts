@@ -1,0 +1,142 @@
+/**
+ * An IndexedDB blockstore with the same on-disk layout as `blockstore-idb` (one object
+ * store named after the database, keys `/<base32upper(multihash)>`), fixing the two
+ * problems measured in ../shared/PLATFORM.md:
+ *
+ * - IndexedDB stores the whole ArrayBuffer behind a Uint8Array view, and the UnixFS
+ *   importer hands out views into the caller's buffer, so a 1 MiB block could be stored
+ *   as the whole 100 MiB input. Views that do not span their buffer are copied first.
+ * - blockstore-idb opens one transaction per block. Here puts that arrive while a
+ *   transaction is being prepared are coalesced into one transaction.
+ *
+ * It runs wherever IndexedDB does: the SharedWorker writes, the Service Worker reads.
+ */
+import { BaseBlockstore } from 'blockstore-core'
+import { openDB, type IDBPDatabase } from 'idb'
+import { NotFoundError } from 'interface-store'
+import { base32upper } from 'multiformats/bases/base32'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import * as Digest from 'multiformats/hashes/digest'
+import type { AbortOptions } from '@libp2p/interface'
+import type { Pair } from 'interface-blockstore'
+
+interface PendingPut {
+  key: string
+  bytes: Uint8Array
+  resolve(): void
+  reject(err: unknown): void
+}
+
+export function blockKey (cid: CID): string {
+  return `/${base32upper.encode(cid.multihash.bytes)}`
+}
+
+function cidFromKey (key: string): CID {
+  return CID.createV1(raw.code, Digest.decode(base32upper.decode(key.substring(1))))
+}
+
+/** A copy of `bytes` that owns its buffer exactly, unless it already does. */
+export function ownBuffer (bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()
+}
+
+async function concat (source: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = []
+  let length = 0
+  for await (const part of source) { parts.push(part); length += part.byteLength }
+  const out = new Uint8Array(length)
+  let offset = 0
+  for (const part of parts) { out.set(part, offset); offset += part.byteLength }
+  return out
+}
+
+export class IdbBlockstore extends BaseBlockstore {
+  readonly name: string
+  private db?: IDBPDatabase
+  private pending: PendingPut[] = []
+  private flushScheduled = false
+
+  constructor (name: string) {
+    super()
+    this.name = name
+  }
+
+  async open (): Promise<void> {
+    const store = this.name
+    this.db = await openDB(store, 1, {
+      upgrade (db) { db.createObjectStore(store) }
+    })
+  }
+
+  async close (): Promise<void> {
+    this.db?.close()
+    this.db = undefined
+  }
+
+  private database (): IDBPDatabase {
+    if (this.db == null) throw new Error('the blockstore is not open')
+    return this.db
+  }
+
+  override async put (cid: CID, value: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options?: AbortOptions): Promise<CID> {
+    options?.signal?.throwIfAborted()
+    const bytes = value instanceof Uint8Array ? ownBuffer(value) : await concat(value)
+    await new Promise<void>((resolve, reject) => {
+      this.pending.push({ key: blockKey(cid), bytes, resolve, reject })
+      this.scheduleFlush()
+    })
+    return cid
+  }
+
+  private scheduleFlush (): void {
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    // a macrotask lets the importer's parallel writers join the same transaction
+    setTimeout(() => { this.flushScheduled = false; void this.flush() }, 0)
+  }
+
+  private async flush (): Promise<void> {
+    const batch = this.pending
+    this.pending = []
+    if (batch.length === 0) return
+    try {
+      const tx = this.database().transaction(this.name, 'readwrite')
+      for (const { key, bytes } of batch) void tx.store.put(bytes, key)
+      await tx.done
+      for (const put of batch) put.resolve()
+    } catch (err) {
+      for (const put of batch) put.reject(err)
+    }
+  }
+
+  override async * get (cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
+    options?.signal?.throwIfAborted()
+    const value: Uint8Array | undefined = await this.database().get(this.name, blockKey(cid))
+    if (value === undefined) throw new NotFoundError(`block ${cid} is not in the blockstore`)
+    yield value
+  }
+
+  override async has (cid: CID, options?: AbortOptions): Promise<boolean> {
+    options?.signal?.throwIfAborted()
+    return (await this.database().getKey(this.name, blockKey(cid))) !== undefined
+  }
+
+  override async delete (cid: CID, options?: AbortOptions): Promise<void> {
+    options?.signal?.throwIfAborted()
+    await this.database().delete(this.name, blockKey(cid))
+  }
+
+  override async * getAll (options?: AbortOptions): AsyncGenerator<Pair> {
+    for (const key of await this.database().getAllKeys(this.name)) {
+      options?.signal?.throwIfAborted()
+      const cid = cidFromKey(String(key))
+      yield { cid, bytes: this.get(cid, options) }
+    }
+  }
+
+  /** How many blocks are stored (cheap: IndexedDB counts keys). */
+  async count (): Promise<number> {
+    return this.database().count(this.name)
+  }
+}
