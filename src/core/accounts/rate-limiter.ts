@@ -1,0 +1,96 @@
+/**
+ * Token buckets keyed by peer or client. `take` spends one token or throws 429
+ * with the seconds until one is back; `check` only looks. Buckets live in memory:
+ * a restart forgives everyone, which is fine for a limit of minutes.
+ */
+import { RateLimitedError } from '../errors.ts'
+import type { Clock } from '../types.ts'
+
+export interface RateLimiter {
+  /** throws RateLimitedError if `key` has no token left */
+  check (key: string): void
+  /** spends `cost` tokens of `key`, throwing RateLimitedError if it has too few */
+  take (key: string, cost?: number): void
+  /** spends a token even if that takes the bucket below zero (to count failures) */
+  penalize (key: string, cost?: number): void
+}
+
+export interface RateLimiterInit {
+  /** bucket size: how many in a burst */
+  capacity: number
+  /** tokens back per second */
+  refillPerSecond: number
+  /** buckets kept before full ones are forgotten; default 10000 */
+  maxKeys?: number
+  clock?: Clock
+  /** error code of the 429; default RATE_LIMITED */
+  code?: string
+}
+
+interface Bucket { tokens: number, at: number }
+
+class TokenBucketLimiter implements RateLimiter {
+  private readonly buckets = new Map<string, Bucket>()
+  private readonly capacity: number
+  private readonly refill: number
+  private readonly maxKeys: number
+  private readonly clock: Clock
+  private readonly code: string
+
+  constructor (init: RateLimiterInit) {
+    this.capacity = init.capacity
+    this.refill = init.refillPerSecond
+    this.maxKeys = init.maxKeys ?? 10_000
+    this.clock = init.clock ?? Date.now
+    this.code = init.code ?? 'RATE_LIMITED'
+  }
+
+  check (key: string): void {
+    this.ensure(this.bucket(key), 1)
+  }
+
+  take (key: string, cost = 1): void {
+    const bucket = this.bucket(key)
+    this.ensure(bucket, cost)
+    bucket.tokens -= cost
+  }
+
+  penalize (key: string, cost = 1): void {
+    this.bucket(key).tokens -= cost
+  }
+
+  private ensure (bucket: Bucket, cost: number): void {
+    if (bucket.tokens >= cost) return
+    const seconds = Math.max(1, Math.ceil((cost - bucket.tokens) / this.refill))
+    throw new RateLimitedError(`too many requests; try again in ${seconds} s`, seconds, this.code)
+  }
+
+  private bucket (key: string): Bucket {
+    const now = this.clock()
+    let bucket = this.buckets.get(key)
+    if (bucket == null) {
+      if (this.buckets.size >= this.maxKeys) this.forgetFull(now)
+      bucket = { tokens: this.capacity, at: now }
+      this.buckets.set(key, bucket)
+    } else {
+      bucket.tokens = Math.min(this.capacity, bucket.tokens + (now - bucket.at) / 1000 * this.refill)
+      bucket.at = now
+    }
+    return bucket
+  }
+
+  private forgetFull (now: number): void {
+    for (const [key, bucket] of this.buckets) {
+      if (bucket.tokens + (now - bucket.at) / 1000 * this.refill >= this.capacity) this.buckets.delete(key)
+    }
+    // everyone is mid-burst: drop the oldest rather than grow without bound
+    if (this.buckets.size >= this.maxKeys) {
+      const oldest = this.buckets.keys().next()
+      if (oldest.done !== true) this.buckets.delete(oldest.value)
+    }
+  }
+}
+
+export function createRateLimiter (init: RateLimiterInit): RateLimiter {
+  return new TokenBucketLimiter(init)
+}
