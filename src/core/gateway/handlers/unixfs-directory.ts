@@ -1,0 +1,53 @@
+/**
+ * A UnixFS directory: 301 to the trailing-slash URL, then its index.html if it has one,
+ * else a generated HTML listing.
+ */
+import { exporter } from 'ipfs-unixfs-exporter'
+import { NotFoundError } from '../../errors.ts'
+import { directoryListingEtag, renderDirectoryListing } from '../dir-listing.ts'
+import { isFileEntry } from '../read-file-range.ts'
+import { resolvePath } from '../resolve-path.ts'
+import { movedPermanentlyResponse, notModifiedResponse, okResponse } from '../responses.ts'
+import { headersFor, isNotModified } from './context.ts'
+import { serveFile } from './unixfs-file.ts'
+import type { HandlerContext } from './context.ts'
+import type { ListingEntry } from '../dir-listing.ts'
+import type { FileEntry } from '../read-file-range.ts'
+import type { UnixFSDirectory } from 'ipfs-unixfs-exporter'
+
+const INDEX_FILE = 'index.html'
+
+export async function serveDirectory (ctx: HandlerContext, entry: UnixFSDirectory): Promise<Response> {
+  if (!ctx.target.trailingSlash) {
+    return movedPermanentlyResponse(`${ctx.target.ipfsPath}/${new URL(ctx.request.url).search}`)
+  }
+
+  const index = await findIndex(ctx, entry)
+  if (index != null) {
+    return serveFile({ ...ctx, resolved: { ...ctx.resolved, roots: [...ctx.resolved.roots, index.cid] } }, index, INDEX_FILE)
+  }
+
+  const etag = directoryListingEtag(entry.cid)
+  const headers = headersFor(ctx, { etag, contentType: 'text/html; charset=utf-8' })
+  if (isNotModified(ctx, etag)) return notModifiedResponse(headers)
+
+  const entries: ListingEntry[] = []
+  for await (const e of entry.entries({ signal: ctx.signal })) {
+    entries.push({ name: e.name, cid: e.cid, size: e.size })
+  }
+  const html = new TextEncoder().encode(renderDirectoryListing({ ipfsPath: ctx.target.ipfsPath, cid: entry.cid, entries }))
+  headers.set('Content-Length', String(html.byteLength))
+  return okResponse(html, headers)
+}
+
+async function findIndex (ctx: HandlerContext, dir: UnixFSDirectory): Promise<FileEntry | undefined> {
+  let cid
+  try {
+    ({ cid } = await resolvePath(ctx.blocks, dir.cid, [INDEX_FILE], ctx))
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined
+    throw err
+  }
+  const index = await exporter(cid, ctx.blocks, { signal: ctx.signal })
+  return isFileEntry(index) ? index : undefined
+}

@@ -1,0 +1,49 @@
+/**
+ * A UnixFS file or raw block as its bytes: streamed, with ranges, typed by name or sniffing.
+ */
+import { contentTypeFromName, sniffContentType, SNIFF_BYTES } from '../content-type.ts'
+import { parseRange } from '../range.ts'
+import { readFileRange } from '../read-file-range.ts'
+import { notModifiedResponse, okResponse, rangeNotSatisfiableResponse, rangeResponse } from '../responses.ts'
+import { toReadableStream } from '../stream.ts'
+import { contentDisposition, headersFor, isNotModified } from './context.ts'
+import type { HandlerContext } from './context.ts'
+import type { FileEntry } from '../read-file-range.ts'
+import type { AbortOptions } from '../../types.ts'
+
+/** Multi-range requests get the whole file (200): see docs/GATEWAY.md. */
+export async function serveFile (ctx: HandlerContext, entry: FileEntry, name?: string): Promise<Response> {
+  const size = Number(entry.size)
+  const etag = `"${entry.cid}"`
+  const filename = ctx.target.query.get('filename') ?? name
+  const contentType = contentTypeFromName(filename) ?? await sniff(entry, size, ctx)
+  const headers = headersFor(ctx, {
+    etag,
+    contentType,
+    extra: { 'Accept-Ranges': 'bytes', ...contentDisposition(ctx.target.query) }
+  })
+  if (isNotModified(ctx, etag)) return notModifiedResponse(headers)
+
+  const range = parseRange(ctx.request.headers.get('Range'), size)
+  if (range === 'unsatisfiable') return rangeNotSatisfiableResponse(size)
+  if (range != null) {
+    const body = readFileRange(entry, range.start, range.end - range.start + 1, ctx)
+    return rangeResponse(toReadableStream(body), headers, range, size)
+  }
+
+  headers.set('Content-Length', String(size))
+  return okResponse(toReadableStream(readFileRange(entry, 0, size, ctx)), headers)
+}
+
+async function sniff (entry: FileEntry, size: number, options: AbortOptions): Promise<string> {
+  const length = Math.min(size, SNIFF_BYTES)
+  const chunks: Uint8Array[] = []
+  for await (const chunk of readFileRange(entry, 0, length, options)) chunks.push(chunk)
+  const head = new Uint8Array(length)
+  let offset = 0
+  for (const chunk of chunks) {
+    head.set(chunk, offset)
+    offset += chunk.length
+  }
+  return sniffContentType(head, length === size)
+}

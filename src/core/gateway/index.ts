@@ -1,0 +1,19 @@
+/**
+ * IPFS path gateway core (path + trustless gateway specs), runtime-agnostic.
+ * See docs/GATEWAY.md for routes, headers and statuses.
+ */
+export { createGateway, DEFAULT_NETWORK_TIMEOUT_MS } from './gateway.ts'
+export type { Gateway, GatewayComponents, GatewayInit } from './gateway.ts'
+export { createBlockSource, readBlock } from './block-source.ts'
+export type { BlockSourceComponents, BlockSourceInit } from './block-source.ts'
+export { resolvePath } from './resolve-path.ts'
+export type { ResolvedPath } from './resolve-path.ts'
+export { readFileRange, isFileEntry } from './read-file-range.ts'
+export type { FileEntry } from './read-file-range.ts'
+export { parseRange, contentRange } from './range.ts'
+export type { ByteRange } from './range.ts'
+export { parseGatewayUrl, parseCid } from './parse-url.ts'
+export type { GatewayPath } from './parse-url.ts'
+export { sniffContentType, contentTypeFromName } from './content-type.ts'
+export { walkDag, linksOf } from './dag-walk.ts'
+export { BlockUnavailableError, InvalidBlockError, NotAcceptableError, NotImplementedError } from './errors.ts'

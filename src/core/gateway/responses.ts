@@ -1,0 +1,147 @@
+/**
+ * Every gateway response is built here, so status lines, security headers and error
+ * bodies are the same on every route.
+ */
+import { toCafeError } from '../errors.ts'
+import { contentRange } from './range.ts'
+import type { ByteRange } from './range.ts'
+import type { CID } from 'multiformats/cid'
+
+export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=29030400, immutable'
+
+/**
+ * Everything under /ipfs/ shares the cafe's origin, so content runs in an opaque origin
+ * (no allow-same-origin): it cannot read the cafe's storage or call its API with cookies.
+ */
+export const CONTENT_SECURITY_POLICY = 'sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads'
+
+/**
+ * Sandboxed pages have an opaque origin, so their own subresources under /ipfs/ are
+ * cross-origin requests: allow them (the content is public by CID anyway).
+ */
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Cross-Origin-Resource-Policy': 'cross-origin',
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Expose-Headers': 'Content-Range, Content-Length, ETag, X-Ipfs-Path, X-Ipfs-Roots'
+}
+
+export interface ContentHeadersInit {
+  /** already quoted, e.g. `"bafy..."` */
+  etag: string
+  contentType: string
+  contentLength?: number
+  /** the requested content path, for X-Ipfs-Path */
+  ipfsPath: string
+  /** CIDs traversed to reach the content, for X-Ipfs-Roots */
+  roots?: CID[]
+  /** extra headers such as Content-Disposition */
+  extra?: Record<string, string>
+}
+
+/** Headers of a successful content response. */
+export function contentHeaders (init: ContentHeadersInit): Headers {
+  const headers = new Headers(SECURITY_HEADERS)
+  headers.set('Content-Type', init.contentType)
+  headers.set('ETag', init.etag)
+  headers.set('Cache-Control', IMMUTABLE_CACHE_CONTROL)
+  headers.set('X-Ipfs-Path', init.ipfsPath)
+  if (init.roots != null && init.roots.length > 0) headers.set('X-Ipfs-Roots', init.roots.join(','))
+  if (init.contentLength != null) headers.set('Content-Length', String(init.contentLength))
+  for (const [name, value] of Object.entries(init.extra ?? {})) headers.set(name, value)
+  return headers
+}
+
+type Body = ReadableStream<Uint8Array> | Uint8Array | string
+
+export function okResponse (body: Body, headers: Headers): Response {
+  return new Response(toBodyInit(body), { status: 200, headers })
+}
+
+/** 206 with Content-Range and the slice's Content-Length. */
+export function rangeResponse (body: Body, headers: Headers, range: ByteRange, size: number): Response {
+  const h = new Headers(headers)
+  h.set('Content-Range', contentRange(range, size))
+  h.set('Content-Length', String(range.end - range.start + 1))
+  return new Response(toBodyInit(body), { status: 206, headers: h })
+}
+
+/** 304: the validators and caching headers of the full response, no body. */
+export function notModifiedResponse (headers: Headers): Response {
+  const h = new Headers(headers)
+  h.delete('Content-Length')
+  h.delete('Content-Type')
+  return new Response(null, { status: 304, headers: h })
+}
+
+/** 301 to another path of this gateway (e.g. a directory with its trailing slash). */
+export function movedPermanentlyResponse (location: string): Response {
+  const headers = new Headers(SECURITY_HEADERS)
+  headers.set('Location', location)
+  headers.set('Cache-Control', IMMUTABLE_CACHE_CONTROL)
+  return new Response(null, { status: 301, headers })
+}
+
+/** A short plain-text error. Errors are not cached: a missing block may arrive later. */
+export function errorResponse (status: number, message: string, extra: Record<string, string> = {}): Response {
+  const headers = new Headers(SECURITY_HEADERS)
+  headers.set('Content-Type', 'text/plain; charset=utf-8')
+  headers.set('Cache-Control', 'no-store')
+  for (const [name, value] of Object.entries(extra)) headers.set(name, value)
+  return new Response(`${message}\n`, { status, headers })
+}
+
+export function badRequestResponse (message: string): Response {
+  return errorResponse(400, message)
+}
+
+export function notFoundResponse (message = 'not found'): Response {
+  return errorResponse(404, message)
+}
+
+export function methodNotAllowedResponse (): Response {
+  return errorResponse(405, 'method not allowed', { Allow: 'GET, HEAD' })
+}
+
+export function preconditionFailedResponse (message: string): Response {
+  return errorResponse(412, message)
+}
+
+export function rangeNotSatisfiableResponse (size: number): Response {
+  return errorResponse(416, 'range not satisfiable', { 'Content-Range': `bytes */${size}` })
+}
+
+export function gatewayTimeoutResponse (message: string): Response {
+  return errorResponse(504, message)
+}
+
+/** Any thrown value as a response: CafeErrors keep their status, anything else is a 500. */
+export function errorToResponse (err: unknown): Response {
+  const e = toCafeError(err)
+  return errorResponse(e.status, e.message)
+}
+
+/** The same status and headers, no body (HEAD). Cancels the body so no block is read. */
+export function withoutBody (response: Response): Response {
+  void response.body?.cancel().catch(() => {})
+  return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers })
+}
+
+/**
+ * Whether If-None-Match matches `etag` (weak comparison, RFC 9110 §13.1.2), or is `*`.
+ */
+export function matchesIfNoneMatch (header: string | null, etag: string): boolean {
+  if (header == null) return false
+  const wanted = stripWeak(etag)
+  return header.split(',').map(t => t.trim()).some(t => t === '*' || stripWeak(t) === wanted)
+}
+
+function stripWeak (tag: string): string {
+  return tag.startsWith('W/') ? tag.slice(2) : tag
+}
+
+function toBodyInit (body: Body): BodyInit {
+  // the views the exporter and codecs hand out are over plain ArrayBuffers
+  return body as BodyInit
+}

@@ -1,0 +1,24 @@
+/**
+ * An async iterable as a pull-based ReadableStream: a chunk is read only when the
+ * consumer asks for it, and cancelling the stream ends the iterator (stops block reads).
+ */
+export function toReadableStream (source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const iterator = source[Symbol.asyncIterator]()
+  return new ReadableStream<Uint8Array>({
+    async pull (controller) {
+      try {
+        const { done, value } = await iterator.next()
+        if (done === true) {
+          controller.close()
+        } else {
+          controller.enqueue(value)
+        }
+      } catch (err) {
+        controller.error(err)
+      }
+    },
+    async cancel () {
+      await iterator.return?.()
+    }
+  }, { highWaterMark: 0 })
+}
