@@ -36,9 +36,9 @@ export function generateFileKey (): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(V1_KEY_BYTES))
 }
 
-function decodeBase58 (text: string): Uint8Array | undefined {
+function decode (decoder: { baseDecode: (text: string) => Uint8Array }, text: string): Uint8Array | undefined {
   try {
-    return base58btc.baseDecode(text)
+    return decoder.baseDecode(text)
   } catch {
     return undefined
   }
@@ -48,13 +48,13 @@ function decodeBase58 (text: string): Uint8Array | undefined {
 export function parseFileKey (text: string): FileKey {
   if (typeof text !== 'string' || text.length === 0) throw invalidKey('empty')
   if (V1_TEXT.test(text)) {
-    const bytes = base64url.baseDecode(text)
+    const bytes = decode(base64url, text)
     // 43 characters carry 258 bits: the last character's 2 spare bits must be zero (one text per key)
-    if (bytes.length === V1_KEY_BYTES && base64url.baseEncode(bytes) === text) return toFileKey(bytes)
+    if (bytes?.length === V1_KEY_BYTES && base64url.baseEncode(bytes) === text) return toFileKey(bytes)
     throw invalidKey('not canonical base64url')
   }
   if (KSUID_ERA_TEXT.test(text)) return toFileKey(new TextEncoder().encode(text))
-  const bytes = decodeBase58(text)
+  const bytes = decode(base58btc, text)
   if (bytes?.length === LEGACY_KEY_BYTES) return toFileKey(bytes)
   throw invalidKey('expected 43 base64url characters (v1) or base58btc of 44 bytes (legacy)')
 }
