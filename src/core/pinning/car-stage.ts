@@ -1,0 +1,77 @@
+/**
+ * Streams a CAR into the blockstore, verifying each block against its CID, and remembers
+ * which blocks it newly wrote so a failed upload can take exactly those back.
+ */
+import { CarBlockIterator } from '@ipld/car'
+import { BadRequestError } from '../errors.ts'
+import { blockKey, isIdentity, verifyBlock } from './dag.ts'
+import type { InUse } from './keyed-lock.ts'
+import type { AbortOptions } from '../types.ts'
+import type { Blockstore } from 'interface-blockstore'
+import type { CID } from 'multiformats/cid'
+
+export interface CarStageComponents {
+  blockstore: Blockstore
+  inUse: InUse
+}
+
+export interface ReadCarOptions extends AbortOptions {
+  /** called with each block's size before it is stored; throws to stop (quota) */
+  onBlock?(bytes: number): void
+}
+
+/** @ipld/car's decoder throws plain Errors; give them the codes a client can act on. */
+function carError (err: unknown): unknown {
+  if (!(err instanceof Error) || err.name !== 'Error') return err
+  if (err.message.includes('Unexpected end of data')) {
+    return new BadRequestError('the CAR ended in the middle of a block or header', 'TRUNCATED_CAR')
+  }
+  return new BadRequestError(`not a valid CAR: ${err.message}`, 'BAD_CAR')
+}
+
+/** IndexedDB stores a view's whole buffer: store a copy when the view is a slice. */
+function ownBytes (bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()
+}
+
+export class CarStage {
+  /** blocks this upload stored that were not in the blockstore before */
+  readonly written: CID[] = []
+  roots: CID[] = []
+  bytes = 0
+  private readonly components: CarStageComponents
+  private readonly held: string[] = []
+
+  constructor (components: CarStageComponents) {
+    this.components = components
+  }
+
+  async read (car: AsyncIterable<Uint8Array>, options: ReadCarOptions = {}): Promise<void> {
+    const { blockstore, inUse } = this.components
+    try {
+      const blocks = await CarBlockIterator.fromIterable(car)
+      this.roots = await blocks.getRoots()
+      for await (const { cid, bytes } of blocks) {
+        options.signal?.throwIfAborted()
+        await verifyBlock(cid, bytes)
+        options.onBlock?.(bytes.byteLength)
+        this.bytes += bytes.byteLength
+        if (isIdentity(cid)) continue
+        const key = blockKey(cid)
+        inUse.add(key)
+        this.held.push(key)
+        if (await blockstore.has(cid, options)) continue
+        await blockstore.put(cid, ownBytes(bytes), options)
+        this.written.push(cid)
+      }
+    } catch (err) {
+      throw carError(err)
+    }
+    if (this.roots.length === 0) throw new BadRequestError('the CAR names no root', 'BAD_CAR')
+  }
+
+  /** Stop protecting the staged blocks from clean-up (idempotent). */
+  release (): void {
+    for (const key of this.held.splice(0)) this.components.inUse.release(key)
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Blocks and DAGs as the pinning service sees them: verify a block against its CID,
+ * and walk a DAG in the local blockstore to learn its size (and that it is complete).
+ */
+import * as dagCbor from '@ipld/dag-cbor'
+import * as dagJson from '@ipld/dag-json'
+import * as dagPb from '@ipld/dag-pb'
+import { base58btc } from 'multiformats/bases/base58'
+import { createUnsafe } from 'multiformats/block'
+import * as json from 'multiformats/codecs/json'
+import * as raw from 'multiformats/codecs/raw'
+import { identity } from 'multiformats/hashes/identity'
+import { sha256, sha512 } from 'multiformats/hashes/sha2'
+import { equals } from 'uint8arrays/equals'
+import { BadRequestError } from '../errors.ts'
+import type { AbortOptions } from '../types.ts'
+import type { Blockstore } from 'interface-blockstore'
+import type { BlockCodec } from 'multiformats/codecs/interface'
+import type { CID } from 'multiformats/cid'
+import type { MultihashHasher } from 'multiformats/hashes/interface'
+
+const hashers: Record<number, MultihashHasher> = {
+  [sha256.code]: sha256,
+  [sha512.code]: sha512
+}
+
+const codecs: Record<number, BlockCodec<number, unknown>> = {
+  [dagPb.code]: dagPb,
+  [raw.code]: raw,
+  [dagCbor.code]: dagCbor,
+  [dagJson.code]: dagJson,
+  [json.code]: json
+}
+
+/** Blocks are stored by multihash, so two CIDs of the same bytes are one block. */
+export function blockKey (cid: CID): string {
+  return base58btc.encode(cid.multihash.bytes)
+}
+
+export function isIdentity (cid: CID): boolean {
+  return cid.multihash.code === identity.code
+}
+
+/** Throws BLOCK_MISMATCH if the bytes do not hash to the CID, UNSUPPORTED_HASH for hashers we do not have. */
+export async function verifyBlock (cid: CID, bytes: Uint8Array): Promise<void> {
+  if (isIdentity(cid)) {
+    if (!equals(cid.multihash.digest, bytes)) throw new BadRequestError(`block ${cid} does not match its CID`, 'BLOCK_MISMATCH')
+    return
+  }
+  const hasher = hashers[cid.multihash.code]
+  if (hasher == null) {
+    throw new BadRequestError(`block ${cid} uses hash function 0x${cid.multihash.code.toString(16)}, which this cafe does not verify (use sha2-256)`, 'UNSUPPORTED_HASH')
+  }
+  const digest = await hasher.digest(bytes)
+  if (!equals(digest.bytes, cid.multihash.bytes)) {
+    throw new BadRequestError(`block ${cid} does not match its CID`, 'BLOCK_MISMATCH')
+  }
+}
+
+export async function readBlock (blockstore: Blockstore, cid: CID, options?: AbortOptions): Promise<Uint8Array> {
+  if (isIdentity(cid)) return cid.multihash.digest
+  const chunks: Uint8Array[] = []
+  let length = 0
+  // offline: Helia's networked blockstore must not go to the network from a walk
+  for await (const chunk of blockstore.get(cid, { ...options, offline: true } as AbortOptions)) {
+    chunks.push(chunk)
+    length += chunk.byteLength
+  }
+  if (chunks.length === 1) return chunks[0]
+  const bytes = new Uint8Array(length)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return bytes
+}
+
+export interface DagBlock {
+  cid: CID
+  size: number
+}
+
+export interface WalkOptions extends AbortOptions {
+  /** skip blocks missing from the blockstore instead of failing (for clean-up walks) */
+  skipMissing?: boolean
+}
+
+/**
+ * Every distinct block of the DAG under `root`, read from the local blockstore only.
+ * A missing block throws MISSING_BLOCK (unless `skipMissing`); an unknown codec throws UNSUPPORTED_CODEC.
+ */
+export async function * walkDag (blockstore: Blockstore, root: CID, options: WalkOptions = {}): AsyncGenerator<DagBlock> {
+  const seen = new Set<string>()
+  const stack: CID[] = [root]
+  while (stack.length > 0) {
+    options.signal?.throwIfAborted()
+    const cid = stack.pop() as CID
+    const key = blockKey(cid)
+    if (seen.has(key)) continue
+    seen.add(key)
+    const codec = codecs[cid.code]
+    if (codec == null) {
+      throw new BadRequestError(`block ${cid} uses codec 0x${cid.code.toString(16)}, which this cafe cannot walk`, 'UNSUPPORTED_CODEC')
+    }
+    let bytes: Uint8Array
+    try {
+      bytes = await readBlock(blockstore, cid, options)
+    } catch (err) {
+      if ((err as Error).name !== 'NotFoundError') throw err
+      if (options.skipMissing === true) continue
+      throw new BadRequestError(`block ${cid} is missing`, 'MISSING_BLOCK')
+    }
+    yield { cid, size: bytes.byteLength }
+    const block = createUnsafe({ bytes, cid, codec })
+    for (const [, link] of block.links()) stack.push(link)
+  }
+}
+
+/** Total bytes of the distinct blocks of a complete DAG. */
+export async function dagSize (blockstore: Blockstore, root: CID, options?: AbortOptions): Promise<number> {
+  let size = 0
+  for await (const block of walkDag(blockstore, root, options)) size += block.size
+  return size
+}

@@ -1,0 +1,116 @@
+/**
+ * One Helia pin per CID, shared by every pin request of every account that pins it:
+ * each request holds a reference /cafe/pinrefs/<cid v1>/<account>/<requestid>, and the
+ * Helia pin goes (with the blocks no other pin needs) when the last reference goes.
+ *
+ * Helia's pin bookkeeping is read-modify-write without a lock, so every pin change and
+ * every block clean-up here runs one at a time.
+ */
+import { Key } from 'interface-datastore'
+import { blockKey, isIdentity, walkDag } from './dag.ts'
+import { KeyedLock } from './keyed-lock.ts'
+import type { InUse } from './keyed-lock.ts'
+import type { AbortOptions, AccountId } from '../types.ts'
+import type { Logger } from '@libp2p/interface'
+import type { Blockstore } from 'interface-blockstore'
+import type { Datastore } from 'interface-datastore'
+import type { CID } from 'multiformats/cid'
+
+/** The part of Helia's `helia.pins` the cafe uses. */
+export interface PinsLike {
+  add (cid: CID, options?: AbortOptions): AsyncIterable<CID>
+  rm (cid: CID, options?: AbortOptions): AsyncIterable<CID>
+  isPinned (cid: CID, options?: AbortOptions): Promise<boolean>
+}
+
+export interface PinRefsComponents {
+  datastore: Datastore
+  blockstore: Blockstore
+  pins: PinsLike
+  log: Logger
+  /** blocks in-flight imports are using: never deleted */
+  inUse: InUse
+}
+
+const PREFIX = '/cafe/pinrefs'
+
+function cidPrefix (cid: CID): string {
+  return `${PREFIX}/${cid.toV1().toString()}/`
+}
+
+export class PinRefs {
+  private readonly components: PinRefsComponents
+  private readonly lock = new KeyedLock()
+
+  constructor (components: PinRefsComponents) {
+    this.components = components
+  }
+
+  private async exclusive <T> (fn: () => Promise<T>): Promise<T> {
+    return this.lock.run('pins', fn)
+  }
+
+  private async hasRefs (cid: CID, options?: AbortOptions): Promise<boolean> {
+    for await (const _ of this.components.datastore.queryKeys({ prefix: cidPrefix(cid), limit: 1 }, options)) return true
+    return false
+  }
+
+  /** Take a reference on `cid` for a request, pinning it in Helia if it is the first. */
+  async add (cid: CID, account: AccountId, requestid: string, options?: AbortOptions): Promise<void> {
+    await this.exclusive(async () => {
+      if (!await this.hasRefs(cid, options)) {
+        try {
+          for await (const _ of this.components.pins.add(cid.toV1(), options)) { /* walk */ }
+        } catch (err) {
+          // pinned outside the cafe's books (an earlier crash between the two writes): keep it
+          if ((err as Error).name !== 'AlreadyPinnedError') throw err
+        }
+      }
+      await this.components.datastore.put(new Key(cidPrefix(cid) + `${account}/${requestid}`), new Uint8Array(0), options)
+    })
+  }
+
+  /** Drop a request's reference; the last one unpins the DAG and deletes the blocks nothing else needs. */
+  async release (cid: CID, account: AccountId, requestid: string, options?: AbortOptions): Promise<void> {
+    await this.exclusive(async () => {
+      await this.components.datastore.delete(new Key(cidPrefix(cid) + `${account}/${requestid}`), options)
+      if (await this.hasRefs(cid, options)) return
+      const candidates = new Map<string, CID>()
+      try {
+        for await (const block of this.components.pins.rm(cid.toV1(), options)) candidates.set(blockKey(block), block)
+      } catch (err) {
+        if ((err as Error).name !== 'NotFoundError') throw err
+        this.components.log('%c was not pinned in Helia', cid)
+      }
+      await this.deleteUnneeded(candidates.values(), options)
+    })
+  }
+
+  /** After a failed or cancelled pin: delete what of the DAG is stored but not needed. */
+  async collect (root: CID, options?: AbortOptions): Promise<void> {
+    await this.exclusive(async () => {
+      if (await this.hasRefs(root, options)) return
+      const candidates: CID[] = []
+      for await (const block of walkDag(this.components.blockstore, root, { ...options, skipMissing: true })) candidates.push(block.cid)
+      await this.deleteUnneeded(candidates, options)
+    })
+  }
+
+  /** Delete blocks that no pin holds and no in-flight import uses. */
+  async deleteUnneeded (cids: Iterable<CID>, options?: AbortOptions): Promise<number> {
+    let deleted = 0
+    for (const cid of cids) {
+      if (isIdentity(cid) || this.components.inUse.has(blockKey(cid))) continue
+      if (await this.components.pins.isPinned(cid, options)) continue
+      await this.components.blockstore.delete(cid, options)
+      deleted++
+    }
+    this.components.log('deleted %d unneeded blocks', deleted)
+    return deleted
+  }
+
+  /** deleteUnneeded inside the pin lock (for an import rolling back). */
+  async rollback (cids: Iterable<CID>, options?: AbortOptions): Promise<void> {
+    await this.exclusive(async () => { await this.deleteUnneeded(cids, options) })
+  }
+}
