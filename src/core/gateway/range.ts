@@ -27,10 +27,9 @@ export function parseRange (header: string | null | undefined, size: number): By
   }
 
   const start = Number(first)
-  const end = last === '' ? size - 1 : Number(last)
-  if (end < start) return undefined
+  if (last !== '' && Number(last) < start) return undefined
   if (start >= size) return 'unsatisfiable'
-  return { start, end: Math.min(end, size - 1) }
+  return { start, end: last === '' ? size - 1 : Math.min(Number(last), size - 1) }
 }
 
 export function contentRange (range: ByteRange, size: number): string {
