@@ -19,6 +19,7 @@ import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
 import { IDBDatastore } from 'datastore-idb'
 import { createHeliaLight } from 'helia'
+import { databaseNames } from './database-names.ts'
 import { IdbBlockstore } from './idb-blockstore.ts'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
@@ -45,10 +46,6 @@ export interface BrowserNodeInit {
   listen?: string[]
   /** allow dialing loopback and private addresses (development and tests) */
   allowPrivateDials?: boolean
-}
-
-export function databaseNames (name: string): { blocks: string, data: string } {
-  return { blocks: `cafe/${name}/blocks`, data: `cafe/${name}/data` }
 }
 
 function browserTransports (): Array<(components: any) => Transport> {

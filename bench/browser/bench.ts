@@ -1,0 +1,80 @@
+/**
+ * In-browser benchmarks, driven by scripts/bench.mjs through `window.cafeBench`.
+ * Each run measures a feature beside its baseline in the same page and the same run.
+ */
+import { exporter } from 'ipfs-unixfs-exporter'
+import { CID } from 'multiformats/cid'
+import { databaseNames } from '../../src/node/database-names.ts'
+import { IdbBlockstore } from '../../src/node/idb-blockstore.ts'
+import { connectToCafe } from '../../src/ui/cafe-connection.ts'
+import { DEFAULT_CAFE_NAME } from '../../src/worker/config.ts'
+
+const MiB = 1024 * 1024
+
+function randomBlob (bytes: number): Blob {
+  const parts: Uint8Array[] = []
+  for (let done = 0; done < bytes; done += 65536) {
+    parts.push(crypto.getRandomValues(new Uint8Array(Math.min(65536, bytes - done))))
+  }
+  return new Blob(parts as BlobPart[])
+}
+
+async function drain (stream: ReadableStream<Uint8Array>): Promise<number> {
+  let total = 0
+  const reader = stream.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return total
+    total += value.byteLength
+  }
+}
+
+async function timed<T> (work: () => Promise<T>): Promise<{ ms: number, value: T }> {
+  const started = performance.now()
+  const value = await work()
+  return { ms: performance.now() - started, value }
+}
+
+const mbps = (bytes: number, ms: number): number => (bytes / 1e6) / (ms / 1000)
+
+async function gatewayBench (sizeMiB: number, rounds: number) {
+  const { cafe, gatewayReady } = connectToCafe()
+  await gatewayReady
+  const bytes = sizeMiB * MiB
+  const add = await timed(() => cafe.addFiles([{ path: 'bench.bin', file: randomBlob(bytes) }]))
+  const cid = add.value[0].cid
+
+  const blockstore = new IdbBlockstore(databaseNames(DEFAULT_CAFE_NAME).blocks)
+  await blockstore.open()
+  const rawRuns: number[] = []
+  const gatewayRuns: number[] = []
+  // alternate the two reads so drift on a noisy machine hits both alike
+  for (let round = 0; round < rounds; round++) {
+    const raw = await timed(async () => {
+      let total = 0
+      const entry = await exporter(CID.parse(cid), blockstore)
+      if (entry.type !== 'file') throw new Error(`${cid} is not a file`)
+      for await (const chunk of entry.content()) total += (chunk as Uint8Array).byteLength
+      return total
+    })
+    if (raw.value !== bytes) throw new Error(`raw read returned ${raw.value} bytes`)
+    rawRuns.push(raw.ms)
+    const gateway = await timed(async () => drain((await fetch(`/ipfs/${cid}`)).body!))
+    if (gateway.value !== bytes) throw new Error(`gateway read returned ${gateway.value} bytes`)
+    gatewayRuns.push(gateway.ms)
+  }
+  await blockstore.close()
+  const best = (runs: number[]): number => Math.min(...runs)
+  return {
+    sizeMiB,
+    rounds,
+    addMBps: mbps(bytes, add.ms),
+    rawReadMBps: mbps(bytes, best(rawRuns)),
+    gatewayReadMBps: mbps(bytes, best(gatewayRuns)),
+    gatewayToRaw: best(rawRuns) / best(gatewayRuns)
+  }
+}
+
+const cafeBench = { gateway: gatewayBench }
+Object.assign(globalThis, { cafeBench })
+export type CafeBench = typeof cafeBench

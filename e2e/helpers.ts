@@ -1,0 +1,45 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expect, type Page } from '@playwright/test'
+
+/** Opens the cafe page and waits until the node runs and the gateway controls the page. */
+export async function openCafe (page: Page): Promise<string> {
+  await page.goto('/')
+  await expect(page.getByTestId('peer-id')).toHaveText(/^12D3Koo/, { timeout: 15_000 })
+  await expect(page.getByTestId('gateway')).toHaveText(/serving/, { timeout: 15_000 })
+  return (await page.getByTestId('peer-id').textContent()) ?? ''
+}
+
+/** Deterministic pseudo-random bytes (xorshift), so failures are reproducible. */
+export function pseudoRandomBytes (length: number, seed = 1): Buffer {
+  const out = Buffer.alloc(length)
+  let x = seed >>> 0 || 1
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13; x >>>= 0
+    x ^= x >>> 17
+    x ^= x << 5; x >>>= 0
+    out[i] = x & 0xff
+  }
+  return out
+}
+
+export function tempDir (files: Record<string, string | Buffer>): string {
+  const root = mkdtempSync(join(tmpdir(), 'cafe-e2e-'))
+  for (const [path, content] of Object.entries(files)) {
+    const full = join(root, path)
+    mkdirSync(join(full, '..'), { recursive: true })
+    writeFileSync(full, content)
+  }
+  return root
+}
+
+/** Adds files through the page's picker and returns the CID of the row named `name`. */
+export async function addThroughPage (page: Page, input: 'file-input' | 'folder-input', paths: string | string[], name: string): Promise<string> {
+  await page.getByTestId(input).setInputFiles(paths)
+  const row = page.getByTestId('library').locator('tr', { hasText: name }).first()
+  await expect(row).toBeVisible({ timeout: 30_000 })
+  const cid = await row.getAttribute('data-cid')
+  if (cid == null) throw new Error(`no CID for ${name}`)
+  return cid
+}

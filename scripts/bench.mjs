@@ -1,0 +1,69 @@
+// `npm run bench`: builds the site with the benchmark page, runs the in-browser
+// benchmarks in headless Chromium and the Node ones, prints a table and writes
+// bench/results.json. Each figure sits beside a baseline measured in the same run.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium } from '@playwright/test'
+import { build, preview } from 'vite'
+import { CHROMIUM, ensureChromium } from './ensure-chromium.mjs'
+
+const CONFIG = 'bench/vite.config.ts'
+const PORT = Number(process.env.BENCH_PORT ?? 8191)
+const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 64)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+async function browserBenches () {
+  await build({ configFile: CONFIG, logLevel: 'warn' })
+  const server = await preview({ configFile: CONFIG, preview: { host: '127.0.0.1', port: PORT, strictPort: true }, logLevel: 'warn' })
+  const profile = mkdtempSync(join(tmpdir(), 'cafe-bench-'))
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS })
+  try {
+    const page = await context.newPage()
+    page.on('console', message => { if (message.type() === 'error') console.error('[page]', message.text()) })
+    await page.goto(`http://127.0.0.1:${PORT}/bench/browser/index.html`)
+    await page.waitForFunction(() => 'cafeBench' in globalThis)
+    const gateway = await page.evaluate(([size, rounds]) => globalThis.cafeBench.gateway(size, rounds), [SIZE_MIB, ROUNDS])
+    return { gateway }
+  } finally {
+    await context.close()
+    await server.close()
+    rmSync(profile, { recursive: true, force: true })
+  }
+}
+
+/** Node benchmarks live in bench/node/*.ts and print one JSON object each. */
+function nodeBenches () {
+  const results = {}
+  const dir = 'bench/node'
+  if (!existsSync(dir)) return results
+  for (const file of spawnSync('ls', [dir]).stdout.toString().split('\n').filter(f => f.endsWith('.bench.ts'))) {
+    const run = spawnSync('npx', ['tsx', '--import', './src/node/polyfills.ts', join(dir, file)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    if (run.status !== 0) throw new Error(`${file} failed`)
+    Object.assign(results, JSON.parse(run.stdout.trim().split('\n').pop()))
+  }
+  return results
+}
+
+function printTable (results) {
+  const rows = []
+  for (const [group, figures] of Object.entries(results)) {
+    for (const [name, value] of Object.entries(figures)) {
+      rows.push([group, name, typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(2)) : String(value)])
+    }
+  }
+  const widths = [0, 1, 2].map(i => Math.max(...rows.map(row => row[i].length), 8))
+  const line = row => row.map((cell, i) => cell.padEnd(widths[i])).join('  ')
+  console.log(line(['bench', 'figure', 'value']))
+  console.log(line(widths.map(w => '-'.repeat(w))))
+  for (const row of rows) console.log(line(row))
+}
+
+ensureChromium()
+const results = { ...(await browserBenches()), ...nodeBenches() }
+printTable(results)
+writeFileSync('bench/results.json', JSON.stringify({ at: new Date().toISOString(), machine: { cpus: (await import('node:os')).cpus().length }, results }, null, 2) + '\n')
+console.log('\nwrote bench/results.json')

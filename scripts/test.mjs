@@ -1,0 +1,33 @@
+// `npm test`: type-check, unit tests (vitest, Node), build, end-to-end tests (Playwright
+// in Debian's headless Chromium), then one closing line with the totals.
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { ensureChromium } from './ensure-chromium.mjs'
+
+const REPORTS = 'test-results/reports'
+mkdirSync(REPORTS, { recursive: true })
+
+function run (command, args, env = {}) {
+  console.log(`\n> ${command} ${args.join(' ')}`)
+  return spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1
+}
+
+function readJson (path) {
+  try { return JSON.parse(readFileSync(path, 'utf8')) } catch { return undefined }
+}
+
+ensureChromium()
+const failures = []
+if (run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']) !== 0) failures.push('type-check')
+if (run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${REPORTS}/unit.json`]) !== 0) failures.push('unit')
+if (run('npx', ['vite', 'build', '--logLevel', 'warn']) !== 0) failures.push('build')
+else if (run('npx', ['playwright', 'test'], { PLAYWRIGHT_JSON_OUTPUT_NAME: `${REPORTS}/e2e.json` }) !== 0) failures.push('e2e')
+
+const unit = readJson(`${REPORTS}/unit.json`)
+const e2e = readJson(`${REPORTS}/e2e.json`)
+const passed = (unit?.numPassedTests ?? 0) + (e2e?.stats?.expected ?? 0)
+const failed = (unit?.numFailedTests ?? 0) + (e2e?.stats?.unexpected ?? 0) + (e2e?.stats?.flaky ?? 0)
+const skipped = (unit?.numPendingTests ?? 0) + (e2e?.stats?.skipped ?? 0)
+if (failures.length > 0) console.log(`\nfailed steps: ${failures.join(', ')}`)
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`)
+process.exit(failures.length > 0 ? 1 : 0)

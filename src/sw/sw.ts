@@ -1,0 +1,68 @@
+/// <reference lib="webworker" />
+/**
+ * The Service Worker: the cafe's gateway at /ipfs/ for every page of the origin, open
+ * or not. It reads blocks from the same IndexedDB blockstore the SharedWorker writes
+ * (opening it itself, so it works with no tab open) and asks the SharedWorker, through
+ * a port a page hands over, for blocks that are not local.
+ */
+import { defaultLogger } from '@libp2p/logger'
+import { CID } from 'multiformats/cid'
+import { createGateway } from '../core/gateway/index.ts'
+import { TimeoutError, UnavailableError } from '../core/errors.ts'
+import { databaseNames } from '../node/database-names.ts'
+import { IdbBlockstore } from '../node/idb-blockstore.ts'
+import { DEFAULT_CAFE_NAME, NETWORK_TIMEOUT_MS } from '../worker/config.ts'
+import { PORT_MESSAGE, WorkerLink } from './worker-link.ts'
+import type { AbortOptions } from '@libp2p/interface'
+
+declare const self: ServiceWorkerGlobalScope
+
+const blockstore = new IdbBlockstore(databaseNames(DEFAULT_CAFE_NAME).blocks)
+let opened: Promise<void> | undefined
+
+const link = new WorkerLink({
+  async broadcast (message) {
+    for (const client of await self.clients.matchAll({ type: 'window' })) client.postMessage(message)
+  }
+})
+
+async function fetchBlock (cid: CID, options: AbortOptions): Promise<Uint8Array> {
+  const started = Date.now()
+  const bridge = await link.get(1_000)
+  if (bridge == null) throw new UnavailableError('the cafe node is not running: open the cafe page to fetch from the network')
+  options.signal?.throwIfAborted()
+  const remaining = Math.max(1, NETWORK_TIMEOUT_MS - (Date.now() - started))
+  try {
+    return await bridge.fetchBlock(cid.toString(), remaining)
+  } catch (err) {
+    throw new TimeoutError(`block ${cid} could not be fetched from the network: ${(err as Error).message}`)
+  }
+}
+
+const gateway = createGateway({
+  blockstore: {
+    get: (cid, options) => blockstore.get(cid, options),
+    has: (cid, options) => blockstore.has(cid, options)
+  },
+  logger: defaultLogger(),
+  fetchBlock
+}, { networkTimeoutMs: NETWORK_TIMEOUT_MS })
+
+async function serveGateway (request: Request): Promise<Response> {
+  opened ??= blockstore.open()
+  await opened
+  return gateway.fetch(request)
+}
+
+self.addEventListener('install', () => { void self.skipWaiting() })
+self.addEventListener('activate', (event) => { event.waitUntil(self.clients.claim()) })
+
+self.addEventListener('message', (event) => {
+  if (event.data?.type === PORT_MESSAGE && event.data.port instanceof MessagePort) link.accept(event.data.port)
+})
+
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url)
+  if (url.origin !== self.location.origin) return
+  if (url.pathname.startsWith('/ipfs/')) event.respondWith(serveGateway(event.request))
+})

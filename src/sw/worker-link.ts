@@ -1,0 +1,55 @@
+/**
+ * The Service Worker's line to the SharedWorker. A Service Worker cannot create a
+ * SharedWorker; it only gets a port that a page hands it. The SharedWorker ends when
+ * its last page closes, and a port to a dead worker swallows messages silently, so
+ * every use is bounded by a timeout, and a dead link is dropped and asked for again.
+ */
+import * as Comlink from 'comlink'
+import type { ServiceWorkerBridge } from '../worker/api.ts'
+
+export const PORT_MESSAGE = 'cafe:port'
+export const PORT_REQUEST_MESSAGE = 'cafe:port-request'
+
+export interface WorkerLinkComponents {
+  /** posts a message to every open page of the origin */
+  broadcast(message: unknown): Promise<void>
+}
+
+export function withTimeout<T> (promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(onTimeout()), ms) })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+export class WorkerLink {
+  private bridge?: Comlink.Remote<ServiceWorkerBridge>
+  private waiters: Array<(bridge: Comlink.Remote<ServiceWorkerBridge>) => void> = []
+  private readonly components: WorkerLinkComponents
+
+  constructor (components: WorkerLinkComponents) {
+    this.components = components
+  }
+
+  accept (port: MessagePort): void {
+    this.bridge = Comlink.wrap<ServiceWorkerBridge>(port)
+    for (const waiter of this.waiters.splice(0)) waiter(this.bridge)
+  }
+
+  /** A live bridge, or undefined when no page can provide one within `timeoutMs`. */
+  async get (timeoutMs: number): Promise<Comlink.Remote<ServiceWorkerBridge> | undefined> {
+    const current = this.bridge
+    if (current != null) {
+      const alive = await withTimeout(current.ping(), Math.min(500, timeoutMs), () => new Error('stale')).then(() => true, () => false)
+      if (alive) return current
+      if (this.bridge === current) this.bridge = undefined
+    }
+    let waiter!: (bridge: Comlink.Remote<ServiceWorkerBridge>) => void
+    const next = new Promise<Comlink.Remote<ServiceWorkerBridge>>(resolve => { waiter = resolve })
+    this.waiters.push(waiter)
+    await this.components.broadcast({ type: PORT_REQUEST_MESSAGE })
+    return withTimeout(next, timeoutMs, () => new Error('no page answered')).catch(() => {
+      this.waiters = this.waiters.filter(w => w !== waiter)
+      return undefined
+    })
+  }
+}
