@@ -1,0 +1,15 @@
+/**
+ * Every route the cafe serves. A feature adds its routes by appending its array
+ * here; both doors and the client's HTTP transport pick them up.
+ */
+import { accountRoutes } from './accounts.ts'
+import type { AccountRouteServices } from './accounts.ts'
+import type { Route } from '../route.ts'
+
+export * from './accounts.ts'
+
+export type CafeServices = AccountRouteServices
+
+export const cafeRoutes: ReadonlyArray<Route<CafeServices>> = [
+  ...accountRoutes
+]
