@@ -1,0 +1,80 @@
+import { MemoryBlockstore } from 'blockstore-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { addDirectory, get, gatewayOver } from './fixtures.ts'
+import type { Gateway } from '../../../src/core/gateway/index.ts'
+import type { CID } from 'multiformats/cid'
+
+const EVIL = '<img src=x onerror=alert(1)>&"\'.txt'
+
+describe('gateway: UnixFS directories', () => {
+  let gateway: Gateway
+  let listed: CID
+  let site: CID
+
+  beforeAll(async () => {
+    const blockstore = new MemoryBlockstore()
+    gateway = gatewayOver(blockstore)
+    listed = await addDirectory(blockstore, [
+      { path: 'a.txt', content: 'aaa' },
+      { path: 'with space.bin', content: new Uint8Array(1500) },
+      { path: EVIL, content: 'x' },
+      { path: 'sub/inner.txt', content: 'inner' }
+    ])
+    site = await addDirectory(blockstore, [
+      { path: 'index.html', content: '<!doctype html><title>home</title>' },
+      { path: 'app.js', content: 'console.log(1)' }
+    ])
+  })
+
+  it('a directory URL without trailing slash is a 301 to the slash form, query kept', async () => {
+    const res = await get(gateway, `/ipfs/${listed}/sub?x=1`)
+    expect(res.status).toBe(301)
+    expect(res.headers.get('Location')).toBe(`/ipfs/${listed}/sub/?x=1`)
+    const root = await get(gateway, `/ipfs/${listed}`)
+    expect(root.status).toBe(301)
+    expect(root.headers.get('Location')).toBe(`/ipfs/${listed}/`)
+  })
+
+  it('a directory with index.html serves it as text/html', async () => {
+    const res = await get(gateway, `/ipfs/${site}/`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('Content-Type')).toBe('text/html; charset=utf-8')
+    expect(await res.text()).toBe('<!doctype html><title>home</title>')
+    expect(res.headers.get('ETag')).not.toContain('DirIndex')
+  })
+
+  it('a directory without index.html gets an HTML listing of names, sizes and links', async () => {
+    const res = await get(gateway, `/ipfs/${listed}/`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('Content-Type')).toBe('text/html; charset=utf-8')
+    const html = await res.text()
+    expect(html).toContain('href="./a.txt"')
+    expect(html).toContain('>a.txt</a>')
+    expect(html).toContain('href="./with%20space.bin"')
+    expect(html).toContain('href="./sub"')
+    expect(html).toMatch(/with space\.bin<\/a><\/td><td class="size" title="\d+ bytes">1\.\d KiB/)
+    expect(html).toMatch(/href="\/ipfs\/baf[a-z0-9]+"/)
+    expect(Number(res.headers.get('Content-Length'))).toBe(new TextEncoder().encode(html).byteLength)
+  })
+
+  it('the listing escapes hostile file names', async () => {
+    const html = await (await get(gateway, `/ipfs/${listed}/`)).text()
+    expect(html).not.toContain('<img')
+    expect(html).toContain('&#60;img src=x onerror=alert(1)&#62;&#38;&#34;&#39;.txt</a>')
+    expect(html).toContain(`href="./${encodeURIComponent(EVIL).replace(/'/g, '&#39;')}"`)
+  })
+
+  it('a listing has its own DirIndex ETag, and If-None-Match on it is 304', async () => {
+    const res = await get(gateway, `/ipfs/${listed}/`, { method: 'HEAD' })
+    const etag = res.headers.get('ETag') as string
+    expect(etag).toMatch(new RegExp(`^"DirIndex-[0-9a-f]{8}_CID-${listed}"$`))
+    const again = await get(gateway, `/ipfs/${listed}/`, { headers: { 'If-None-Match': etag } })
+    expect(again.status).toBe(304)
+  })
+
+  it('a sub-directory listing links back to its parent', async () => {
+    const html = await (await get(gateway, `/ipfs/${listed}/sub/`)).text()
+    expect(html).toContain('href="../"')
+    expect(html).toContain('href="./inner.txt"')
+  })
+})
