@@ -107,6 +107,8 @@ class DefaultPinning implements Pinning {
   private readonly jobs = new Map<string, Job>()
   private readonly waiting: Array<() => void> = []
   private running = 0
+  /** `created` must be unique: pagination steps by it */
+  private lastCreated = 0
   private stopped = false
   private readonly usageCache = new Map<AccountId, PinUsage>()
   /** bumped on every change, so a usage scan that raced a change is not cached */
@@ -348,7 +350,8 @@ class DefaultPinning implements Pinning {
   // --- records ---
 
   private newRecord (account: AccountId, pin: Pin, status: PinState): PinRecord {
-    const record: PinRecord = { requestid: newRequestId(), account, cid: pin.cid, origins: pin.origins ?? [], status, created: this.clock() }
+    this.lastCreated = Math.max(this.clock(), this.lastCreated + 1)
+    const record: PinRecord = { requestid: newRequestId(), account, cid: pin.cid, origins: pin.origins ?? [], status, created: this.lastCreated }
     if (pin.name != null) record.name = pin.name
     if (pin.meta != null) record.meta = pin.meta
     return record
@@ -408,8 +411,11 @@ class DefaultPinning implements Pinning {
     if (record.origins.length > 0) pin.origins = record.origins
     if (record.meta != null) pin.meta = record.meta
     const info: Record<string, string> = {}
-    if (record.size != null) info.size = String(record.size)
-    if (record.failure != null) Object.assign(info, record.failure)
+    if (record.size != null) info.dag_size = String(record.size)
+    if (record.failure != null) {
+      info.reason = record.failure.reason
+      info.status_details = record.failure.details
+    }
     return {
       requestid: record.requestid,
       status: record.status,

@@ -8,7 +8,7 @@ import type { Pin, PinQuery } from './pin-status.ts'
 
 export const MAX_NAME_LENGTH = 255
 export const MAX_ORIGINS = 20
-export const MAX_META_KEYS = 100
+export const MAX_META_KEYS = 1000
 export const MAX_META_LENGTH = 1024
 export const MAX_CID_FILTER = 10
 export const DEFAULT_LIMIT = 10

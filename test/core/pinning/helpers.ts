@@ -56,7 +56,7 @@ export function randomContent (length: number, seed = 1): Uint8Array {
   return bytes
 }
 
-export async function carOf (source: Blockstore, roots: CID[], blocks?: Array<{ cid: CID, bytes: Uint8Array }>): Promise<Uint8Array> {
+export async function carOf (source: Blockstore, roots: CID[], blocks?: Array<{ cid: CID, bytes: Uint8Array }>): Promise<Uint8Array<ArrayBuffer>> {
   const { writer, out } = CarWriter.create(roots)
   const collected = all(out)
   if (blocks == null) {
