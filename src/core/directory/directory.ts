@@ -69,6 +69,8 @@ export interface Directory extends AccountDataOwner {
 const ROOT = '/cafe/directory'
 const MAX_QUERY_LENGTH = 64
 const DEFAULT_LIMIT = 20
+/** names hold none, and the search index uses two as separators */
+const CONTROL_CHARACTERS = /\p{Cc}/u
 const contactKey = (peerId: string): Key => new Key(`${ROOT}/${peerId}`)
 
 class DefaultDirectory implements Directory {
@@ -127,7 +129,9 @@ class DefaultDirectory implements Directory {
       return { contacts: found == null ? [] : [found.contact] }
     }
     const q = typeof query.q === 'string' ? normalize(query.q.trim()) : ''
-    if (q.length === 0 || q.length > MAX_QUERY_LENGTH) throw new BadRequestError(`q must be 1-${MAX_QUERY_LENGTH} characters`, 'INVALID_QUERY')
+    if (q.length === 0 || q.length > MAX_QUERY_LENGTH || CONTROL_CHARACTERS.test(q)) {
+      throw new BadRequestError(`q must be 1-${MAX_QUERY_LENGTH} printable characters`, 'INVALID_QUERY')
+    }
     return this.index.search(q, Math.min(limit, this.maxResults), query.cursor)
   }
 

@@ -174,7 +174,7 @@ describe('directory', () => {
   })
 
   it('rejects malformed queries with 400', async () => {
-    for (const query of [{}, { q: '' }, { q: '   ' }, { q: 'x'.repeat(65) }, { q: 'a', peerId: idOf(alice) }, { q: 'a', limit: 0 }]) {
+    for (const query of [{}, { q: '' }, { q: '   ' }, { q: 'x'.repeat(65) }, { q: 'a', peerId: idOf(alice) }, { q: 'a', limit: 0 }, { q: 'a\u0001b' }]) {
       await expect(directory.search(query)).rejects.toMatchObject({ status: 400 })
     }
   })
