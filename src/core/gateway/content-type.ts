@@ -6,7 +6,7 @@ import mime from 'mime/lite'
 
 export const SNIFF_BYTES = 512
 
-const OCTET_STREAM = 'application/octet-stream'
+export const OCTET_STREAM = 'application/octet-stream'
 
 /** The type for a file name, or undefined when the extension is unknown. */
 export function contentTypeFromName (name: string | undefined): string | undefined {

@@ -20,5 +20,5 @@ export function readFileRange (entry: FileEntry, offset = 0, length?: number, op
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(len) || offset < 0 || len < 0 || offset + len > size) {
     throw new BadRequestError(`range ${offset}+${len} is outside a file of ${size} bytes`, 'INVALID_RANGE')
   }
-  return entry.content({ offset, length: len, signal: options.signal })
+  return entry.content({ offset, length: len, signal: options.signal, blockReadConcurrency: 8 })
 }

@@ -20,5 +20,5 @@ export function toReadableStream (source: AsyncIterable<Uint8Array>): ReadableSt
     async cancel () {
       await iterator.return?.()
     }
-  }, { highWaterMark: 0 })
+  }, { highWaterMark: 2 })
 }

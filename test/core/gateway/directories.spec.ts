@@ -78,3 +78,23 @@ describe('gateway: UnixFS directories', () => {
     expect(html).toContain('href="./inner.txt"')
   })
 })
+
+describe('gateway: HAMT-sharded directories', () => {
+  it('a sharded directory is listed and its files resolve by name', async () => {
+    const { importer } = await import('ipfs-unixfs-importer')
+    const blockstore = new MemoryBlockstore()
+    const gateway = gatewayOver(blockstore)
+    const files = Array.from({ length: 40 }, (_, i) => ({ path: `file-${i}.txt`, content: new TextEncoder().encode(`content ${i}`) }))
+    let root: CID | undefined
+    for await (const entry of importer(files, blockstore, { wrapWithDirectory: true, shardSplitThresholdBytes: 100 })) root = entry.cid
+
+    const { exporter } = await import('ipfs-unixfs-exporter')
+    const dir = await exporter(root as CID, blockstore)
+    expect(dir.type === 'directory' && dir.unixfs.type).toBe('hamt-sharded-directory')
+
+    const listing = await (await get(gateway, `/ipfs/${root}/`)).text()
+    for (let i = 0; i < 40; i++) expect(listing).toContain(`href="./file-${i}.txt"`)
+    const file = await get(gateway, `/ipfs/${root}/file-17.txt`)
+    expect(await file.text()).toBe('content 17')
+  })
+})

@@ -1,7 +1,7 @@
 /**
  * A UnixFS file or raw block as its bytes: streamed, with ranges, typed by name or sniffing.
  */
-import { contentTypeFromName, sniffContentType, SNIFF_BYTES } from '../content-type.ts'
+import { contentTypeFromName, OCTET_STREAM, sniffContentType, SNIFF_BYTES } from '../content-type.ts'
 import { parseRange } from '../range.ts'
 import { readFileRange } from '../read-file-range.ts'
 import { notModifiedResponse, okResponse, rangeNotSatisfiableResponse, rangeResponse } from '../responses.ts'
@@ -15,14 +15,15 @@ import type { AbortOptions } from '../../types.ts'
 export async function serveFile (ctx: HandlerContext, entry: FileEntry, name?: string): Promise<Response> {
   const size = Number(entry.size)
   const etag = `"${entry.cid}"`
+  const extra = { 'Accept-Ranges': 'bytes', ...contentDisposition(ctx.target.query) }
+  // before sniffing, so a revalidation reads no file bytes (304 carries no Content-Type)
+  if (isNotModified(ctx, etag)) {
+    return notModifiedResponse(headersFor(ctx, { etag, contentType: OCTET_STREAM, extra }))
+  }
+
   const filename = ctx.target.query.get('filename') ?? name
   const contentType = contentTypeFromName(filename) ?? await sniff(entry, size, ctx)
-  const headers = headersFor(ctx, {
-    etag,
-    contentType,
-    extra: { 'Accept-Ranges': 'bytes', ...contentDisposition(ctx.target.query) }
-  })
-  if (isNotModified(ctx, etag)) return notModifiedResponse(headers)
+  const headers = headersFor(ctx, { etag, contentType, extra })
 
   const range = parseRange(ctx.request.headers.get('Range'), size)
   if (range === 'unsatisfiable') return rangeNotSatisfiableResponse(size)
