@@ -1,0 +1,152 @@
+/**
+ * The client library apps use to talk to one cafe: register or sign in with the
+ * account key, keep the session in the app's store, refresh it before it runs
+ * out, and call the cafe's operations.
+ */
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { toString } from 'uint8arrays/to-string'
+import { challengeMessage } from '../core/accounts/challenge-message.ts'
+import { CafeError, UnauthorizedError } from '../core/errors.ts'
+import { MemorySessionStore } from './session-store.ts'
+import type { CafeTransport } from './transport.ts'
+import type { SessionStore, StoredSession } from './session-store.ts'
+import type { AccountInfo, Challenge, SessionResult, SessionTokens } from '../core/accounts/index.ts'
+import type { CafeInfo } from '../core/api/routes/accounts.ts'
+import type { AbortOptions, Clock } from '../core/types.ts'
+import type { PrivateKey } from '@libp2p/interface'
+
+export interface CafeClientInit {
+  /** the account key (Ed25519); every device of the account holds the same one */
+  privateKey: PrivateKey
+  transport: CafeTransport
+  /** default: in memory, lost on reload */
+  store?: SessionStore
+  /** the cafe's peer id, if known; else taken from the transport or from the cafe's own description */
+  cafe?: string
+  clock?: Clock
+  /** refresh when the access token has less than this left; default 60 s */
+  refreshMarginMs?: number
+}
+
+export class CafeClient {
+  /** the account's peer id */
+  readonly account: string
+  private readonly privateKey: PrivateKey
+  private readonly transport: CafeTransport
+  private readonly store: SessionStore
+  private readonly clock: Clock
+  private readonly refreshMargin: number
+  private cafe?: string
+  private refreshing?: Promise<StoredSession>
+
+  constructor (init: CafeClientInit) {
+    if (init.privateKey.type !== 'Ed25519') throw new TypeError('the account key must be Ed25519')
+    this.privateKey = init.privateKey
+    this.account = peerIdFromPrivateKey(init.privateKey).toString()
+    this.transport = init.transport
+    this.store = init.store ?? new MemorySessionStore()
+    this.clock = init.clock ?? Date.now
+    this.refreshMargin = init.refreshMarginMs ?? 60_000
+    this.cafe = init.cafe ?? init.transport.cafe
+  }
+
+  async info (options?: AbortOptions): Promise<CafeInfo> {
+    return await this.transport.request('cafe.info', {}, undefined, options) as CafeInfo
+  }
+
+  /** Registers the account with an access token (or none on an open cafe); a registered account just signs in. */
+  async register (token?: string, options?: AbortOptions): Promise<SessionResult> {
+    return this.startSession(token, options)
+  }
+
+  /** Signs in a device of an already registered account. */
+  async signIn (options?: AbortOptions): Promise<SessionResult> {
+    return this.startSession(undefined, options)
+  }
+
+  /** The stored session for this cafe, if any. */
+  async session (): Promise<StoredSession | undefined> {
+    return this.store.get(await this.storeKey())
+  }
+
+  /** Calls an operation with the session, refreshing it first if it is about to run out. */
+  async call<T = unknown> (op: string, input: unknown = {}, options?: AbortOptions): Promise<T> {
+    let session = await this.session()
+    if (session == null) throw new UnauthorizedError('not signed in to this cafe', 'SESSION_MISSING')
+    if (this.clock() >= session.accessExpiresAt - this.refreshMargin) session = await this.refresh(session, options)
+    try {
+      return await this.transport.request(op, input, session.accessToken, options) as T
+    } catch (err) {
+      if (!(err instanceof CafeError) || err.code !== 'SESSION_EXPIRED') throw err
+      session = await this.refresh(session, options)
+      return await this.transport.request(op, input, session.accessToken, options) as T
+    }
+  }
+
+  async whoami (options?: AbortOptions): Promise<AccountInfo> {
+    return this.call<AccountInfo>('account.get', {}, options)
+  }
+
+  /** Ends the registration: the cafe deletes everything it stored for the account. */
+  async deregister (options?: AbortOptions): Promise<void> {
+    await this.call('sessions.deregister', {}, options)
+    await this.store.delete(await this.storeKey())
+  }
+
+  /** Forgets the local session (the registration stays). */
+  async forget (): Promise<void> {
+    await this.store.delete(await this.storeKey())
+  }
+
+  private async startSession (token: string | undefined, options?: AbortOptions): Promise<SessionResult> {
+    const cafe = await this.cafeId(options)
+    const challenge = await this.transport.request('sessions.challenge', {}, undefined, options) as Challenge
+    if (challenge.cafe !== cafe) throw new CafeError('the challenge names another cafe', 'CHALLENGE_FOREIGN', 502)
+    const signature = toString(await this.privateKey.sign(challengeMessage(cafe, challenge.nonce), options), 'base64url')
+    const input = { account: this.account, nonce: challenge.nonce, signature, ...(token != null ? { token } : {}) }
+    const result = await this.transport.request('sessions.create', input, undefined, options) as SessionResult
+    await this.save(cafe, result)
+    return result
+  }
+
+  /** One refresh at a time: a second concurrent one would reuse the rotated token and end the session. */
+  private async refresh (stale: StoredSession, options?: AbortOptions): Promise<StoredSession> {
+    this.refreshing ??= (async () => {
+      try {
+        const current = await this.session()
+        // another caller may have refreshed already
+        if (current != null && current.refreshToken !== stale.refreshToken && this.clock() < current.accessExpiresAt - this.refreshMargin) return current
+        const tokens = await this.transport.request('sessions.refresh', {}, (current ?? stale).refreshToken, options) as SessionTokens
+        return await this.save(stale.cafe, tokens)
+      } catch (err) {
+        if (err instanceof CafeError && err.status === 401) await this.store.delete(await this.storeKey())
+        throw err
+      } finally {
+        this.refreshing = undefined
+      }
+    })()
+    return this.refreshing
+  }
+
+  private async save (cafe: string, tokens: SessionTokens): Promise<StoredSession> {
+    const session: StoredSession = {
+      cafe,
+      account: this.account,
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      accessExpiresAt: tokens.accessExpiresAt,
+      refreshExpiresAt: tokens.refreshExpiresAt
+    }
+    await this.store.set(await this.storeKey(), session)
+    return session
+  }
+
+  private async cafeId (options?: AbortOptions): Promise<string> {
+    this.cafe ??= (await this.info(options)).peerId
+    return this.cafe
+  }
+
+  private async storeKey (): Promise<string> {
+    return `${await this.cafeId()}/${this.account}`
+  }
+}

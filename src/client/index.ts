@@ -1,0 +1,12 @@
+/**
+ * The client library apps import to use cafes.
+ */
+export * from './cafe-client.ts'
+export * from './cafe-set.ts'
+export * from './session-store.ts'
+export * from './transport.ts'
+export * from './http-transport.ts'
+export * from './libp2p-transport.ts'
+export { CAFE_PROTOCOL } from '../core/api/protocol.ts'
+export type { CafeInfo } from '../core/api/routes/accounts.ts'
+export type { AccountInfo, SessionResult } from '../core/accounts/index.ts'

@@ -1,0 +1,64 @@
+/**
+ * Reaches a cafe over libp2p: one stream a request on `/cafe/api/1.0.0`.
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr as toMultiaddr } from '@multiformats/multiaddr'
+import { CAFE_PROTOCOL, MAX_MESSAGE_BYTES, decodeJson, encodeFrame } from '../core/api/protocol.ts'
+import { frameStream } from '../core/api/stream.ts'
+import { CafeError } from '../core/errors.ts'
+import { cafeErrorFrom } from './transport.ts'
+import type { CafeTransport } from './transport.ts'
+import type { ResponseFrame } from '../core/api/protocol.ts'
+import type { AbortOptions } from '../core/types.ts'
+import type { PeerId, Stream } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+/** The part of a libp2p node this transport needs. */
+export interface ProtocolDialer {
+  dialProtocol (peer: PeerId | Multiaddr, protocols: string | string[], options?: AbortOptions): Promise<Stream>
+}
+
+export interface Libp2pTransportInit {
+  /** default 1 MiB */
+  maxMessageBytes?: number
+  /** default 30 s */
+  timeoutMs?: number
+}
+
+export class Libp2pTransport implements CafeTransport {
+  readonly cafe?: string
+  private readonly node: ProtocolDialer
+  private readonly target: PeerId | Multiaddr
+  private readonly maxMessageBytes: number
+  private readonly timeoutMs: number
+
+  /** `cafe`: its peer id, or a multiaddr (ending in /p2p/<peer id> to pin who answers) */
+  constructor (node: ProtocolDialer, cafe: PeerId | Multiaddr | string, init: Libp2pTransportInit = {}) {
+    this.node = node
+    if (typeof cafe === 'string') cafe = cafe.startsWith('/') ? toMultiaddr(cafe) : peerIdFromString(cafe)
+    this.target = cafe
+    this.cafe = 'getComponents' in cafe
+      ? cafe.getComponents().findLast(component => component.name === 'p2p')?.value
+      : cafe.toString()
+    this.maxMessageBytes = init.maxMessageBytes ?? MAX_MESSAGE_BYTES
+    this.timeoutMs = init.timeoutMs ?? 30_000
+  }
+
+  async request (op: string, input: unknown, auth: string | undefined, options: AbortOptions = {}): Promise<unknown> {
+    const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), ...(options.signal != null ? [options.signal] : [])])
+    const stream = await this.node.dialProtocol(this.target, CAFE_PROTOCOL, { signal })
+    let frame: ResponseFrame
+    try {
+      const frames = frameStream(stream, this.maxMessageBytes)
+      await frames.write(encodeFrame({ op, auth, input }), { signal })
+      frame = decodeJson((await frames.read({ signal })).subarray()) as ResponseFrame
+      await stream.close({ signal })
+    } catch (err) {
+      stream.abort(err as Error)
+      throw err
+    }
+    if (frame?.ok === true) return frame.output ?? undefined
+    if (frame?.ok === false) return Promise.reject(cafeErrorFrom(frame.error, frame.error?.status ?? 500, frame.error?.retryAfter))
+    throw new CafeError('the cafe sent an unreadable answer', 'BAD_RESPONSE', 502)
+  }
+}
