@@ -66,6 +66,8 @@ interface FamilyRecord {
 }
 
 const MAX_TOKEN_LENGTH = 4096
+/** verified tokens remembered, so a busy session skips the signature check */
+const VERIFIED_CACHE_SIZE = 1024
 const ALGORITHM = 'EdDSA'
 
 async function importCafeKeys (privateKey: PrivateKey): Promise<{ signing: CryptoKey, verifying: CryptoKey }> {
@@ -92,6 +94,7 @@ class DefaultSessionService implements SessionService {
   private readonly accessTtl: number
   private readonly refreshTtl: number
   private readonly lock = new KeyedLock()
+  private readonly verified = new Map<string, VerifiedSession & { type: SessionTokenType }>()
 
   constructor (components: SessionComponents, init: SessionInit = {}) {
     this.issuer = peerIdFromPrivateKey(components.privateKey).toString()
@@ -169,6 +172,18 @@ class DefaultSessionService implements SessionService {
   private async verifySignature (token: string | undefined, type: SessionTokenType): Promise<VerifiedSession> {
     if (token == null || token === '') throw new UnauthorizedError('a session token is required', 'SESSION_MISSING')
     if (token.length > MAX_TOKEN_LENGTH) throw new UnauthorizedError('malformed session token', 'SESSION_INVALID')
+    const cached = this.verified.get(token)
+    if (cached != null && cached.type === type && this.clock() < cached.expiresAt) {
+      const { type: _, ...session } = cached
+      return session
+    }
+    const session = await this.verifyJwt(token, type)
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string)
+    this.verified.set(token, { ...session, type })
+    return session
+  }
+
+  private async verifyJwt (token: string, type: SessionTokenType): Promise<VerifiedSession> {
     const { verifying } = await this.keys
     let payload: JWTPayload
     try {

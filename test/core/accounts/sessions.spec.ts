@@ -66,6 +66,17 @@ describe('sessions', () => {
     await expect(cafe.accounts.authenticate(session.accessToken)).rejects.toMatchObject({ status: 401, code: 'SESSION_EXPIRED' })
   })
 
+  it('a token that worked is refused once it expires', async () => {
+    await cafe.accounts.authenticate(session.accessToken)
+    cafe.advance(3600_000)
+    await expect(cafe.accounts.authenticate(session.accessToken)).rejects.toMatchObject({ status: 401, code: 'SESSION_EXPIRED' })
+  })
+
+  it('a refresh token that just refreshed is still not an access token', async () => {
+    await cafe.accounts.refresh(session.refreshToken)
+    await expect(cafe.accounts.authenticate(session.refreshToken)).rejects.toMatchObject({ status: 401, code: 'SESSION_INVALID' })
+  })
+
   it('a not-yet-valid token is refused', async () => {
     const jwt = await forge(cafe.key, { ...good, nbf: good.iat! + 600, exp: good.iat! + 1200 })
     await expect(cafe.accounts.authenticate(jwt)).rejects.toMatchObject({ status: 401, code: 'SESSION_INVALID' })
