@@ -1,3 +1,5 @@
+// the config runs in vitest's main process, which needs the Node 20 polyfills too
+import './src/node/polyfills.ts'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({

@@ -9,6 +9,12 @@
  * - blockstore-idb opens one transaction per block. Here puts that arrive while a
  *   transaction is being prepared are coalesced into one transaction.
  *
+ * Blocks of BLOB_THRESHOLD bytes or more are stored as Blobs. Reading a Blob from
+ * IndexedDB copies nothing into JavaScript, so the gateway can answer a file as one Blob
+ * of its leaves (`getBlob`) and the browser streams it to the page without passing every
+ * byte through the Service Worker's thread (docs/ARCHITECTURE.md has the figures).
+ * Values stored as Uint8Array (by blockstore-idb, or small blocks) read the same way.
+ *
  * It runs wherever IndexedDB does: the SharedWorker writes, the Service Worker reads.
  */
 import { BaseBlockstore } from 'blockstore-core'
@@ -21,9 +27,14 @@ import * as Digest from 'multiformats/hashes/digest'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Pair } from 'interface-blockstore'
 
+/** Blocks this large or larger are stored as Blobs (UnixFS leaves are 256 KiB – 1 MiB). */
+export const BLOB_THRESHOLD = 16 * 1024
+
+type StoredValue = Uint8Array | Blob
+
 interface PendingPut {
   key: string
-  bytes: Uint8Array
+  value: StoredValue
   resolve(): void
   reject(err: unknown): void
 }
@@ -81,9 +92,10 @@ export class IdbBlockstore extends BaseBlockstore {
 
   override async put (cid: CID, value: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options?: AbortOptions): Promise<CID> {
     options?.signal?.throwIfAborted()
-    const bytes = value instanceof Uint8Array ? ownBuffer(value) : await concat(value)
+    const bytes = value instanceof Uint8Array ? value : await concat(value)
+    const stored = bytes.byteLength >= BLOB_THRESHOLD ? new Blob([bytes as Uint8Array<ArrayBuffer>]) : ownBuffer(bytes)
     await new Promise<void>((resolve, reject) => {
-      this.pending.push({ key: blockKey(cid), bytes, resolve, reject })
+      this.pending.push({ key: blockKey(cid), value: stored, resolve, reject })
       this.scheduleFlush()
     })
     return cid
@@ -102,7 +114,7 @@ export class IdbBlockstore extends BaseBlockstore {
     if (batch.length === 0) return
     try {
       const tx = this.database().transaction(this.name, 'readwrite')
-      for (const { key, bytes } of batch) void tx.store.put(bytes, key)
+      for (const { key, value } of batch) void tx.store.put(value, key)
       await tx.done
       for (const put of batch) put.resolve()
     } catch (err) {
@@ -112,9 +124,21 @@ export class IdbBlockstore extends BaseBlockstore {
 
   override async * get (cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
     options?.signal?.throwIfAborted()
-    const value: Uint8Array | undefined = await this.database().get(this.name, blockKey(cid))
+    const value = await this.read(cid)
+    yield value instanceof Blob ? new Uint8Array(await value.arrayBuffer()) : value
+  }
+
+  /** The block as a Blob, without copying its bytes into JavaScript when stored as one. */
+  async getBlob (cid: CID, options?: AbortOptions): Promise<Blob> {
+    options?.signal?.throwIfAborted()
+    const value = await this.read(cid)
+    return value instanceof Blob ? value : new Blob([value as Uint8Array<ArrayBuffer>])
+  }
+
+  private async read (cid: CID): Promise<StoredValue> {
+    const value: StoredValue | undefined = await this.database().get(this.name, blockKey(cid))
     if (value === undefined) throw new NotFoundError(`block ${cid} is not in the blockstore`)
-    yield value
+    return value
   }
 
   override async has (cid: CID, options?: AbortOptions): Promise<boolean> {

@@ -1,6 +1,7 @@
 /**
- * Node 20 lacks `Promise.withResolvers`, which libp2p and Helia call. Import this
- * module before them (`node --import`, vitest `setupFiles`); a no-op on newer runtimes.
+ * Node 20 lacks `Promise.withResolvers`, which libp2p and Helia call, and `Map.groupBy`.
+ * Import this module before them (`node --import`, vitest's config and `setupFiles`);
+ * a no-op on newer runtimes.
  */
 if (typeof Promise.withResolvers !== 'function') {
   Object.defineProperty(Promise, 'withResolvers', {
@@ -11,6 +12,25 @@ if (typeof Promise.withResolvers !== 'function') {
       let reject!: (reason?: unknown) => void
       const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
       return { promise, resolve, reject }
+    }
+  })
+}
+
+// vitest 5 groups its failure report with Map.groupBy (Node 21+)
+if (typeof (Map as any).groupBy !== 'function') {
+  Object.defineProperty(Map, 'groupBy', {
+    configurable: true,
+    writable: true,
+    value: function groupBy<K, T> (items: Iterable<T>, key: (item: T, index: number) => K): Map<K, T[]> {
+      const groups = new Map<K, T[]>()
+      let index = 0
+      for (const item of items) {
+        const k = key(item, index++)
+        const group = groups.get(k)
+        if (group == null) groups.set(k, [item])
+        else group.push(item)
+      }
+      return groups
     }
   })
 }

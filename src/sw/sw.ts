@@ -44,6 +44,7 @@ const gateway = createGateway({
     get: (cid, options) => blockstore.get(cid, options),
     has: (cid, options) => blockstore.has(cid, options)
   },
+  blobs: { getBlob: async (cid, options) => blockstore.getBlob(cid, options) },
   logger: defaultLogger(),
   fetchBlock
 }, { networkTimeoutMs: NETWORK_TIMEOUT_MS })

@@ -12,6 +12,7 @@ import {
   badRequestResponse, errorToResponse, methodNotAllowedResponse, notFoundResponse,
   preconditionFailedResponse, withoutBody
 } from './responses.ts'
+import type { BlobSource } from './file-blob.ts'
 import type { HandlerContext } from './handlers/index.ts'
 import type { ResponseFormat } from './negotiate.ts'
 import type { AbortOptions, ComponentLogger } from '../types.ts'
@@ -25,6 +26,8 @@ export interface GatewayComponents {
   logger: ComponentLogger
   /** asks the network for a block that is not local; may be absent (offline). */
   fetchBlock?(cid: CID, options: AbortOptions): Promise<Uint8Array>
+  /** local blocks as Blobs, so whole files are answered without copying (file-blob.ts) */
+  blobs?: BlobSource
 }
 
 export interface GatewayInit {
@@ -43,11 +46,13 @@ const PREFIX = '/ipfs/'
 class PathGateway implements Gateway {
   private readonly blockstore: Pick<Blockstore, 'has'>
   private readonly blocks: ReadableStorage
+  private readonly blobs?: BlobSource
   private readonly log: Logger
 
   constructor (components: GatewayComponents, init: GatewayInit) {
     this.blockstore = components.blockstore
     this.blocks = createBlockSource(components, { networkTimeoutMs: init.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS })
+    this.blobs = components.blobs
     this.log = components.logger.forComponent('cafe:gateway')
   }
 
@@ -80,7 +85,7 @@ class PathGateway implements Gateway {
       }
 
       const resolved = await resolvePath(this.blocks, target.cid, target.segments, { signal })
-      const ctx: HandlerContext = { request, target, resolved, format, dagScope, blocks: this.blocks, log: this.log, signal }
+      const ctx: HandlerContext = { request, target, resolved, format, dagScope, blocks: this.blocks, blobs: this.blobs, log: this.log, signal }
       return await selectHandler(format, resolved.cid)(ctx)
     } catch (err) {
       return this.errorResponse(err, root, format)

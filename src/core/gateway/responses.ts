@@ -53,7 +53,7 @@ export function contentHeaders (init: ContentHeadersInit): Headers {
   return headers
 }
 
-type Body = ReadableStream<Uint8Array> | Uint8Array | string
+type Body = ReadableStream<Uint8Array> | Blob | Uint8Array | string
 
 export function okResponse (body: Body, headers: Headers): Response {
   return new Response(toBodyInit(body), { status: 200, headers })

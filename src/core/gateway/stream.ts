@@ -1,6 +1,7 @@
 /**
- * An async iterable as a pull-based ReadableStream: a chunk is read only when the
- * consumer asks for it, and cancelling the stream ends the iterator (stops block reads).
+ * An async iterable as a pull-based ReadableStream that reads at most two chunks ahead
+ * of the consumer (so block reads overlap the transfer), and cancelling the stream ends
+ * the iterator (stops block reads).
  */
 export function toReadableStream (source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
   const iterator = source[Symbol.asyncIterator]()

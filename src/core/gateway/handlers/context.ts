@@ -3,6 +3,7 @@
  * conditional requests behave the same for every content shape.
  */
 import { contentHeaders, matchesIfNoneMatch } from '../responses.ts'
+import type { BlobSource } from '../file-blob.ts'
 import type { DagScope, ResponseFormat } from '../negotiate.ts'
 import type { GatewayPath } from '../parse-url.ts'
 import type { ResolvedPath } from '../resolve-path.ts'
@@ -19,6 +20,8 @@ export interface HandlerContext {
   dagScope: DagScope
   /** local blocks, then the network */
   blocks: ReadableStorage
+  /** local blocks as Blobs, when the store can hand them out so */
+  blobs?: BlobSource
   log: Logger
   signal?: AbortSignal
 }

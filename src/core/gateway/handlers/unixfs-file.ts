@@ -2,6 +2,7 @@
  * A UnixFS file or raw block as its bytes: streamed, with ranges, typed by name or sniffing.
  */
 import { contentTypeFromName, OCTET_STREAM, sniffContentType, SNIFF_BYTES } from '../content-type.ts'
+import { fileBlob } from '../file-blob.ts'
 import { parseRange } from '../range.ts'
 import { readFileRange } from '../read-file-range.ts'
 import { notModifiedResponse, okResponse, rangeNotSatisfiableResponse, rangeResponse } from '../responses.ts'
@@ -28,12 +29,17 @@ export async function serveFile (ctx: HandlerContext, entry: FileEntry, name?: s
   const range = parseRange(ctx.request.headers.get('Range'), size)
   if (range === 'unsatisfiable') return rangeNotSatisfiableResponse(size)
   if (range != null) {
-    const body = readFileRange(entry, range.start, range.end - range.start + 1, ctx)
-    return rangeResponse(toReadableStream(body), headers, range, size)
+    return rangeResponse(await body(ctx, entry, range.start, range.end + 1), headers, range, size)
   }
 
   headers.set('Content-Length', String(size))
-  return okResponse(toReadableStream(readFileRange(entry, 0, size, ctx)), headers)
+  return okResponse(await body(ctx, entry, 0, size), headers)
+}
+
+/** Bytes `start` to `end` (exclusive): one Blob of stored leaves when all are local, else streamed. */
+async function body (ctx: HandlerContext, entry: FileEntry, start: number, end: number): Promise<Blob | ReadableStream<Uint8Array>> {
+  const blob = ctx.blobs == null ? undefined : await fileBlob(ctx.blobs, ctx.blocks, entry, start, end, ctx)
+  return blob ?? toReadableStream(readFileRange(entry, start, end - start, ctx))
 }
 
 async function sniff (entry: FileEntry, size: number, options: AbortOptions): Promise<string> {
