@@ -4,7 +4,12 @@
  * Helia pin goes (with the blocks no other pin needs) when the last reference goes.
  *
  * Helia's pin bookkeeping is read-modify-write without a lock, so every pin change and
- * every block clean-up here runs one at a time.
+ * every block clean-up here runs one at a time. It also under-counts: `pins.rm` keeps the
+ * wrong entries in a block's `pinnedBy` (helia 7.1 pins.js, `filter(c => equals(c, cid))`), so a
+ * DAG pinned again after an unpin loses the count of blocks it shares with another pin, and
+ * `isPinned` says false for blocks that are still needed. So the cafe keeps its own set of
+ * (block, root) pairs, /cafe/blockrefs/<multihash>/<root>, and deletes a block only when
+ * neither that set nor Helia holds it.
  */
 import { Key } from 'interface-datastore'
 import { blockKey, isIdentity, walkDag } from './dag.ts'
@@ -33,9 +38,14 @@ export interface PinRefsComponents {
 }
 
 const PREFIX = '/cafe/pinrefs'
+const BLOCK_PREFIX = '/cafe/blockrefs'
 
 function cidPrefix (cid: CID): string {
   return `${PREFIX}/${cid.toV1().toString()}/`
+}
+
+function blockRefKey (block: CID, root: CID): Key {
+  return new Key(`${BLOCK_PREFIX}/${blockKey(block)}/${root.toV1().toString()}`)
 }
 
 export class PinRefs {
@@ -50,9 +60,18 @@ export class PinRefs {
     return this.lock.run('pins', fn)
   }
 
-  private async hasRefs (cid: CID, options?: AbortOptions): Promise<boolean> {
-    for await (const _ of this.components.datastore.queryKeys({ prefix: cidPrefix(cid), limit: 1 }, options)) return true
+  private async hasKeys (prefix: string, options?: AbortOptions): Promise<boolean> {
+    for await (const _ of this.components.datastore.queryKeys({ prefix, limit: 1 }, options)) return true
     return false
+  }
+
+  private async hasRefs (cid: CID, options?: AbortOptions): Promise<boolean> {
+    return this.hasKeys(cidPrefix(cid), options)
+  }
+
+  /** Some pinned root still needs this block (by the cafe's own books). */
+  private async isNeeded (block: CID, options?: AbortOptions): Promise<boolean> {
+    return this.hasKeys(`${BLOCK_PREFIX}/${blockKey(block)}/`, options)
   }
 
   /** Take a reference on `cid` for a request, pinning it in Helia if it is the first. */
@@ -60,10 +79,15 @@ export class PinRefs {
     await this.exclusive(async () => {
       if (!await this.hasRefs(cid, options)) {
         try {
-          for await (const _ of this.components.pins.add(cid.toV1(), options)) { /* walk */ }
+          for await (const block of this.components.pins.add(cid.toV1(), options)) {
+            await this.components.datastore.put(blockRefKey(block, cid), new Uint8Array(0), options)
+          }
         } catch (err) {
           // pinned outside the cafe's books (an earlier crash between the two writes): keep it
           if ((err as Error).name !== 'AlreadyPinnedError') throw err
+          for await (const { cid: block } of walkDag(this.components.blockstore, cid, options)) {
+            await this.components.datastore.put(blockRefKey(block, cid), new Uint8Array(0), options)
+          }
         }
       }
       await this.components.datastore.put(new Key(cidPrefix(cid) + `${account}/${requestid}`), new Uint8Array(0), options)
@@ -81,7 +105,9 @@ export class PinRefs {
       } catch (err) {
         if ((err as Error).name !== 'NotFoundError') throw err
         this.components.log('%c was not pinned in Helia', cid)
+        for await (const { cid: block } of walkDag(this.components.blockstore, cid, { ...options, skipMissing: true })) candidates.set(blockKey(block), block)
       }
+      for (const block of candidates.values()) await this.components.datastore.delete(blockRefKey(block, cid), options)
       await this.deleteUnneeded(candidates.values(), options)
     })
   }
@@ -97,11 +123,11 @@ export class PinRefs {
   }
 
   /** Delete blocks that no pin holds and no in-flight import uses. */
-  async deleteUnneeded (cids: Iterable<CID>, options?: AbortOptions): Promise<number> {
+  private async deleteUnneeded (cids: Iterable<CID>, options?: AbortOptions): Promise<number> {
     let deleted = 0
     for (const cid of cids) {
       if (isIdentity(cid) || this.components.inUse.has(blockKey(cid))) continue
-      if (await this.components.pins.isPinned(cid, options)) continue
+      if (await this.isNeeded(cid, options) || await this.components.pins.isPinned(cid, options)) continue
       await this.components.blockstore.delete(cid, options)
       deleted++
     }

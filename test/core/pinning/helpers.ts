@@ -100,6 +100,7 @@ export const neverFetch: FetchDag = async (_cid, { signal }) => {
 export interface Cafe {
   pinning: Pinning
   blockstore: MemoryBlockstore
+  datastore: MemoryDatastore
   helia: Helia
   accounts: FakeAccounts
   source: MemoryBlockstore
@@ -125,7 +126,12 @@ export async function makeCafe (opts: { fetchDag?: (source: Blockstore, target: 
     delegates: () => ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWCafe']
   }, opts.init)
   await pinning.start()
-  return { pinning, blockstore, helia, accounts, source, now }
+  return { pinning, blockstore, datastore, helia, accounts, source, now }
+}
+
+/** Keys the pinning service keeps under a prefix (/cafe/pins, /cafe/pinrefs, /cafe/blockrefs). */
+export async function countKeys (datastore: MemoryDatastore, prefix: string): Promise<number> {
+  return (await all(datastore.queryKeys({ prefix }))).length
 }
 
 export async function countBlocks (blockstore: Blockstore): Promise<number> {

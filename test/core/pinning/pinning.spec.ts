@@ -7,7 +7,7 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { concat } from 'uint8arrays/concat'
 import { describe, expect, it } from 'vitest'
 import { dagSize, readBlock, walkDag } from '../../../src/core/pinning/dag.ts'
-import { ALICE, BOB, MALLORY, carOf, chunked, copyFrom, countBlocks, makeCafe, makeContent, neverFetch, randomContent, settled } from './helpers.ts'
+import { ALICE, BOB, MALLORY, carOf, chunked, copyFrom, countBlocks, countKeys, makeCafe, makeContent, neverFetch, randomContent, settled } from './helpers.ts'
 import type { FetchDag } from '../../../src/core/pinning/index.ts'
 
 async function rejects (promise: Promise<unknown>): Promise<{ name: string, code: string, status: number }> {
@@ -152,6 +152,7 @@ describe('ownership', () => {
     await cafe.pinning.remove(BOB, b.requestid)
     expect(await countBlocks(cafe.blockstore)).toBe(0)
     expect(await cafe.helia.pins.isPinned(cid)).toBe(false)
+    for (const prefix of ['/cafe/pins', '/cafe/pinrefs', '/cafe/blockrefs']) expect(await countKeys(cafe.datastore, prefix), prefix).toBe(0)
   })
 
   it('unpinning deletes the blocks no pin needs and keeps the ones another pin shares', async () => {
@@ -171,6 +172,26 @@ describe('ownership', () => {
     expect(await countBlocks(cafe.blockstore)).toBe((await all(walkDag(cafe.blockstore, small))).length)
     expect(await countBlocks(cafe.blockstore)).toBeLessThan(bigBlocks)
     expect(await dagSize(cafe.blockstore, small)).toBe(await dagSize(cafe.source, small))
+  })
+
+  it('a DAG pinned again after an unpin stays whole when another pin sharing its blocks goes', async () => {
+    // Helia 7.1's pins.rm keeps the wrong pinnedBy entries; the cafe's own block references cover it
+    const cafe = await makeCafe()
+    const common = randomContent(4096, 5)
+    const x = await makeContent(cafe.source, common)
+    const y = await makeContent(cafe.source, concat([common, randomContent(2048, 6)]))
+    const pin = async (cid: CID): Promise<string> => {
+      const { requestid } = await cafe.pinning.add(ALICE, { cid: cid.toString() })
+      await settled(cafe.pinning, ALICE, requestid)
+      return requestid
+    }
+    const first = await pin(x)
+    const other = await pin(y)
+    await cafe.pinning.remove(ALICE, first)
+    await pin(x)
+    await cafe.pinning.remove(ALICE, other)
+    expect(await dagSize(cafe.blockstore, x)).toBe(await dagSize(cafe.source, x))
+    expect(await countBlocks(cafe.blockstore)).toBe((await all(walkDag(cafe.blockstore, x))).length)
   })
 
   it('replacing a pin gives a new request id, removes the old one and frees what only the old one needed', async () => {
@@ -207,6 +228,7 @@ describe('ownership', () => {
     expect((await cafe.pinning.list(ALICE, { status: ['queued', 'pinning', 'pinned', 'failed'] })).count).toBe(0)
     expect(await countBlocks(cafe.blockstore)).toBe((await all(walkDag(cafe.blockstore, shared))).length)
     expect((await cafe.pinning.list(BOB)).count).toBe(1)
+    expect(await countKeys(cafe.datastore, `/cafe/pins/${ALICE}/`)).toBe(0)
   })
 })
 
