@@ -54,6 +54,8 @@ export interface CallerOptions extends AbortOptions {
 }
 
 export interface AccountService extends AccountDirectory {
+  isRegistered (account: AccountId, options?: AbortOptions): Promise<boolean>
+  quotaOf (account: AccountId, options?: AbortOptions): Promise<Quota>
   /** 'open': anyone may register; 'token': registering needs an access token */
   readonly registration: 'open' | 'token'
   challenge (options?: AbortOptions): Promise<Challenge>
@@ -246,13 +248,13 @@ class DefaultAccountService implements AccountService {
     return () => { this.owners.delete(owner) }
   }
 
-  async isRegistered (account: AccountId): Promise<boolean> {
-    return this.datastore.has(accountKey(account))
+  async isRegistered (account: AccountId, options?: AbortOptions): Promise<boolean> {
+    return this.datastore.has(accountKey(account), options)
   }
 
-  async quotaOf (account: AccountId): Promise<Quota> {
-    const record = await getRecord<AccountRecord>(this.datastore, accountKey(account))
-    return record?.quota ?? this.defaultQuota()
+  async quotaOf (account: AccountId, options?: AbortOptions): Promise<Quota> {
+    const record = await getRecord<AccountRecord>(this.datastore, accountKey(account), options)
+    return record?.quota ?? this.defaultQuota(options)
   }
 
   private async proveAndStart (request: SessionRequest, options: AbortOptions): Promise<SessionResult> {

@@ -9,6 +9,7 @@ export const OWNER_SECRET = 'owner-secret-0123456789abcdef0123456789'
 
 export interface ApiFixture {
   cafe: Cafe
+  services: CafeServices
   api: CafeApi<CafeServices>
   http: HttpApi
   /** the same cafe's HTTP door without an owner secret, as the browser cafe runs it */
@@ -22,6 +23,7 @@ export async function createApiFixture (init: AccountServicesInit = {}): Promise
   const api = createCafeApi({ services, routes: cafeRoutes, logger, clock: cafe.now })
   return {
     cafe,
+    services,
     api,
     http: createHttpApi(api, { ownerSecret: OWNER_SECRET, logger }),
     httpNoOwner: createHttpApi(api, { logger })
