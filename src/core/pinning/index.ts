@@ -213,7 +213,11 @@ class DefaultPinning implements Pinning {
       return pinned.map(r => this.toStatus(r))
     } catch (err) {
       stage.release()
-      for (const record of pinned) await this.forget(record, {})
+      for (const record of pinned) {
+        await this.records.delete(account, record.requestid)
+        await this.refs.release(parseCid(record.cid), account, record.requestid)
+      }
+      this.invalidateUsage(account)
       await this.refs.rollback(stage.written)
       throw err
     } finally {

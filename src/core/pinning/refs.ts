@@ -56,79 +56,84 @@ export class PinRefs {
     this.components = components
   }
 
-  private async exclusive <T> (fn: () => Promise<T>): Promise<T> {
+  /**
+   * Pin changes are not abortable once started: Helia writes its per-block counts as it
+   * walks, so an abort half-way would leave blocks counted to a pin that does not exist.
+   */
+  private async exclusive <T> (options: AbortOptions | undefined, fn: () => Promise<T>): Promise<T> {
+    options?.signal?.throwIfAborted()
     return this.lock.run('pins', fn)
   }
 
-  private async hasKeys (prefix: string, options?: AbortOptions): Promise<boolean> {
-    for await (const _ of this.components.datastore.queryKeys({ prefix, limit: 1 }, options)) return true
+  private async hasKeys (prefix: string): Promise<boolean> {
+    for await (const _ of this.components.datastore.queryKeys({ prefix, limit: 1 })) return true
     return false
   }
 
-  private async hasRefs (cid: CID, options?: AbortOptions): Promise<boolean> {
-    return this.hasKeys(cidPrefix(cid), options)
+  private async hasRefs (cid: CID): Promise<boolean> {
+    return this.hasKeys(cidPrefix(cid))
   }
 
   /** Some pinned root still needs this block (by the cafe's own books). */
-  private async isNeeded (block: CID, options?: AbortOptions): Promise<boolean> {
-    return this.hasKeys(`${BLOCK_PREFIX}/${blockKey(block)}/`, options)
+  private async isNeeded (block: CID): Promise<boolean> {
+    return this.hasKeys(`${BLOCK_PREFIX}/${blockKey(block)}/`)
   }
 
   /** Take a reference on `cid` for a request, pinning it in Helia if it is the first. */
   async add (cid: CID, account: AccountId, requestid: string, options?: AbortOptions): Promise<void> {
-    await this.exclusive(async () => {
-      if (!await this.hasRefs(cid, options)) {
+    await this.exclusive(options, async () => {
+      if (!await this.hasRefs(cid)) {
         try {
-          for await (const block of this.components.pins.add(cid.toV1(), options)) {
-            await this.components.datastore.put(blockRefKey(block, cid), new Uint8Array(0), options)
+          for await (const block of this.components.pins.add(cid.toV1())) {
+            await this.components.datastore.put(blockRefKey(block, cid), new Uint8Array(0))
           }
         } catch (err) {
           // pinned outside the cafe's books (an earlier crash between the two writes): keep it
           if ((err as Error).name !== 'AlreadyPinnedError') throw err
-          for await (const { cid: block } of walkDag(this.components.blockstore, cid, options)) {
-            await this.components.datastore.put(blockRefKey(block, cid), new Uint8Array(0), options)
+          for await (const { cid: block } of walkDag(this.components.blockstore, cid)) {
+            await this.components.datastore.put(blockRefKey(block, cid), new Uint8Array(0))
           }
         }
       }
-      await this.components.datastore.put(new Key(cidPrefix(cid) + `${account}/${requestid}`), new Uint8Array(0), options)
+      await this.components.datastore.put(new Key(cidPrefix(cid) + `${account}/${requestid}`), new Uint8Array(0))
     })
   }
 
   /** Drop a request's reference; the last one unpins the DAG and deletes the blocks nothing else needs. */
   async release (cid: CID, account: AccountId, requestid: string, options?: AbortOptions): Promise<void> {
-    await this.exclusive(async () => {
-      await this.components.datastore.delete(new Key(cidPrefix(cid) + `${account}/${requestid}`), options)
-      if (await this.hasRefs(cid, options)) return
+    await this.exclusive(options, async () => {
+      await this.components.datastore.delete(new Key(cidPrefix(cid) + `${account}/${requestid}`))
+      if (await this.hasRefs(cid)) return
       const candidates = new Map<string, CID>()
       try {
-        for await (const block of this.components.pins.rm(cid.toV1(), options)) candidates.set(blockKey(block), block)
+        for await (const block of this.components.pins.rm(cid.toV1())) candidates.set(blockKey(block), block)
       } catch (err) {
         if ((err as Error).name !== 'NotFoundError') throw err
         this.components.log('%c was not pinned in Helia', cid)
-        for await (const { cid: block } of walkDag(this.components.blockstore, cid, { ...options, skipMissing: true })) candidates.set(blockKey(block), block)
+        for await (const { cid: block } of walkDag(this.components.blockstore, cid, { skipMissing: true })) candidates.set(blockKey(block), block)
       }
-      for (const block of candidates.values()) await this.components.datastore.delete(blockRefKey(block, cid), options)
-      await this.deleteUnneeded(candidates.values(), options)
+      for (const block of candidates.values()) await this.components.datastore.delete(blockRefKey(block, cid))
+      await this.deleteUnneeded(candidates.values())
     })
   }
 
   /** After a failed or cancelled pin: delete what of the DAG is stored but not needed. */
   async collect (root: CID, options?: AbortOptions): Promise<void> {
-    await this.exclusive(async () => {
-      if (await this.hasRefs(root, options)) return
+    await this.exclusive(options, async () => {
+      if (await this.hasRefs(root)) return
       const candidates: CID[] = []
-      for await (const block of walkDag(this.components.blockstore, root, { ...options, skipMissing: true })) candidates.push(block.cid)
-      await this.deleteUnneeded(candidates, options)
+      for await (const block of walkDag(this.components.blockstore, root, { skipMissing: true })) candidates.push(block.cid)
+      await this.deleteUnneeded(candidates)
     })
   }
 
   /** Delete blocks that no pin holds and no in-flight import uses. */
-  private async deleteUnneeded (cids: Iterable<CID>, options?: AbortOptions): Promise<number> {
+  private async deleteUnneeded (cids: Iterable<CID>): Promise<number> {
     let deleted = 0
     for (const cid of cids) {
       if (isIdentity(cid) || this.components.inUse.has(blockKey(cid))) continue
-      if (await this.isNeeded(cid, options) || await this.components.pins.isPinned(cid, options)) continue
-      await this.components.blockstore.delete(cid, options)
+      if (await this.isNeeded(cid) || await this.components.pins.isPinned(cid)) continue
+      await this.components.blockstore.delete(cid)
       deleted++
     }
     this.components.log('deleted %d unneeded blocks', deleted)
@@ -137,6 +142,6 @@ export class PinRefs {
 
   /** deleteUnneeded inside the pin lock (for an import rolling back). */
   async rollback (cids: Iterable<CID>, options?: AbortOptions): Promise<void> {
-    await this.exclusive(async () => { await this.deleteUnneeded(cids, options) })
+    await this.exclusive(options, async () => { await this.deleteUnneeded(cids) })
   }
 }
