@@ -12,6 +12,7 @@ export default defineConfig({
     rollupOptions: {
       input: {
         main: 'index.html',
+        client: 'client.html',
         sw: 'src/sw/sw.ts'
       },
       output: {
@@ -23,7 +24,7 @@ export default defineConfig({
     format: 'es'
   },
   optimizeDeps: {
-    entries: ['index.html', 'src/worker/cafe.worker.ts', 'src/sw/sw.ts']
+    entries: ['index.html', 'client.html', 'src/worker/cafe.worker.ts', 'src/sw/sw.ts']
   },
   server: {
     headers: { 'Service-Worker-Allowed': '/' }

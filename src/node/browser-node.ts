@@ -18,12 +18,13 @@ import { yamux } from '@libp2p/yamux'
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
 import { IDBDatastore } from 'datastore-idb'
+import { loadOrCreateSelfKey } from '@libp2p/config'
 import { createHeliaLight } from 'helia'
 import { databaseNames } from './database-names.ts'
 import { IdbBlockstore } from './idb-blockstore.ts'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
-import type { Transport } from '@libp2p/interface'
+import type { PrivateKey, Transport } from '@libp2p/interface'
 
 export type CafeNodeServices = {
   identify: Identify
@@ -34,6 +35,8 @@ export type CafeHelia = HeliaWithLibp2p<CafeNodeServices>
 
 export interface CafeNode {
   helia: CafeHelia
+  /** the node's identity, kept in the datastore; it also signs the cafe's sessions */
+  privateKey: PrivateKey
   blockstore: IdbBlockstore
   datastore: IDBDatastore
   stop(): Promise<void>
@@ -60,6 +63,7 @@ export async function createBrowserCafeNode (init: BrowserNodeInit): Promise<Caf
   const blockstore = new IdbBlockstore(names.blocks)
   const datastore = new IDBDatastore(names.data)
   await Promise.all([blockstore.open(), datastore.open()])
+  const privateKey = await loadOrCreateSelfKey(datastore)
 
   const helia = withBitswap(withLibp2pLight(createHeliaLight({
     blockstore,
@@ -67,6 +71,7 @@ export async function createBrowserCafeNode (init: BrowserNodeInit): Promise<Caf
     codecs: [dagCbor, dagJson],
     routers: []
   }), {
+    privateKey,
     addresses: { listen: init.listen ?? [] },
     transports: browserTransports(),
     connectionEncrypters: [noise()],
@@ -82,6 +87,7 @@ export async function createBrowserCafeNode (init: BrowserNodeInit): Promise<Caf
 
   return {
     helia,
+    privateKey,
     blockstore,
     datastore,
     async stop () {

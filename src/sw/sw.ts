@@ -3,7 +3,8 @@
  * The Service Worker: the cafe's gateway at /ipfs/ for every page of the origin, open
  * or not. It reads blocks from the same IndexedDB blockstore the SharedWorker writes
  * (opening it itself, so it works with no tab open) and asks the SharedWorker, through
- * a port a page hands over, for blocks that are not local.
+ * a port a page hands over, for blocks that are not local. Requests to /api/ go to
+ * the SharedWorker the same way: the services and their stores have one writer.
  */
 import { defaultLogger } from '@libp2p/logger'
 import { CID } from 'multiformats/cid'
@@ -12,7 +13,9 @@ import { TimeoutError, UnavailableError } from '../core/errors.ts'
 import { databaseNames } from '../node/database-names.ts'
 import { IdbBlockstore } from '../node/idb-blockstore.ts'
 import { DEFAULT_CAFE_NAME, NETWORK_TIMEOUT_MS } from '../worker/config.ts'
-import { PORT_MESSAGE, WorkerLink } from './worker-link.ts'
+import { apiErrorResponse, toResponse, transferRequest } from './api-forward.ts'
+import { PORT_MESSAGE, WorkerLink, withTimeout } from './worker-link.ts'
+import '../worker/comlink-errors.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
 declare const self: ServiceWorkerGlobalScope
@@ -55,6 +58,19 @@ async function serveGateway (request: Request): Promise<Response> {
   return gateway.fetch(request)
 }
 
+/** How long an API request may take in the SharedWorker (uploads included). */
+const API_TIMEOUT_MS = 120_000
+
+async function serveApi (request: Request, remote: string): Promise<Response> {
+  const bridge = await link.get(1_000)
+  if (bridge == null) return apiErrorResponse(503, 'CAFE_NOT_RUNNING', 'the cafe is not running: open the cafe page')
+  try {
+    return toResponse(await withTimeout(bridge.handleHttp(transferRequest(request), remote), API_TIMEOUT_MS, () => new Error('timeout')))
+  } catch (err) {
+    return apiErrorResponse(504, 'CAFE_TIMEOUT', `the cafe did not answer: ${(err as Error).message}`)
+  }
+}
+
 self.addEventListener('install', () => { void self.skipWaiting() })
 self.addEventListener('activate', (event) => { event.waitUntil(self.clients.claim()) })
 
@@ -66,4 +82,5 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url)
   if (url.origin !== self.location.origin) return
   if (url.pathname.startsWith('/ipfs/')) event.respondWith(serveGateway(event.request))
+  else if (url.pathname.startsWith('/api/')) event.respondWith(serveApi(event.request, event.clientId !== '' ? event.clientId : event.resultingClientId))
 })

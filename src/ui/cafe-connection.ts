@@ -6,6 +6,8 @@
 import * as Comlink from 'comlink'
 import { PORT_MESSAGE, PORT_REQUEST_MESSAGE } from '../sw/worker-link.ts'
 import { DEFAULT_CAFE_NAME } from '../worker/config.ts'
+import { registerServiceWorker, serviceWorkerControls } from './service-worker.ts'
+import '../worker/comlink-errors.ts'
 import type { CafeWorkerApi } from '../worker/api.ts'
 
 export interface CafeConnection {
@@ -14,11 +16,9 @@ export interface CafeConnection {
   gatewayReady: Promise<void>
 }
 
-const SERVICE_WORKER_URL = import.meta.env.DEV ? '/src/sw/sw.ts' : '/sw.js'
-
 async function registerGateway (cafe: Comlink.Remote<CafeWorkerApi>): Promise<void> {
   const container = navigator.serviceWorker
-  const registration = await container.register(SERVICE_WORKER_URL, { type: 'module', scope: '/' })
+  const registration = await registerServiceWorker()
   await container.ready
 
   const handPort = async (): Promise<void> => {
@@ -35,9 +35,7 @@ async function registerGateway (cafe: Comlink.Remote<CafeWorkerApi>): Promise<vo
   container.startMessages()
   await handPort()
 
-  if (container.controller == null) {
-    await new Promise<void>(resolve => container.addEventListener('controllerchange', () => resolve(), { once: true }))
-  }
+  await serviceWorkerControls()
 }
 
 export function connectToCafe (name = DEFAULT_CAFE_NAME): CafeConnection {

@@ -1,19 +1,17 @@
 /**
- * The cafe page: node status, adding files and folders, and what is stored here.
+ * The cafe page and owner's console: node status, access tokens, clients and quotas,
+ * adding files and folders, and what is stored here.
  */
 import { connectToCafe } from './cafe-connection.ts'
+import { mountClients } from './console/clients.ts'
+import { mountTokens } from './console/tokens.ts'
+import { byTestId } from './dom.ts'
 import { uploadsFromDrop, uploadsFromInput } from './file-sources.ts'
 import { formatBytes } from './format.ts'
 import type { LibraryEntry } from '../core/library/library.ts'
 import type { FileUpload } from '../worker/api.ts'
 
 const { cafe, gatewayReady } = connectToCafe()
-
-function byTestId<T extends HTMLElement = HTMLElement> (id: string): T {
-  const element = document.querySelector<T>(`[data-testid="${id}"]`)
-  if (element == null) throw new Error(`missing element ${id}`)
-  return element
-}
 
 async function refreshStatus (): Promise<void> {
   const status = await cafe.status()
@@ -86,6 +84,17 @@ gatewayReady.then(
   () => { byTestId('gateway').textContent = 'serving /ipfs/ from this browser' },
   (err: Error) => { byTestId('gateway').textContent = `not available: ${err.message}` }
 )
+const refreshTokens = mountTokens(cafe)
+const refreshClients = mountClients(cafe)
+const clientList = byTestId('client-list')
+
 void refreshStatus()
 void refreshLibrary()
-setInterval(() => { void refreshStatus() }, 2_000)
+void refreshTokens()
+void refreshClients()
+setInterval(() => {
+  void refreshStatus()
+  void refreshTokens()
+  // do not redraw a quota form someone is typing in
+  if (!clientList.contains(document.activeElement)) void refreshClients()
+}, 2_000)

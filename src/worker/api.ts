@@ -2,6 +2,7 @@
  * The typed surface of the SharedWorker, as pages (through comlink) and the Service
  * Worker (through a port a page hands it) see it.
  */
+import type { OwnerApi } from '../core/api/owner.ts'
 import type { LibraryEntry } from '../core/library/library.ts'
 
 export interface CafeStatus {
@@ -20,8 +21,11 @@ export interface FileUpload {
   file: Blob
 }
 
-/** What the cafe page calls. The console's owner operations are added here. */
-export interface CafeWorkerApi {
+/**
+ * What the cafe page calls: node status, the library, and the owner's operations
+ * (tokens, clients, quotas), which exist only on this private channel.
+ */
+export interface CafeWorkerApi extends OwnerApi {
   status(): Promise<CafeStatus>
   addFiles(files: FileUpload[]): Promise<LibraryEntry[]>
   library(): Promise<LibraryEntry[]>
@@ -29,8 +33,24 @@ export interface CafeWorkerApi {
   connectServiceWorker(port: MessagePort): Promise<void>
 }
 
+/** An HTTP API request as it crosses from the Service Worker to the SharedWorker. */
+export interface ForwardedRequest {
+  method: string
+  url: string
+  headers: Array<[string, string]>
+  body?: ReadableStream<Uint8Array>
+}
+
+export interface ForwardedResponse {
+  status: number
+  headers: Array<[string, string]>
+  body: ArrayBuffer
+}
+
 /** What the Service Worker calls on its port. */
 export interface ServiceWorkerBridge {
+  /** answers a request to /api/ with the cafe's HTTP API; `remote` names the caller for rate limits */
+  handleHttp(request: ForwardedRequest, remote: string): Promise<ForwardedResponse>
   /** a block that is not in IndexedDB, from the network; rejects after `timeoutMs` */
   fetchBlock(cid: string, timeoutMs: number): Promise<Uint8Array>
   ping(): Promise<'pong'>

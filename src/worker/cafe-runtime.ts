@@ -6,14 +6,18 @@
 import { defaultLogger } from '@libp2p/logger'
 import * as Comlink from 'comlink'
 import { CID } from 'multiformats/cid'
+import { registerCafeProtocol } from '../core/api/libp2p.ts'
+import { createCafe, type Cafe } from '../core/cafe.ts'
 import { addFiles } from '../core/library/add-files.ts'
 import { createLibrary } from '../core/library/library.ts'
 import { createBrowserCafeNode, type CafeNode } from '../node/browser-node.ts'
-import type { CafeStatus, CafeWorkerApi, FileUpload, ServiceWorkerBridge } from './api.ts'
+import './comlink-errors.ts'
+import type { CafeStatus, CafeWorkerApi, FileUpload, ForwardedRequest, ServiceWorkerBridge } from './api.ts'
 import type { Library } from '../core/library/library.ts'
 
 export interface CafeRuntime {
   node: CafeNode
+  cafe: Cafe
   library: Library
   api: CafeWorkerApi
 }
@@ -23,13 +27,27 @@ async function storageEstimate (): Promise<{ usage: number, quota: number }> {
   return { usage: estimate.usage ?? 0, quota: estimate.quota ?? 0 }
 }
 
-function bridgeFor (node: CafeNode): ServiceWorkerBridge {
+function toRequest (forwarded: ForwardedRequest): Request {
+  return new Request(forwarded.url, {
+    method: forwarded.method,
+    headers: forwarded.headers,
+    body: forwarded.body,
+    duplex: 'half'
+  } as RequestInit)
+}
+
+function bridgeFor (node: CafeNode, cafe: Cafe): ServiceWorkerBridge {
   return {
     async fetchBlock (cid, timeoutMs) {
       const chunks: Uint8Array[] = []
       for await (const chunk of node.helia.blockstore.get(CID.parse(cid), { signal: AbortSignal.timeout(timeoutMs) })) chunks.push(chunk)
       const bytes = chunks.length === 1 ? chunks[0] : new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer())
       return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer])
+    },
+    async handleHttp (forwarded, remote) {
+      const response = await cafe.http.fetch(toRequest(forwarded), { remote })
+      const body = await response.arrayBuffer()
+      return Comlink.transfer({ status: response.status, headers: [...response.headers], body }, [body])
     },
     async ping () { return 'pong' }
   }
@@ -38,13 +56,21 @@ function bridgeFor (node: CafeNode): ServiceWorkerBridge {
 export async function startCafeRuntime (name: string): Promise<CafeRuntime> {
   const startedAt = Date.now()
   const node = await createBrowserCafeNode({ name, allowPrivateDials: true })
+  const libp2p = node.helia.libp2p
   const logger = defaultLogger()
   const library = createLibrary({ datastore: node.datastore, logger })
-  const bridge = bridgeFor(node)
+  const cafe = createCafe({
+    datastore: node.datastore,
+    logger,
+    privateKey: node.privateKey,
+    addresses: () => libp2p.getMultiaddrs().map(ma => ma.toString())
+  })
+  await registerCafeProtocol(libp2p, cafe.api, { logger })
+  const bridge = bridgeFor(node, cafe)
 
   const api: CafeWorkerApi = {
+    ...cafe.owner,
     async status (): Promise<CafeStatus> {
-      const libp2p = node.helia.libp2p
       return {
         peerId: libp2p.peerId.toString(),
         addresses: libp2p.getMultiaddrs().map(ma => ma.toString()),
@@ -68,5 +94,5 @@ export async function startCafeRuntime (name: string): Promise<CafeRuntime> {
       Comlink.expose(bridge, port)
     }
   }
-  return { node, library, api }
+  return { node, cafe, library, api }
 }

@@ -6,6 +6,7 @@
 import * as Comlink from 'comlink'
 import { startCafeRuntime, type CafeRuntime } from './cafe-runtime.ts'
 import { DEFAULT_CAFE_NAME } from './config.ts'
+import './comlink-errors.ts'
 import type { CafeWorkerApi } from './api.ts'
 
 declare const self: SharedWorkerGlobalScope

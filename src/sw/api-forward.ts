@@ -1,0 +1,36 @@
+/**
+ * Carries an HTTP API request from the Service Worker to the SharedWorker, where the
+ * services run (one writer for every store), and its answer back. The request body
+ * travels as a transferred ReadableStream, so uploads are streamed, not buffered here.
+ */
+import * as Comlink from 'comlink'
+import type { ForwardedRequest, ForwardedResponse } from '../worker/api.ts'
+
+function forwardableRequest (request: Request): ForwardedRequest {
+  const forwarded: ForwardedRequest = {
+    method: request.method,
+    url: request.url,
+    headers: [...request.headers]
+  }
+  if (request.body != null) forwarded.body = request.body
+  return forwarded
+}
+
+/** The request as the SharedWorker receives it; the stream goes in the transfer list. */
+export function transferRequest (request: Request): ForwardedRequest {
+  const forwarded = forwardableRequest(request)
+  return forwarded.body == null ? forwarded : Comlink.transfer(forwarded, [forwarded.body as unknown as Transferable])
+}
+
+export function toResponse (forwarded: ForwardedResponse): Response {
+  const nullBody = forwarded.status === 204 || forwarded.status === 304
+  return new Response(nullBody ? null : forwarded.body, { status: forwarded.status, headers: forwarded.headers })
+}
+
+/** The JSON error every API door answers with, for when the SharedWorker cannot be reached. */
+export function apiErrorResponse (status: number, code: string, message: string): Response {
+  return new Response(JSON.stringify({ error: { code, message } }), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }
+  })
+}

@@ -1,0 +1,67 @@
+/**
+ * Registered clients: usage against quota, their own quota, and removal.
+ */
+import { byTestId, formatTime, h, reportError } from '../dom.ts'
+import { quotaFields, quotaFromForm, usageBar } from './quota.ts'
+import type { CafeWorkerApi } from '../../worker/api.ts'
+import type { ClientInfo } from '../../core/accounts/index.ts'
+import type { Remote } from 'comlink'
+
+/** Storage counts every stored byte of the account; services name theirs `<x>Bytes`. */
+function storageUsed (usage: Record<string, number>): number {
+  return (usage.pinBytes ?? 0) + (usage.snapshotBytes ?? 0)
+}
+
+function clientRow (cafe: Remote<CafeWorkerApi>, client: ClientInfo, refresh: () => Promise<void>): HTMLTableRowElement {
+  const status = h('span', { class: 'muted' })
+  const quotaForm = h('form', { class: 'inline' }, ...quotaFields(client.quota),
+    h('button', { type: 'submit' }, 'Set'),
+    client.quotaOverride != null && h('button', { type: 'button', onclick: () => { void cafe.resetClientQuota(client.account).then(refresh, err => reportError(status, err)) } }, 'Use default'),
+    status)
+  quotaForm.addEventListener('submit', (event) => {
+    event.preventDefault()
+    void cafe.setClientQuota(client.account, quotaFromForm(quotaForm)).then(refresh, err => reportError(status, err))
+  })
+  const usage = client.usage
+  return h('tr', { 'data-account': client.account },
+    h('td', {}, h('code', {}, client.account)),
+    h('td', {}, formatTime(client.registeredAt), h('br'), h('span', { class: 'muted' }, `last seen ${formatTime(client.lastSeen)}`)),
+    h('td', {},
+      h('div', {}, 'Storage', usageBar(storageUsed(usage), client.quota.storageBytes)),
+      h('div', {}, `Inbox (${usage.inboxMessages ?? 0} of ${client.quota.inboxMessages} messages)`, usageBar(usage.inboxBytes ?? 0, client.quota.inboxBytes)),
+      h('div', { class: 'muted' }, `${usage.pins ?? 0} pins, ${usage.snapshots ?? 0} snapshots${(usage.directoryContacts ?? 0) > 0 ? ', listed in the directory' : ''}`)),
+    h('td', {}, quotaForm),
+    h('td', {}, h('button', {
+      type: 'button',
+      'data-testid': 'remove-client',
+      onclick: () => {
+        if (confirm(`Remove ${client.account} and delete everything stored for it?`)) void cafe.removeClient(client.account).then(refresh)
+      }
+    }, 'Remove'))
+  )
+}
+
+export function mountClients (cafe: Remote<CafeWorkerApi>): () => Promise<void> {
+  const list = byTestId('client-list')
+  const defaultForm = byTestId<HTMLFormElement>('default-quota-form')
+  const defaultStatus = byTestId('default-quota-status')
+
+  const refresh = async (): Promise<void> => {
+    const [clients, quota] = await Promise.all([cafe.listClients(), cafe.getDefaultQuota()])
+    list.replaceChildren(...clients.map(client => clientRow(cafe, client, refresh)))
+    if (clients.length === 0) list.append(h('tr', {}, h('td', { colspan: '5', class: 'empty' }, 'No clients yet.')))
+    if (!defaultForm.contains(document.activeElement)) {
+      defaultForm.replaceChildren(...quotaFields(quota), h('button', { type: 'submit' }, 'Save default'))
+    }
+  }
+
+  defaultForm.addEventListener('submit', (event) => {
+    event.preventDefault()
+    defaultStatus.classList.remove('error')
+    void cafe.setDefaultQuota(quotaFromForm(defaultForm)).then(() => {
+      defaultStatus.textContent = 'Saved.'
+      return refresh()
+    }, err => reportError(defaultStatus, err))
+  })
+  return refresh
+}
