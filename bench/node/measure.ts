@@ -1,0 +1,16 @@
+/** Small helpers the Node benchmarks share: rates, percentiles, and printing one JSON line. */
+export async function ratePerSecond (count: number, work: (i: number) => Promise<unknown>): Promise<number> {
+  const started = performance.now()
+  for (let i = 0; i < count; i++) await work(i)
+  return count / ((performance.now() - started) / 1000)
+}
+
+export function percentile (samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(p / 100 * sorted.length))]
+}
+
+/** scripts/bench.mjs reads the last line of a benchmark's stdout as its results. */
+export function report (results: Record<string, Record<string, number>>): void {
+  console.log(JSON.stringify(results))
+}
