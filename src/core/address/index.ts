@@ -1,0 +1,1 @@
+export * from './cafe-address.ts'
