@@ -86,7 +86,7 @@ class PathGateway implements Gateway {
 
       const resolved = await resolvePath(this.blocks, target.cid, target.segments, { signal })
       const ctx: HandlerContext = { request, target, resolved, format, dagScope, blocks: this.blocks, blobs: this.blobs, log: this.log, signal }
-      return await selectHandler(format, resolved.cid)(ctx)
+      return await selectHandler(format, resolved.cid, target.query)(ctx)
     } catch (err) {
       return this.errorResponse(err, root, format)
     }

@@ -9,6 +9,9 @@ import type { CID } from 'multiformats/cid'
 
 export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=29030400, immutable'
 
+/** For responses whose URL carries a secret (a decryption key): no cache may keep them. */
+export const PRIVATE_CACHE_CONTROL = 'private, no-store'
+
 /**
  * Everything under /ipfs/ shares the cafe's origin, so content runs in an opaque origin
  * (no allow-same-origin): it cannot read the cafe's storage or call its API with cookies.
@@ -28,8 +31,10 @@ const SECURITY_HEADERS: Record<string, string> = {
 }
 
 export interface ContentHeadersInit {
-  /** already quoted, e.g. `"bafy..."` */
-  etag: string
+  /** already quoted, e.g. `"bafy..."`; absent on responses that must not be revalidated */
+  etag?: string
+  /** IMMUTABLE_CACHE_CONTROL unless given */
+  cacheControl?: string
   contentType: string
   contentLength?: number
   /** the requested content path, for X-Ipfs-Path */
@@ -44,8 +49,8 @@ export interface ContentHeadersInit {
 export function contentHeaders (init: ContentHeadersInit): Headers {
   const headers = new Headers(SECURITY_HEADERS)
   headers.set('Content-Type', init.contentType)
-  headers.set('ETag', init.etag)
-  headers.set('Cache-Control', IMMUTABLE_CACHE_CONTROL)
+  if (init.etag != null) headers.set('ETag', init.etag)
+  headers.set('Cache-Control', init.cacheControl ?? IMMUTABLE_CACHE_CONTROL)
   headers.set('X-Ipfs-Path', init.ipfsPath)
   if (init.roots != null && init.roots.length > 0) headers.set('X-Ipfs-Roots', init.roots.join(','))
   if (init.contentLength != null) headers.set('Content-Length', String(init.contentLength))

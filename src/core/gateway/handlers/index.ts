@@ -1,5 +1,5 @@
 /**
- * Which handler answers: an explicit format picks by format; otherwise the codec of
+ * Which handler answers: `?key=` picks decryption; then an explicit format picks by format; otherwise the codec of
  * the CID the path resolves to picks the default (deserialized) response.
  */
 import * as dagCbor from '@ipld/dag-cbor'
@@ -9,6 +9,7 @@ import * as json from 'multiformats/codecs/json'
 import * as raw from 'multiformats/codecs/raw'
 import { NotImplementedError } from '../errors.ts'
 import { carHandler } from './car.ts'
+import { decryptHandler, KEY_PARAM } from './decrypt.ts'
 import { ipldHandler } from './ipld.ts'
 import { rawBlockHandler } from './raw-block.ts'
 import { unixfsHandler } from './unixfs.ts'
@@ -39,7 +40,9 @@ const unsupportedCodec: Handler = async (ctx) => {
   throw new NotImplementedError(`codec 0x${ctx.resolved.cid.code.toString(16)} has no default rendering; ask for ?format=raw or ?format=car`)
 }
 
-export function selectHandler (format: ResponseFormat | undefined, cid: CID): Handler {
+/** `?key=` comes first: the file it names is decrypted (it refuses a format itself). */
+export function selectHandler (format: ResponseFormat | undefined, cid: CID, query?: URLSearchParams): Handler {
+  if (query?.has(KEY_PARAM) === true) return decryptHandler
   if (format != null) return FORMAT_HANDLERS[format]
   return CODEC_HANDLERS[cid.code] ?? unsupportedCodec
 }

@@ -1,0 +1,80 @@
+/**
+ * `/ipfs/<cid>[/path]?key=<key>`: the plaintext of an encrypted file, decrypted while it
+ * streams (docs/ENCRYPTION.md). Opening the file authenticates its header and final
+ * segment, so a wrong key or a damaged end is a 4xx before any header is sent; every
+ * byte sent comes from a segment whose tag has verified, and a bad segment met later
+ * errors the body stream, so the client sees a broken transfer rather than a short file.
+ * The key is a bearer secret in the URL: nothing here logs the URL, the response may not
+ * be stored by any cache, and it carries no ETag and no Referer for what it loads.
+ */
+import { exporter } from 'ipfs-unixfs-exporter'
+import { openEncryptedFile, parseFileKey } from '../../crypto/index.ts'
+import { BadRequestError } from '../../errors.ts'
+import { fileCiphertextSource } from '../ciphertext-source.ts'
+import { contentTypeFromName, sniffContentType, SNIFF_BYTES } from '../content-type.ts'
+import { parseRange } from '../range.ts'
+import { isFileEntry } from '../read-file-range.ts'
+import { okResponse, PRIVATE_CACHE_CONTROL, rangeNotSatisfiableResponse, rangeResponse } from '../responses.ts'
+import { toReadableStream } from '../stream.ts'
+import { contentDisposition, headersFor } from './context.ts'
+import type { Handler, HandlerContext } from './context.ts'
+import type { EncryptedFile } from '../../crypto/index.ts'
+import type { AbortOptions } from '../../types.ts'
+import type { UnixFSEntry } from 'ipfs-unixfs-exporter'
+
+export const KEY_PARAM = 'key'
+
+export const decryptHandler: Handler = async (ctx) => {
+  if (ctx.format != null) {
+    throw new BadRequestError(`?key= decrypts a file; it cannot be combined with format ${ctx.format}`, 'KEY_WITH_FORMAT')
+  }
+  const key = parseFileKey(ctx.target.query.get(KEY_PARAM) ?? '')
+  const entry = await exportEntry(ctx)
+  if (!isFileEntry(entry)) {
+    throw new BadRequestError(`only a file can be decrypted; this path is a ${entry.type}`, 'NOT_A_FILE')
+  }
+
+  const file = await openEncryptedFile(fileCiphertextSource(entry), key, { signal: ctx.signal })
+  const size = file.plaintextSize
+  const range = parseRange(ctx.request.headers.get('Range'), size)
+  if (range === 'unsatisfiable') return rangeNotSatisfiableResponse(size)
+
+  const named = ctx.resolved.roots.length > 1 ? ctx.resolved.name : undefined
+  const contentType = contentTypeFromName(ctx.target.query.get('filename') ?? named) ?? await sniff(file, ctx)
+  const headers = headersFor(ctx, {
+    contentType,
+    cacheControl: PRIVATE_CACHE_CONTROL,
+    extra: { 'Accept-Ranges': 'bytes', 'Referrer-Policy': 'no-referrer', ...contentDisposition(ctx.target.query) }
+  })
+
+  // HEAD: the status and headers are known; decrypt nothing more
+  const body = (offset: number, length: number): ReadableStream<Uint8Array> | Uint8Array =>
+    ctx.request.method === 'HEAD' ? new Uint8Array(0) : toReadableStream(file.read({ offset, length }, { signal: ctx.signal }))
+
+  if (range != null) {
+    return rangeResponse(body(range.start, range.end - range.start + 1), headers, range, size)
+  }
+  headers.set('Content-Length', String(size))
+  return okResponse(body(0, size), headers)
+}
+
+async function exportEntry (ctx: HandlerContext): Promise<UnixFSEntry> {
+  try {
+    return await exporter(ctx.resolved.cid, ctx.blocks, { signal: ctx.signal })
+  } catch (err) {
+    if ((err as Error)?.name === 'NotUnixFSError') throw new BadRequestError('only a UnixFS file or raw block can be decrypted', 'NOT_A_FILE')
+    throw err
+  }
+}
+
+/** Sniffs authenticated plaintext only: the core yields a segment after its tag verifies. */
+async function sniff (file: EncryptedFile, options: AbortOptions): Promise<string> {
+  const length = Math.min(file.plaintextSize, SNIFF_BYTES)
+  const head = new Uint8Array(length)
+  let filled = 0
+  for await (const chunk of file.read({ offset: 0, length }, options)) {
+    head.set(chunk, filled)
+    filled += chunk.length
+  }
+  return sniffContentType(head, length === file.plaintextSize)
+}
