@@ -8,7 +8,8 @@ import { toString } from 'uint8arrays/to-string'
 import { challengeMessage } from '../core/accounts/challenge-message.ts'
 import { CafeError, UnauthorizedError } from '../core/errors.ts'
 import { MemorySessionStore } from './session-store.ts'
-import type { CafeTransport } from './transport.ts'
+import type { CafeTransport, CarBody, CarUploadInput } from './transport.ts'
+import type { PinResults } from '../core/pinning/index.ts'
 import type { SessionStore, StoredSession } from './session-store.ts'
 import type { AccountInfo, Challenge, SessionResult, SessionTokens } from '../core/accounts/index.ts'
 import type { CafeInfo } from '../core/api/routes/accounts.ts'
@@ -71,15 +72,25 @@ export class CafeClient {
 
   /** Calls an operation with the session, refreshing it first if it is about to run out. */
   async call<T = unknown> (op: string, input: unknown = {}, options?: AbortOptions): Promise<T> {
+    return this.authorized(async accessToken => this.transport.request(op, input, accessToken, options) as Promise<T>, options)
+  }
+
+  /** Uploads a CAR for the cafe to verify and pin; the blocks need not be served by this client. */
+  async uploadCar (car: CarBody, input: CarUploadInput = {}, options?: AbortOptions): Promise<PinResults> {
+    return this.authorized(async accessToken => this.transport.uploadCar(car, input, accessToken, options) as Promise<PinResults>, options)
+  }
+
+  /** Runs `send` with a fresh access token, and once more after a refresh if the cafe says it expired. */
+  private async authorized<T> (send: (accessToken: string) => Promise<T>, options?: AbortOptions): Promise<T> {
     let session = await this.session()
     if (session == null) throw new UnauthorizedError('not signed in to this cafe', 'SESSION_MISSING')
     if (this.clock() >= session.accessExpiresAt - this.refreshMargin) session = await this.refresh(session, options)
     try {
-      return await this.transport.request(op, input, session.accessToken, options) as T
+      return await send(session.accessToken)
     } catch (err) {
       if (!(err instanceof CafeError) || err.code !== 'SESSION_EXPIRED') throw err
       session = await this.refresh(session, options)
-      return await this.transport.request(op, input, session.accessToken, options) as T
+      return await send(session.accessToken)
     }
   }
 

@@ -5,8 +5,9 @@
 import { cafeRoutes } from '../core/api/routes/index.ts'
 import { HttpRouteTable } from '../core/api/http-routes.ts'
 import { CafeError } from '../core/errors.ts'
+import { PINNING_BASE_PATH } from '../core/api/cafe-http.ts'
 import { cafeErrorFrom } from './transport.ts'
-import type { CafeTransport } from './transport.ts'
+import type { CafeTransport, CarBody, CarUploadInput } from './transport.ts'
 import type { Route } from '../core/api/route.ts'
 import type { AbortOptions } from '../core/types.ts'
 
@@ -46,7 +47,25 @@ export class HttpTransport implements CafeTransport {
       headers['content-type'] = 'application/json'
       body = JSON.stringify(rest)
     }
-    const response = await this.fetch(new Request(url, { method: route.method, headers, body, signal: options.signal }))
+    return this.answer(await this.fetch(new Request(url, { method: route.method, headers, body, signal: options.signal })))
+  }
+
+  /** POST {base}/car of the Pinning Service API mount; a stream is gathered first (fetch upload streams need HTTP/2). */
+  async uploadCar (car: CarBody, input: CarUploadInput, auth: string, options: AbortOptions = {}): Promise<unknown> {
+    const url = new URL(`${this.baseUrl}${PINNING_BASE_PATH}/car`)
+    if (input.name != null) url.searchParams.set('name', input.name)
+    if (input.meta != null) url.searchParams.set('meta', JSON.stringify(input.meta))
+    const body = car instanceof Uint8Array || car instanceof Blob ? car : await gather(car)
+    return this.answer(await this.fetch(new Request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.ipld.car', authorization: `Bearer ${auth}`, accept: 'application/json' },
+      body: body as BodyInit,
+      signal: options.signal
+    })))
+  }
+
+  /** The JSON answer, or the cafe's error (the route table's `{ code, message }` or the pinning API's `{ reason, details }`). */
+  private async answer (response: Response): Promise<unknown> {
     const text = await response.text()
     let json: any
     try {
@@ -54,7 +73,16 @@ export class HttpTransport implements CafeTransport {
     } catch {
       throw new CafeError(`the cafe answered ${response.status} with something other than JSON`, 'BAD_RESPONSE', response.status >= 400 ? response.status : 502)
     }
-    if (!response.ok) throw cafeErrorFrom(json?.error, response.status, Number(response.headers.get('retry-after') ?? undefined) || undefined)
+    if (!response.ok) {
+      const error = json?.error?.reason != null ? { code: json.error.reason, message: json.error.details } : json?.error
+      throw cafeErrorFrom(error, response.status, Number(response.headers.get('retry-after') ?? undefined) || undefined)
+    }
     return json
   }
+}
+
+async function gather (chunks: AsyncIterable<Uint8Array>): Promise<Blob> {
+  const parts: Uint8Array[] = []
+  for await (const chunk of chunks) parts.push(chunk)
+  return new Blob(parts as BlobPart[])
 }

@@ -3,11 +3,12 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr as toMultiaddr } from '@multiformats/multiaddr'
+import { CAR_PROTOCOL } from '../core/api/car-protocol.ts'
 import { CAFE_PROTOCOL, MAX_MESSAGE_BYTES, decodeJson, encodeFrame } from '../core/api/protocol.ts'
 import { frameStream } from '../core/api/stream.ts'
 import { CafeError } from '../core/errors.ts'
 import { cafeErrorFrom } from './transport.ts'
-import type { CafeTransport } from './transport.ts'
+import type { CafeTransport, CarBody, CarUploadInput } from './transport.ts'
 import type { ResponseFrame } from '../core/api/protocol.ts'
 import type { AbortOptions } from '../core/types.ts'
 import type { PeerId, Stream } from '@libp2p/interface'
@@ -15,7 +16,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 
 /** The part of a libp2p node this transport needs. */
 export interface ProtocolDialer {
-  dialProtocol (peer: PeerId | Multiaddr, protocols: string | string[], options?: AbortOptions): Promise<Stream>
+  dialProtocol (peer: PeerId | Multiaddr, protocols: string | string[], options?: AbortOptions & { runOnLimitedConnection?: boolean }): Promise<Stream>
 }
 
 export interface Libp2pTransportInit {
@@ -23,6 +24,8 @@ export interface Libp2pTransportInit {
   maxMessageBytes?: number
   /** default 30 s */
   timeoutMs?: number
+  /** a whole CAR upload; default 10 minutes */
+  uploadTimeoutMs?: number
 }
 
 export class Libp2pTransport implements CafeTransport {
@@ -31,6 +34,7 @@ export class Libp2pTransport implements CafeTransport {
   private readonly target: PeerId | Multiaddr
   private readonly maxMessageBytes: number
   private readonly timeoutMs: number
+  private readonly uploadTimeoutMs: number
 
   /** `cafe`: its peer id, or a multiaddr (ending in /p2p/<peer id> to pin who answers) */
   constructor (node: ProtocolDialer, cafe: PeerId | Multiaddr | string, init: Libp2pTransportInit = {}) {
@@ -42,15 +46,38 @@ export class Libp2pTransport implements CafeTransport {
       : cafe.toString()
     this.maxMessageBytes = init.maxMessageBytes ?? MAX_MESSAGE_BYTES
     this.timeoutMs = init.timeoutMs ?? 30_000
+    this.uploadTimeoutMs = init.uploadTimeoutMs ?? 10 * 60_000
   }
 
   async request (op: string, input: unknown, auth: string | undefined, options: AbortOptions = {}): Promise<unknown> {
-    const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), ...(options.signal != null ? [options.signal] : [])])
-    const stream = await this.node.dialProtocol(this.target, CAFE_PROTOCOL, { signal })
+    return this.exchange(CAFE_PROTOCOL, this.timeoutMs, async (frames, signal) => {
+      await frames.write(encodeFrame({ op, auth, input }), { signal })
+    }, options)
+  }
+
+  /** Streams the CAR on `/cafe/car/1.0.0` in frames of at most the frame limit, ended by an empty frame. */
+  async uploadCar (car: CarBody, input: CarUploadInput, auth: string, options: AbortOptions = {}): Promise<unknown> {
+    return this.exchange(CAR_PROTOCOL, this.uploadTimeoutMs, async (frames, signal) => {
+      await frames.write(encodeFrame({ op: 'pins.importCar', auth, input }), { signal })
+      const chunks = car instanceof Uint8Array ? [car] : car instanceof Blob ? blobChunks(car) : car
+      for await (const chunk of chunks) {
+        for (let offset = 0; offset < chunk.byteLength; offset += this.maxMessageBytes) {
+          await frames.write(chunk.subarray(offset, offset + this.maxMessageBytes), { signal })
+        }
+      }
+      await frames.write(new Uint8Array(0), { signal })
+    }, options)
+  }
+
+  /** Opens a stream, lets `send` write the request, and reads the one response frame. */
+  private async exchange (protocol: string, timeoutMs: number, send: (frames: ReturnType<typeof frameStream>, signal: AbortSignal) => Promise<void>, options: AbortOptions): Promise<unknown> {
+    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(options.signal != null ? [options.signal] : [])])
+    // relayed connections are 'limited' in libp2p 3; a cafe in a browser is often reached through one
+    const stream = await this.node.dialProtocol(this.target, protocol, { signal, runOnLimitedConnection: true })
     let frame: ResponseFrame
     try {
       const frames = frameStream(stream, this.maxMessageBytes)
-      await frames.write(encodeFrame({ op, auth, input }), { signal })
+      await send(frames, signal)
       frame = decodeJson((await frames.read({ signal })).subarray()) as ResponseFrame
       await stream.close({ signal })
     } catch (err) {
@@ -60,5 +87,14 @@ export class Libp2pTransport implements CafeTransport {
     if (frame?.ok === true) return frame.output ?? undefined
     if (frame?.ok === false) return Promise.reject(cafeErrorFrom(frame.error, frame.error?.status ?? 500, frame.error?.retryAfter))
     throw new CafeError('the cafe sent an unreadable answer', 'BAD_RESPONSE', 502)
+  }
+}
+
+async function * blobChunks (blob: Blob): AsyncGenerator<Uint8Array> {
+  const reader = blob.stream().getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return
+    yield value
   }
 }

@@ -5,10 +5,19 @@
 import { CafeError, RateLimitedError } from '../core/errors.ts'
 import type { AbortOptions } from '../core/types.ts'
 
+export type CarBody = Uint8Array | Blob | AsyncIterable<Uint8Array>
+
+export interface CarUploadInput {
+  name?: string
+  meta?: Record<string, string>
+}
+
 export interface CafeTransport {
   /** the cafe's peer id, when the transport knows it (a libp2p dial does) */
   readonly cafe?: string
   request (op: string, input: unknown, auth: string | undefined, options?: AbortOptions): Promise<unknown>
+  /** uploads a CAR; the cafe verifies and pins its roots and answers `{ count, results: PinStatus[] }` */
+  uploadCar (car: CarBody, input: CarUploadInput, auth: string, options?: AbortOptions): Promise<unknown>
 }
 
 /** Rebuilds the cafe's error from its wire form. */

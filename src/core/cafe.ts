@@ -1,26 +1,43 @@
 /**
  * The whole cafe as one object: its services, the route table both doors serve, the
- * HTTP door, and the owner's operations. Runtime-agnostic: the SharedWorker, the
- * headless Node cafe and the tests build it from the same components.
+ * HTTP surface, the libp2p protocols, and the owner's operations. Runtime-agnostic:
+ * the SharedWorker, the headless Node cafe and the tests build it from the same
+ * components.
  */
 import { createAccountServices, type AccountServicesInit } from './accounts/index.ts'
-import { cafeRoutes, createCafeApi, createHttpApi, createOwnerApi, type CafeApi, type CafeServices, type HttpApi, type OwnerApi } from './api/index.ts'
-import type { BaseComponents } from './types.ts'
-import type { RateLimiterInit } from './accounts/rate-limiter.ts'
+import { createRateLimiter, type RateLimiterInit } from './accounts/rate-limiter.ts'
+import { registerCarProtocol } from './api/car-protocol.ts'
+import { createCafeHttp } from './api/cafe-http.ts'
+import { MAX_SNAPSHOT_BYTES, cafeRoutes, createCafeApi, createHttpApi, createOwnerApi, registerCafeProtocol, type CafeApi, type CafeServices, type HttpApi, type OwnerApi, type ProtocolHost } from './api/index.ts'
+import { createPinning, type FetchDag, type PinningInit, type PinsLike } from './pinning/index.ts'
+import { createPinningHttp } from './pinning/http.ts'
+import { createSnapshots } from './snapshots/index.ts'
+import type { AccountId, AbortOptions, BaseComponents } from './types.ts'
 import type { PrivateKey } from '@libp2p/interface'
+import type { Blockstore } from 'interface-blockstore'
 
 export const CAFE_VERSION = '0.1.0'
+
+/** Where pinned blocks live: Helia's blockstore and pins, and how to fetch a DAG. */
+export interface CafeStorage {
+  blockstore: Blockstore
+  pins: PinsLike
+  fetchDag?: FetchDag
+}
 
 export interface CafeComponents extends BaseComponents {
   /** the cafe's own libp2p key: its peer id, and the key that signs sessions */
   privateKey: PrivateKey
-  /** the cafe's current multiaddrs, for `GET /api/v0/cafe` */
+  /** the cafe's current multiaddrs, for `GET /api/v0/cafe` and pin delegates */
   addresses(): string[]
+  /** without it the cafe keeps accounts and snapshots but pins nothing */
+  storage?: CafeStorage
 }
 
 export interface CafeInit {
   accounts?: AccountServicesInit
-  /** requests per remote on both doors */
+  pinning?: PinningInit
+  /** requests per remote on every door */
   requests?: Omit<RateLimiterInit, 'clock'>
   /** owner routes over HTTP need this secret; without one they do not exist (browser cafe) */
   ownerSecret?: string
@@ -31,19 +48,69 @@ export interface Cafe {
   api: CafeApi<CafeServices>
   http: HttpApi
   owner: OwnerApi
+  /** serves the cafe's libp2p protocols; returns a function that stops serving them */
+  handleProtocols(node: ProtocolHost): Promise<() => Promise<void>>
+  /** resumes pin requests left queued by a previous run */
+  start(options?: AbortOptions): Promise<void>
+  stop(): Promise<void>
 }
 
 export function createCafe (components: CafeComponents, init: CafeInit = {}): Cafe {
+  const { logger, clock, datastore } = components
   const accountServices = createAccountServices(components, init.accounts)
+  const { accounts } = accountServices
+
+  // storage quota counts pins and snapshots together
+  const usage = async (account: AccountId, options?: AbortOptions): Promise<number> => {
+    const [pinned, snapshotted] = await Promise.all([pinning?.usageOf(account, options), snapshots.usageOf(account, options)])
+    return (pinned?.pinBytes ?? 0) + snapshotted.snapshotBytes
+  }
+  const pinning = components.storage == null
+    ? undefined
+    : createPinning({ ...components.storage, datastore, accounts, logger, clock, usage, delegates: components.addresses }, init.pinning)
+  const snapshots = createSnapshots({
+    datastore,
+    accounts,
+    logger,
+    clock,
+    usage,
+    headPinned: pinning == null ? undefined : async (account, cid, options) => pinning.hasPin(account, cid, options)
+  }, { maxSnapshotBytes: MAX_SNAPSHOT_BYTES })
+  if (pinning != null) accounts.addDataOwner(pinning)
+  accounts.addDataOwner(snapshots)
+
   const services: CafeServices = {
     ...accountServices,
+    pinning,
+    snapshots,
     cafe: { version: CAFE_VERSION, addresses: components.addresses }
   }
-  const api = createCafeApi({ services, routes: cafeRoutes, logger: components.logger, clock: components.clock, requests: init.requests })
+  const api = createCafeApi({ services, routes: cafeRoutes, logger, clock, requests: init.requests })
+  const http = createCafeHttp({
+    api: createHttpApi(api, { logger, ownerSecret: init.ownerSecret }),
+    accounts,
+    pinning: pinning == null ? undefined : createPinningHttp({ pinning }),
+    clock
+  }, { requests: init.requests })
+  const uploads = createRateLimiter({ capacity: 10, refillPerSecond: 1, clock })
+
   return {
     services,
     api,
-    http: createHttpApi(api, { logger: components.logger, ownerSecret: init.ownerSecret }),
-    owner: createOwnerApi(api)
+    http,
+    owner: createOwnerApi(api),
+    async handleProtocols (node) {
+      const stops = [
+        await registerCafeProtocol(node, api, { logger }),
+        await registerCarProtocol(node, { accounts, pinning, limiter: uploads, logger })
+      ]
+      return async () => { await Promise.all(stops.map(async stop => stop())) }
+    },
+    async start (options) {
+      await pinning?.start(options)
+    },
+    async stop () {
+      await pinning?.stop()
+    }
   }
 }

@@ -6,11 +6,11 @@
 import { defaultLogger } from '@libp2p/logger'
 import * as Comlink from 'comlink'
 import { CID } from 'multiformats/cid'
-import { registerCafeProtocol } from '../core/api/libp2p.ts'
 import { createCafe, type Cafe } from '../core/cafe.ts'
 import { addFiles } from '../core/library/add-files.ts'
 import { createLibrary } from '../core/library/library.ts'
 import { createBrowserCafeNode, type CafeNode } from '../node/browser-node.ts'
+import { createFetchDag } from '../node/fetch-dag.ts'
 import './comlink-errors.ts'
 import type { CafeStatus, CafeWorkerApi, FileUpload, ForwardedRequest, ServiceWorkerBridge } from './api.ts'
 import type { Library } from '../core/library/library.ts'
@@ -63,9 +63,11 @@ export async function startCafeRuntime (name: string): Promise<CafeRuntime> {
     datastore: node.datastore,
     logger,
     privateKey: node.privateKey,
-    addresses: () => libp2p.getMultiaddrs().map(ma => ma.toString())
+    addresses: () => libp2p.getMultiaddrs().map(ma => ma.toString()),
+    storage: { blockstore: node.helia.blockstore, pins: node.helia.pins, fetchDag: createFetchDag(node.helia) }
   })
-  await registerCafeProtocol(libp2p, cafe.api, { logger })
+  await cafe.handleProtocols(libp2p)
+  await cafe.start()
   const bridge = bridgeFor(node, cafe)
 
   const api: CafeWorkerApi = {

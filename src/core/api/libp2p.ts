@@ -37,7 +37,8 @@ function parseRequest (bytes: Uint8Array): RequestFrame {
   return { op: frame.op, auth: frame.auth, input: frame.input }
 }
 
-function errorFrame (err: unknown): ResponseFrame {
+/** An error as the response frame both cafe protocols answer with. */
+export function errorFrame (err: unknown): ResponseFrame {
   const name = (err as Error)?.name
   if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') {
     err = new PayloadTooLargeError('the request frame is too large', 'MESSAGE_TOO_LARGE')
@@ -85,6 +86,7 @@ export async function registerCafeProtocol (node: ProtocolHost, api: CafeApi<any
   const log = init.logger.forComponent('cafe:api:libp2p')
   await node.handle(CAFE_PROTOCOL, (stream, connection) => {
     handleCafeStream(api, stream, connection, init, log).catch(err => { log.error('stream failed: %o', err) })
-  }, { maxInboundStreams: init.maxInboundStreams ?? 32 })
+    // relayed connections are 'limited' in libp2p 3: the cafe must answer over them too
+  }, { maxInboundStreams: init.maxInboundStreams ?? 32, runOnLimitedConnection: true })
   return async () => { await node.unhandle(CAFE_PROTOCOL) }
 }

@@ -64,6 +64,11 @@ function errorResponse (err: unknown, { specRoute }: { specRoute: boolean }): Re
   return jsonResponse(status, { error: { reason, details: error.message } }, headers)
 }
 
+/** A failure in the Pinning Service API's shape, for callers that fail before the adapter runs (auth). */
+export function pinningErrorResponse (err: unknown): Response {
+  return errorResponse(err, { specRoute: true })
+}
+
 async function * bodyChunks (body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   const reader = body.getReader()
   try {

@@ -1,6 +1,7 @@
 import { defaultLogger } from '@libp2p/logger'
 import { createCafe } from '../accounts/fixtures.ts'
-import { cafeRoutes, createCafeApi, createHttpApi } from '../../../src/core/api/index.ts'
+import { MAX_SNAPSHOT_BYTES, cafeRoutes, createCafeApi, createHttpApi } from '../../../src/core/api/index.ts'
+import { createSnapshots } from '../../../src/core/snapshots/index.ts'
 import type { Cafe } from '../accounts/fixtures.ts'
 import type { CafeApi, CafeServices, HttpApi } from '../../../src/core/api/index.ts'
 import type { AccountServicesInit } from '../../../src/core/accounts/index.ts'
@@ -19,7 +20,8 @@ export interface ApiFixture {
 export async function createApiFixture (init: AccountServicesInit = {}): Promise<ApiFixture> {
   const cafe = await createCafe(init)
   const logger = defaultLogger()
-  const services: CafeServices = { ...cafe, cafe: { version: '0.1.0-test', addresses: () => [`/ip4/127.0.0.1/tcp/4001/p2p/${cafe.peerId}`] } }
+  const snapshots = createSnapshots({ datastore: cafe.datastore, accounts: cafe.accounts, logger }, { maxSnapshotBytes: MAX_SNAPSHOT_BYTES })
+  const services: CafeServices = { ...cafe, snapshots, cafe: { version: '0.1.0-test', addresses: () => [`/ip4/127.0.0.1/tcp/4001/p2p/${cafe.peerId}`] } }
   const api = createCafeApi({ services, routes: cafeRoutes, logger, clock: cafe.now })
   return {
     cafe,

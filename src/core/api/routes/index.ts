@@ -3,13 +3,17 @@
  * here; both doors and the client's HTTP transport pick them up.
  */
 import { accountRoutes } from './accounts.ts'
+import { backupRoutes } from './backup.ts'
 import type { AccountRouteServices } from './accounts.ts'
+import type { BackupRouteServices } from './backup.ts'
 import type { Route } from '../route.ts'
 
 export * from './accounts.ts'
+export * from './backup.ts'
 
-export type CafeServices = AccountRouteServices
+export type CafeServices = AccountRouteServices & BackupRouteServices
 
 export const cafeRoutes: ReadonlyArray<Route<CafeServices>> = [
-  ...accountRoutes
+  ...accountRoutes,
+  ...backupRoutes
 ]

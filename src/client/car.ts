@@ -1,0 +1,45 @@
+/**
+ * Packs files into a UnixFS DAG and a CARv1 in memory, for clients that upload their
+ * data instead of serving its blocks. Folders keep their structure under one root.
+ */
+import { CarWriter } from '@ipld/car'
+import { MemoryBlockstore } from 'blockstore-core'
+import { importer } from 'ipfs-unixfs-importer'
+import type { CID } from 'multiformats/cid'
+
+export interface FileForCar {
+  /** `name` or `folder/sub/name` */
+  path: string
+  content: Uint8Array | AsyncIterable<Uint8Array>
+}
+
+export interface PackedCar {
+  root: CID
+  car: Uint8Array
+}
+
+/** One root: the directory that wraps all files (or the single file when `wrap` is false). */
+export async function packCar (files: FileForCar[], { wrap = true }: { wrap?: boolean } = {}): Promise<PackedCar> {
+  const blockstore = new MemoryBlockstore()
+  let root: CID | undefined
+  for await (const entry of importer(files, blockstore, { wrapWithDirectory: wrap, cidVersion: 1, rawLeaves: true })) root = entry.cid
+  if (root == null) throw new TypeError('no files to pack')
+  const { writer, out } = CarWriter.create([root])
+  const parts: Uint8Array[] = []
+  const collected = (async () => { for await (const part of out) parts.push(part) })()
+  for await (const { cid, bytes } of blockstore.getAll()) {
+    const chunks: Uint8Array[] = []
+    for await (const chunk of bytes as AsyncIterable<Uint8Array>) chunks.push(chunk)
+    await writer.put({ cid, bytes: chunks.length === 1 ? chunks[0] : concat(chunks) })
+  }
+  await writer.close()
+  await collected
+  return { root, car: concat(parts) }
+}
+
+function concat (parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0))
+  let offset = 0
+  for (const part of parts) { out.set(part, offset); offset += part.byteLength }
+  return out
+}
