@@ -15,6 +15,7 @@ function file (path: string, text: string): FileToAdd {
 
 async function text (blockstore: MemoryBlockstore, cid: string, path = ''): Promise<string> {
   const entry = await exporter(`${cid}${path}`, blockstore)
+  if (entry.type !== 'file' && entry.type !== 'raw') throw new Error(`${cid}${path} is not a file`)
   const chunks = await all(entry.content())
   return new TextDecoder().decode(Buffer.concat(chunks as Uint8Array[]))
 }
