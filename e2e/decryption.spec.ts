@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto'
+import { join } from 'node:path'
+import { crc32, deflateSync } from 'node:zlib'
+import { expect, test } from '@playwright/test'
+import { encryptBytes, formatFileKey } from '../src/core/crypto/index.ts'
+import { addThroughPage, openCafe, pseudoRandomBytes, tempDir } from './helpers.ts'
+
+/** A valid RGB PNG of the given size, drawn as a gradient. */
+function png (width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data])
+    const out = Buffer.alloc(body.length + 8)
+    out.writeUInt32BE(data.length, 0)
+    body.copy(out, 4)
+    out.writeUInt32BE(crc32(body), body.length + 4)
+    return out
+  }
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(width, 0)
+  ihdr.writeUInt32BE(height, 4)
+  ihdr[8] = 8 // bit depth
+  ihdr[9] = 2 // RGB
+  const rows = Buffer.alloc(height * (1 + 3 * width)) // each row: filter byte 0, then pixels
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const at = y * (1 + 3 * width) + 1 + 3 * x
+      rows[at] = x * 4
+      rows[at + 1] = y * 5
+      rows[at + 2] = 128
+    }
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))
+  ])
+}
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
+
+test('an encrypted PNG added through the page is shown by <img src="/ipfs/<cid>?key=...">', async ({ page }) => {
+  await openCafe(page)
+  const image = png(64, 48)
+  const { ciphertext, key } = await encryptBytes(image)
+  const dir = tempDir({ 'photo.png.enc': Buffer.from(ciphertext) })
+  const cid = await addThroughPage(page, 'file-input', join(dir, 'photo.png.enc'), 'photo.png.enc')
+
+  const shown = await page.evaluate(async (src) => {
+    const img = document.createElement('img')
+    const loaded = new Promise<string>(resolve => {
+      img.onload = () => { resolve('load') }
+      img.onerror = () => { resolve('error') }
+    })
+    img.src = src
+    document.body.append(img)
+    const result = await loaded
+    const head = await fetch(src, { method: 'HEAD' })
+    return { result, width: img.naturalWidth, height: img.naturalHeight, type: head.headers.get('content-type') }
+  }, `/ipfs/${cid}?key=${formatFileKey(key)}`)
+
+  expect(shown.result).toBe('load')
+  expect(shown.width).toBe(64)
+  expect(shown.height).toBe(48)
+  expect(shown.type).toBe('image/png') // sniffed from the decrypted bytes
+})
+
+test('an encrypted 20 MiB video is served whole and by ranges with private headers, and a wrong key is refused', async ({ page }) => {
+  test.setTimeout(120_000)
+  await openCafe(page)
+  const video = pseudoRandomBytes(20 * 1024 * 1024, 42)
+  const { ciphertext, key } = await encryptBytes(video)
+  const dir = tempDir({ 'clip.mp4': Buffer.from(ciphertext) })
+  const cid = await addThroughPage(page, 'file-input', join(dir, 'clip.mp4'), 'clip.mp4')
+  const url = `/ipfs/${cid}?key=${formatFileKey(key)}&filename=clip.mp4`
+  const middle = 10 * 1024 * 1024 - 1000 // 64 KiB segments: this range spans three of them
+  const ranges = ['bytes=0-99', `bytes=${middle}-${middle + 140_000}`, 'bytes=-1000']
+
+  const answers = await page.evaluate(async ({ url, ranges, wrongUrl }) => {
+    const hex = (buffer: ArrayBuffer): string => Array.from(new Uint8Array(buffer), b => b.toString(16).padStart(2, '0')).join('')
+    const whole = await fetch(url)
+    const wholeHash = hex(await crypto.subtle.digest('SHA-256', await whole.arrayBuffer()))
+    const ranged = []
+    for (const range of ranges) {
+      const res = await fetch(url, { headers: { Range: range } })
+      ranged.push({
+        status: res.status,
+        contentRange: res.headers.get('content-range'),
+        length: res.headers.get('content-length'),
+        hash: hex(await crypto.subtle.digest('SHA-256', await res.arrayBuffer()))
+      })
+    }
+    const wrong = await fetch(wrongUrl)
+    return {
+      status: whole.status,
+      type: whole.headers.get('content-type'),
+      length: whole.headers.get('content-length'),
+      cacheControl: whole.headers.get('cache-control'),
+      etag: whole.headers.get('etag'),
+      acceptRanges: whole.headers.get('accept-ranges'),
+      wholeHash,
+      ranged,
+      wrong: { status: wrong.status, text: await wrong.text() }
+    }
+  }, { url, ranges, wrongUrl: `/ipfs/${cid}?key=${formatFileKey(new Uint8Array(32).fill(1))}` })
+
+  const size = video.length
+  expect(answers.status).toBe(200)
+  expect(answers.type).toBe('video/mp4')
+  expect(answers.length).toBe(String(size))
+  expect(answers.cacheControl).toBe('private, no-store')
+  expect(answers.etag).toBeNull()
+  expect(answers.acceptRanges).toBe('bytes')
+  expect(answers.wholeHash).toBe(sha256(video))
+
+  const expected = [[0, 99], [middle, middle + 140_000], [size - 1000, size - 1]]
+  answers.ranged.forEach((got, i) => {
+    const [start, end] = expected[i]
+    expect(got.status, ranges[i]).toBe(206)
+    expect(got.contentRange).toBe(`bytes ${start}-${end}/${size}`)
+    expect(got.length).toBe(String(end - start + 1))
+    expect(got.hash, ranges[i]).toBe(sha256(video.subarray(start, end + 1)))
+  })
+
+  expect(answers.wrong.status).toBe(422)
+  expect(answers.wrong.text).toMatch(/wrong key/)
+})
