@@ -27,7 +27,8 @@ async function browserBenches () {
     await page.goto(`http://127.0.0.1:${PORT}/bench/browser/index.html`)
     await page.waitForFunction(() => 'cafeBench' in globalThis)
     const gateway = await page.evaluate(([size, rounds]) => globalThis.cafeBench.gateway(size, rounds), [SIZE_MIB, ROUNDS])
-    return { gateway }
+    const decrypt = await page.evaluate(([size, rounds]) => globalThis.cafeBench.decrypt(size, rounds), [SIZE_MIB, ROUNDS])
+    return { gateway, decrypt }
   } finally {
     await context.close()
     await server.close()

@@ -4,6 +4,7 @@
  */
 import { exporter } from 'ipfs-unixfs-exporter'
 import { CID } from 'multiformats/cid'
+import { bytesSource, encryptBytes, formatFileKey, openEncryptedFile, toFileKey } from '../../src/core/crypto/index.ts'
 import { databaseNames } from '../../src/node/database-names.ts'
 import { IdbBlockstore } from '../../src/node/idb-blockstore.ts'
 import { connectToCafe } from '../../src/ui/cafe-connection.ts'
@@ -75,6 +76,57 @@ async function gatewayBench (sizeMiB: number, rounds: number) {
   }
 }
 
-const cafeBench = { gateway: gatewayBench }
+/**
+ * The decryption endpoint (`/ipfs/<cid>?key=`, in the Service Worker) beside the plain
+ * gateway read of the same ciphertext CID and the AEAD alone (the same crypto core over
+ * the ciphertext in memory, in this page). Rates count the bytes each read delivers.
+ */
+async function decryptBench (sizeMiB: number, rounds: number) {
+  const { cafe, gatewayReady } = connectToCafe()
+  await gatewayReady
+  const plaintext = new Uint8Array(await randomBlob(sizeMiB * MiB).arrayBuffer())
+  const encrypt = await timed(() => encryptBytes(plaintext))
+  const { ciphertext, key } = encrypt.value
+  const add = await timed(() => cafe.addFiles([{ path: 'bench.enc', file: new Blob([ciphertext as BlobPart]) }]))
+  const cid = add.value[0].cid
+  const keyText = formatFileKey(key)
+
+  const endpointRuns: number[] = []
+  const gatewayRuns: number[] = []
+  const aeadRuns: number[] = []
+  for (let round = 0; round < rounds; round++) {
+    const endpoint = await timed(async () => drain((await fetch(`/ipfs/${cid}?key=${keyText}`)).body!))
+    if (endpoint.value !== plaintext.length) throw new Error(`the endpoint returned ${endpoint.value} bytes`)
+    endpointRuns.push(endpoint.ms)
+    const gateway = await timed(async () => drain((await fetch(`/ipfs/${cid}`)).body!))
+    if (gateway.value !== ciphertext.length) throw new Error(`the gateway returned ${gateway.value} bytes`)
+    gatewayRuns.push(gateway.ms)
+    const aead = await timed(async () => {
+      let total = 0
+      const file = await openEncryptedFile(bytesSource(ciphertext), toFileKey(key))
+      for await (const chunk of file.read()) total += chunk.byteLength
+      return total
+    })
+    if (aead.value !== plaintext.length) throw new Error(`the AEAD returned ${aead.value} bytes`)
+    aeadRuns.push(aead.ms)
+  }
+  const best = (runs: number[]): number => Math.min(...runs)
+  const endpointMBps = mbps(plaintext.length, best(endpointRuns))
+  const gatewayReadMBps = mbps(ciphertext.length, best(gatewayRuns))
+  const rawAeadMBps = mbps(plaintext.length, best(aeadRuns))
+  return {
+    sizeMiB,
+    rounds,
+    encryptMBps: mbps(plaintext.length, encrypt.ms),
+    addMBps: mbps(ciphertext.length, add.ms),
+    endpointMBps,
+    gatewayReadMBps,
+    rawAeadMBps,
+    endpointToRawAead: endpointMBps / rawAeadMBps,
+    endpointToGateway: endpointMBps / gatewayReadMBps
+  }
+}
+
+const cafeBench = { gateway: gatewayBench, decrypt: decryptBench }
 Object.assign(globalThis, { cafeBench })
 export type CafeBench = typeof cafeBench

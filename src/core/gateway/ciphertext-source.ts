@@ -1,14 +1,20 @@
 /**
- * A UnixFS file as the crypto core's CiphertextSource. The exporter reads a range ahead
- * of its consumer without bound, so a slow reader (a paused <video>) would pull a whole
- * file into memory; here a read is cut into windows, one readFileRange call each, and
- * the next window is started while the current one is decrypted: block reads overlap
- * decryption, and about two windows are buffered whatever the consumer's pace.
+ * A UnixFS file as the crypto core's CiphertextSource. A read is cut into windows and
+ * the next window is fetched while the current one is decrypted, so block reads overlap
+ * decryption and about two windows are held whatever the consumer's pace (the exporter
+ * alone reads a range ahead without bound: a paused <video> would pull a whole file
+ * into memory). When the store hands out blocks as Blobs (IndexedDB), a window is one
+ * Blob of its leaves read in one call: in the Service Worker's bench that made the
+ * endpoint about 1.3 times as fast as the exporter's block-by-block reads. Otherwise,
+ * or when a block is not local, the window is one readFileRange call.
  */
+import { fileBlob } from './file-blob.ts'
 import { readFileRange } from './read-file-range.ts'
+import type { BlobSource } from './file-blob.ts'
 import type { FileEntry } from './read-file-range.ts'
 import type { CiphertextSource } from '../crypto/index.ts'
 import type { AbortOptions } from '../types.ts'
+import type { ReadableStorage } from 'ipfs-unixfs-exporter'
 
 /**
  * Window edges fall on multiples of this file offset, so with the importer's fixed-size
@@ -18,6 +24,8 @@ export const WINDOW_BYTES = 4 * 1024 * 1024
 
 export interface CiphertextSourceInit {
   windowBytes?: number
+  /** local blocks as Blobs, with the block source to read the file's inner nodes */
+  blobs?: { blobs: BlobSource, blocks: ReadableStorage }
 }
 
 interface Window {
@@ -35,11 +43,20 @@ export function fileCiphertextSource (entry: FileEntry, init: CiphertextSourceIn
   /** Starts reading the window that begins at `from`: the exporter walks as soon as it is asked once. */
   function start (from: number, end: number, options?: AbortOptions): Window {
     const to = Math.min(end, (Math.floor(from / windowBytes) + 1) * windowBytes)
-    const chunks = readFileRange(entry, from, to - from, options)
+    const chunks = windowChunks(from, to, options)
     const first = chunks.next()
     // awaited later; until then a failure must not surface as an unhandled rejection
     first.catch(ignore)
     return { to, chunks, first }
+  }
+
+  async function * windowChunks (from: number, to: number, options?: AbortOptions): AsyncGenerator<Uint8Array> {
+    const blob = init.blobs == null ? undefined : await fileBlob(init.blobs.blobs, init.blobs.blocks, entry, from, to, options)
+    if (blob == null) {
+      yield * readFileRange(entry, from, to - from, options)
+      return
+    }
+    yield new Uint8Array(await blob.arrayBuffer())
   }
 
   async function * read (offset: number, length: number, options?: AbortOptions): AsyncGenerator<Uint8Array> {

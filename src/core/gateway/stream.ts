@@ -1,9 +1,9 @@
 /**
- * An async iterable as a pull-based ReadableStream that reads at most two chunks ahead
- * of the consumer (so block reads overlap the transfer), and cancelling the stream ends
- * the iterator (stops block reads).
+ * An async iterable as a pull-based ReadableStream that reads at most `highWaterMark`
+ * chunks (two by default) ahead of the consumer (so block reads overlap the transfer),
+ * and cancelling the stream ends the iterator (stops block reads).
  */
-export function toReadableStream (source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+export function toReadableStream (source: AsyncIterable<Uint8Array>, highWaterMark = 2): ReadableStream<Uint8Array> {
   const iterator = source[Symbol.asyncIterator]()
   return new ReadableStream<Uint8Array>({
     async pull (controller) {
@@ -21,5 +21,5 @@ export function toReadableStream (source: AsyncIterable<Uint8Array>): ReadableSt
     async cancel () {
       await iterator.return?.()
     }
-  }, { highWaterMark: 2 })
+  }, { highWaterMark })
 }

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { encryptBytes, formatFileKey, HEADER_BYTES, TAG_BYTES } from '../../../src/core/crypto/index.ts'
 import { addDirectory, addFile, bodyBytes, gatewayOver, get, patternBytes } from './fixtures.ts'
 import vectors from '../../vectors/encryption.json' with { type: 'json' }
+import type { BlobSource } from '../../../src/core/gateway/file-blob.ts'
 import type { Gateway } from '../../../src/core/gateway/index.ts'
 import type { ComponentLogger, Logger } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
@@ -294,24 +295,55 @@ describe('gateway: decrypting with ?key=', () => {
   })
 })
 
+/** Stored leaves as Blobs, as the IndexedDB blockstore hands them to the Service Worker's gateway. */
+function blobsOf (blockstore: MemoryBlockstore): BlobSource & { reads: number } {
+  return {
+    reads: 0,
+    async getBlob (cid) {
+      this.reads++
+      const chunks: Uint8Array[] = []
+      for await (const chunk of blockstore.get(cid)) chunks.push(chunk)
+      return new Blob(chunks as BlobPart[])
+    }
+  }
+}
+
 describe('gateway: decrypting a file larger than the read window', () => {
-  it('reads the whole plaintext and ranges across a 4 MiB window edge, in 64 KiB segments', async () => {
+  for (const withBlobs of [false, true]) {
+    it(`reads the whole plaintext and ranges across a 4 MiB window edge, in 64 KiB segments${withBlobs ? ', from Blobs of the stored leaves' : ''}`, async () => {
+      const blockstore = new MemoryBlockstore()
+      const blobs = blobsOf(blockstore)
+      const gateway = gatewayOver(blockstore, withBlobs ? { blobs } : {})
+      const plaintext = patternBytes(5 * 1024 * 1024 + 12_345, 3)
+      const { ciphertext, key } = await encryptBytes(plaintext)
+      const cid = await addFile(blockstore, ciphertext, 256 * 1024)
+      const keyText = formatFileKey(key)
+
+      const whole = await get(gateway, `/ipfs/${cid}?key=${keyText}`)
+      expect(whole.headers.get('Content-Length')).toBe(String(plaintext.length))
+      // toEqual walks megabytes element by element; compare them natively
+      expect(Buffer.compare(await bodyBytes(whole), plaintext)).toBe(0)
+
+      const from = 4 * 1024 * 1024 - 70_000
+      const to = 5 * 1024 * 1024
+      const ranged = await get(gateway, `/ipfs/${cid}?key=${keyText}`, { headers: { Range: `bytes=${from}-${to}` } })
+      expect(ranged.status).toBe(206)
+      expect(Buffer.compare(await bodyBytes(ranged), plaintext.subarray(from, to + 1))).toBe(0)
+      expect(blobs.reads > 0).toBe(withBlobs)
+    })
+  }
+
+  it('a tampered segment read from Blobs breaks the transfer after the authentic bytes', async () => {
     const blockstore = new MemoryBlockstore()
-    const gateway = gatewayOver(blockstore)
-    const plaintext = patternBytes(5 * 1024 * 1024 + 12_345, 3)
+    const gateway = gatewayOver(blockstore, { blobs: blobsOf(blockstore) })
+    const plaintext = patternBytes(300 * 1024, 4)
     const { ciphertext, key } = await encryptBytes(plaintext)
-    const cid = await addFile(blockstore, ciphertext, 256 * 1024)
-    const keyText = formatFileKey(key)
-
-    const whole = await get(gateway, `/ipfs/${cid}?key=${keyText}`)
-    expect(whole.headers.get('Content-Length')).toBe(String(plaintext.length))
-    // toEqual walks megabytes element by element; compare them natively
-    expect(Buffer.compare(await bodyBytes(whole), plaintext)).toBe(0)
-
-    const from = 4 * 1024 * 1024 - 70_000
-    const to = 5 * 1024 * 1024
-    const ranged = await get(gateway, `/ipfs/${cid}?key=${keyText}`, { headers: { Range: `bytes=${from}-${to}` } })
-    expect(ranged.status).toBe(206)
-    expect(Buffer.compare(await bodyBytes(ranged), plaintext.subarray(from, to + 1))).toBe(0)
+    ciphertext[HEADER_BYTES + 2 * (64 * 1024 + TAG_BYTES) + 9] ^= 4
+    const res = await get(gateway, `/ipfs/${await addFile(blockstore, ciphertext, 64 * 1024)}?key=${formatFileKey(key)}`)
+    expect(res.status).toBe(200)
+    const { bytes, error } = await readUntilError(res)
+    expect((error as Error)?.message).toMatch(/segment 2/)
+    expect(bytes.length).toBeLessThanOrEqual(2 * 64 * 1024)
+    expect(bytes).toEqual(plaintext.subarray(0, bytes.length))
   })
 })
