@@ -58,6 +58,11 @@ export interface RelayInit {
   limits?: RelayLimits
   /** total connections the relay keeps; default 512 */
   maxConnections?: number
+  /**
+   * new connections accepted per remote IP per second; default 50 (libp2p's own default,
+   * 5, is too low for many peers behind one NAT, or for tests on 127.0.0.1)
+   */
+  maxConnectionsPerHostPerSecond?: number
   logger?: ComponentLogger
 }
 
@@ -90,7 +95,11 @@ export async function createRelay (init: RelayInit = {}): Promise<Relay> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery: [],
-    connectionManager: { maxConnections: init.maxConnections ?? 512 },
+    connectionManager: {
+      maxConnections: init.maxConnections ?? 512,
+      inboundConnectionThreshold: init.maxConnectionsPerHostPerSecond ?? 50,
+      maxIncomingPendingConnections: 64
+    },
     services: {
       identify: identify(),
       ping: ping(),

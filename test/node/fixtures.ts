@@ -18,8 +18,17 @@ import type { ReservationKeeper } from '../../src/node/reservations.ts'
 import type { Cafe } from '../../src/core/cafe.ts'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 
-export async function createNode (init: { privateKey?: PrivateKey, listen?: string[] } = {}): Promise<Libp2p> {
+/**
+ * Every relayed connection comes from the relay's IP (and here every client from
+ * 127.0.0.1), and libp2p accepts 5 new connections per host per second by default
+ * (`inboundConnectionThreshold`): a cafe needs a higher one, or its 6th client in a
+ * second hangs until its handshake times out.
+ */
+export const CAFE_CONNECTION_MANAGER = { inboundConnectionThreshold: 100 }
+
+export async function createNode (init: { privateKey?: PrivateKey, listen?: string[], cafe?: boolean } = {}): Promise<Libp2p> {
   return createLibp2p({
+    ...(init.cafe === true ? { connectionManager: CAFE_CONNECTION_MANAGER } : {}),
     privateKey: init.privateKey ?? await generateKeyPair('Ed25519'),
     addresses: { listen: init.listen ?? [] },
     transports: [webSockets(), circuitRelayTransport({ reservationCompletionTimeout: 5_000 })],
@@ -40,7 +49,7 @@ export interface RelayedCafe {
 /** A cafe reachable only through the relay (its reservation kept by keepReservations), serving the cafe protocol. */
 export async function createRelayedCafe (relayAddress: string, options: { retryMs?: number } = {}): Promise<RelayedCafe> {
   const privateKey = await generateKeyPair('Ed25519')
-  const node = await createNode({ privateKey })
+  const node = await createNode({ privateKey, cafe: true })
   const cafe = createCafe({ datastore: new MemoryDatastore(), logger: defaultLogger(), privateKey, addresses: () => node.getMultiaddrs().map(String) })
   const unregister = await registerCafeProtocol(node, cafe.api, { logger: defaultLogger() })
   const keeper = keepReservations(node, [relayAddress], { retryMs: options.retryMs ?? 500, timeoutMs: 3_000 })
