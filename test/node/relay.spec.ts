@@ -71,6 +71,17 @@ describe('the relay', () => {
     expect(connections[0].limits).toBeDefined()
   })
 
+  it('ten clients reach the relayed cafe within the same second (all share the relay\'s IP)', async () => {
+    const address = shareAddress(cafe)
+    const nodes = await Promise.all(Array.from({ length: 10 }, async () => createNode()))
+    try {
+      const infos = await Promise.all(nodes.map(async node => (await newClient(node, address)).info()))
+      expect(infos.map(info => info.peerId)).toEqual(nodes.map(() => cafe.node.peerId.toString()))
+    } finally {
+      await Promise.all(nodes.map(async node => node.stop()))
+    }
+  })
+
   it('the relay restarts with the same key and port; the cafe re-reserves within 2 s and is reachable again', async () => {
     const before = relay.multiaddrs().map(String)
     const port = portOf(relay)
