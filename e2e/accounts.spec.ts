@@ -1,21 +1,6 @@
 import { join } from 'node:path'
-import { expect, test, type Page } from '@playwright/test'
-import { addThroughPage, openCafe, tempDir } from './helpers.ts'
-
-async function createToken (console: Page, label: string): Promise<string> {
-  await console.getByLabel('Label').fill(label)
-  await console.getByLabel('Uses (0 = unlimited)').fill('1')
-  await console.getByTestId('create-token').click()
-  const secret = console.getByTestId('token-secret')
-  await expect(secret).toHaveText(/^[A-Za-z0-9_-]{43,}$/)
-  return (await secret.textContent()) ?? ''
-}
-
-async function openClient (page: Page): Promise<string> {
-  await page.goto('/client.html')
-  await expect(page.getByTestId('account-id')).toHaveText(/^12D3Koo/, { timeout: 15_000 })
-  return (await page.getByTestId('account-id').textContent()) ?? ''
-}
+import { expect, test } from '@playwright/test'
+import { addThroughPage, createToken, openCafe, openClient, tempDir } from './helpers.ts'
 
 test('the owner issues a token, a client registers with it over HTTP, and removing the client ends its session', async ({ page, context }) => {
   const cafePeerId = await openCafe(page)

@@ -43,3 +43,29 @@ export async function addThroughPage (page: Page, input: 'file-input' | 'folder-
   if (cid == null) throw new Error(`no CID for ${name}`)
   return cid
 }
+
+/** Creates a one-use access token in the console and returns its secret. */
+export async function createToken (console: Page, label: string): Promise<string> {
+  const secret = console.getByTestId('token-secret')
+  const previous = await secret.count() > 0 ? await secret.textContent() : null
+  await console.getByLabel('Label').fill(label)
+  await console.getByLabel('Uses (0 = unlimited)').fill('1')
+  await console.getByTestId('create-token').click()
+  await expect(secret).toHaveText(/^[A-Za-z0-9_-]{43,}$/)
+  if (previous != null) await expect(secret).not.toHaveText(previous)
+  return (await secret.textContent()) ?? ''
+}
+
+/** Opens the demo client page and returns its account id. */
+export async function openClient (page: Page): Promise<string> {
+  await page.goto('/client.html')
+  await expect(page.getByTestId('account-id')).toHaveText(/^12D3Koo/, { timeout: 15_000 })
+  return (await page.getByTestId('account-id').textContent()) ?? ''
+}
+
+/** Registers the client page's account with a token. */
+export async function registerClient (client: Page, token: string): Promise<void> {
+  await client.getByTestId('token-input').fill(token)
+  await client.getByTestId('register').click()
+  await expect(client.getByTestId('client-output')).toHaveText('registered')
+}

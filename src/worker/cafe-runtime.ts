@@ -64,7 +64,9 @@ export async function startCafeRuntime (name: string): Promise<CafeRuntime> {
     logger,
     privateKey: node.privateKey,
     addresses: () => libp2p.getMultiaddrs().map(ma => ma.toString()),
-    storage: { blockstore: node.helia.blockstore, pins: node.helia.pins, fetchDag: createFetchDag(node.helia) }
+    // the pinning service writes and deletes blocks on the store itself: Helia's wrapper
+    // asks content routers to stop reproviding on delete, and this node has none
+    storage: { blockstore: node.blockstore, pins: node.helia.pins, fetchDag: createFetchDag(node.helia) }
   })
   await cafe.handleProtocols(libp2p)
   await cafe.start()

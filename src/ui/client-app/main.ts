@@ -2,14 +2,16 @@
  * The demo client page: registers this browser's account with the cafe over HTTP,
  * shows who it is, and deregisters. It is also what the end-to-end tests drive.
  */
-import { CafeClient, HttpTransport, WebStorageSessionStore } from '../../client/index.ts'
+import { CafeBackup, CafeClient, HttpTransport, WebStorageSessionStore } from '../../client/index.ts'
 import { byTestId } from '../dom.ts'
+import { mountBackup } from './backup-panel.ts'
 import { registerServiceWorker, serviceWorkerControls } from '../service-worker.ts'
 import { exportKey, importKey, loadOrCreateAccountKey } from './account-key.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
 const output = byTestId('client-output')
 let client: CafeClient
+let backup: CafeBackup
 let accountKey: PrivateKey
 
 function show (value: unknown): void {
@@ -33,6 +35,7 @@ async function refreshSession (): Promise<void> {
 async function useKey (key: PrivateKey): Promise<void> {
   accountKey = key
   client = new CafeClient({ privateKey: key, transport: new HttpTransport(location.origin), store: new WebStorageSessionStore() })
+  backup = new CafeBackup(client, key)
   byTestId('account-id').textContent = client.account
   const info = await client.info()
   byTestId('cafe-id').textContent = `${info.peerId} (registration: ${info.registration})`
@@ -60,6 +63,8 @@ importForm.addEventListener('submit', (event) => {
     void useKey(importKey(String(new FormData(importForm).get('key') ?? ''))).then(() => show('key imported'), fail)
   } catch (err) { fail(err) }
 })
+
+mountBackup(() => backup, { show, fail })
 
 // the HTTP API is served by the cafe's Service Worker: wait until it controls this page
 async function start (): Promise<void> {
