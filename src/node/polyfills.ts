@@ -1,5 +1,8 @@
+import { WebSocket } from 'ws'
+
 /**
- * Node 20 lacks `Promise.withResolvers`, which libp2p and Helia call, and `Map.groupBy`.
+ * Node 20 lacks `Promise.withResolvers`, which libp2p and Helia call, `Map.groupBy`,
+ * and a global `WebSocket`, which @libp2p/websockets dials with (it listens with `ws`).
  * Import this module before them (`node --import`, vitest's config and `setupFiles`);
  * a no-op on newer runtimes.
  */
@@ -33,6 +36,10 @@ if (typeof (Map as any).groupBy !== 'function') {
       return groups
     }
   })
+}
+
+if (typeof (globalThis as any).WebSocket !== 'function') {
+  Object.defineProperty(globalThis, 'WebSocket', { configurable: true, writable: true, value: WebSocket })
 }
 
 export {}

@@ -1,5 +1,4 @@
 /** Nodes for the relay tests: a cafe behind a relay and a client, both on WebSockets + circuit relay. */
-import './websocket-polyfill.ts'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
