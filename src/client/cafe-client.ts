@@ -80,6 +80,13 @@ export class CafeClient {
     return this.authorized(async accessToken => this.transport.uploadCar(car, input, accessToken, options) as Promise<PinResults>, options)
   }
 
+  /** Receives pushed inbox messages while the transport's stream lasts (until the access token expires). */
+  async subscribeInbox (onMessage: (message: any) => Promise<void> | void, options?: AbortOptions): Promise<void> {
+    const subscribe = this.transport.subscribeInbox?.bind(this.transport)
+    if (subscribe == null) throw new CafeError('this transport cannot receive pushed messages: poll the inbox', 'PUSH_UNSUPPORTED', 501)
+    await this.authorized(async accessToken => subscribe(accessToken, onMessage, options), options)
+  }
+
   /** Runs `send` with a fresh access token, and once more after a refresh if the cafe says it expired. */
   private async authorized<T> (send: (accessToken: string) => Promise<T>, options?: AbortOptions): Promise<T> {
     let session = await this.session()

@@ -4,6 +4,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr as toMultiaddr } from '@multiformats/multiaddr'
 import { CAR_PROTOCOL } from '../core/api/car-protocol.ts'
+import { INBOX_PUSH_PROTOCOL } from '../core/api/inbox-push.ts'
 import { CAFE_PROTOCOL, MAX_MESSAGE_BYTES, decodeJson, encodeFrame } from '../core/api/protocol.ts'
 import { frameStream } from '../core/api/stream.ts'
 import { CafeError } from '../core/errors.ts'
@@ -67,6 +68,31 @@ export class Libp2pTransport implements CafeTransport {
       }
       await frames.write(new Uint8Array(0), { signal })
     }, options)
+  }
+
+  /** Subscribes on `/cafe/inbox/1.0.0` and hands each pushed message to `onMessage` until the cafe ends the stream. */
+  async subscribeInbox (auth: string, onMessage: (message: any) => Promise<void> | void, options: AbortOptions = {}): Promise<void> {
+    const stream = await this.node.dialProtocol(this.target, INBOX_PUSH_PROTOCOL, { signal: AbortSignal.timeout(this.timeoutMs), runOnLimitedConnection: true })
+    const abort = (): void => { stream.abort(new Error('unsubscribed')) }
+    options.signal?.addEventListener('abort', abort, { once: true })
+    try {
+      const frames = frameStream(stream, this.maxMessageBytes)
+      await frames.write(encodeFrame({ op: 'inbox.subscribe', auth }))
+      for (;;) {
+        let bytes: Uint8Array
+        try {
+          bytes = (await frames.read()).subarray()
+        } catch (err) {
+          if ((err as Error).name === 'UnexpectedEOFError') return // the cafe ended the subscription
+          throw err
+        }
+        const frame = decodeJson(bytes) as ResponseFrame
+        if (frame?.ok === false) throw cafeErrorFrom(frame.error, frame.error?.status ?? 500, frame.error?.retryAfter)
+        if (frame?.ok === true && (frame.output as { subscribed?: boolean })?.subscribed !== true) await onMessage(frame.output)
+      }
+    } finally {
+      options.signal?.removeEventListener('abort', abort)
+    }
   }
 
   /** Opens a stream, lets `send` write the request, and reads the one response frame. */

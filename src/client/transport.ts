@@ -18,6 +18,8 @@ export interface CafeTransport {
   request (op: string, input: unknown, auth: string | undefined, options?: AbortOptions): Promise<unknown>
   /** uploads a CAR; the cafe verifies and pins its roots and answers `{ count, results: PinStatus[] }` */
   uploadCar (car: CarBody, input: CarUploadInput, auth: string, options?: AbortOptions): Promise<unknown>
+  /** receives pushed inbox messages until the stream ends (libp2p only); resolves when it does */
+  subscribeInbox? (auth: string, onMessage: (message: any) => Promise<void> | void, options?: AbortOptions): Promise<void>
 }
 
 /** Rebuilds the cafe's error from its wire form. */

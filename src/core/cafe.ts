@@ -8,7 +8,10 @@ import { createAccountServices, type AccountServicesInit } from './accounts/inde
 import { createRateLimiter, type RateLimiterInit } from './accounts/rate-limiter.ts'
 import { registerCarProtocol } from './api/car-protocol.ts'
 import { createCafeHttp } from './api/cafe-http.ts'
+import { registerInboxPush } from './api/inbox-push.ts'
 import { MAX_SNAPSHOT_BYTES, cafeRoutes, createCafeApi, createHttpApi, createOwnerApi, registerCafeProtocol, type CafeApi, type CafeServices, type HttpApi, type OwnerApi, type ProtocolHost } from './api/index.ts'
+import { createDirectory, type DirectoryInit } from './directory/index.ts'
+import { createInbox, type InboxInit } from './inbox/index.ts'
 import { createPinning, type FetchDag, type PinningInit, type PinsLike } from './pinning/index.ts'
 import { createPinningHttp } from './pinning/http.ts'
 import { createSnapshots } from './snapshots/index.ts'
@@ -37,6 +40,8 @@ export interface CafeComponents extends BaseComponents {
 export interface CafeInit {
   accounts?: AccountServicesInit
   pinning?: PinningInit
+  inbox?: InboxInit
+  directory?: DirectoryInit
   /** requests per remote on every door */
   requests?: Omit<RateLimiterInit, 'clock'>
   /** owner routes over HTTP need this secret; without one they do not exist (browser cafe) */
@@ -50,7 +55,7 @@ export interface Cafe {
   owner: OwnerApi
   /** serves the cafe's libp2p protocols; returns a function that stops serving them */
   handleProtocols(node: ProtocolHost): Promise<() => Promise<void>>
-  /** resumes pin requests left queued by a previous run */
+  /** loads the directory index, resumes pin requests left queued, starts the inbox sweep */
   start(options?: AbortOptions): Promise<void>
   stop(): Promise<void>
 }
@@ -76,13 +81,16 @@ export function createCafe (components: CafeComponents, init: CafeInit = {}): Ca
     usage,
     headPinned: pinning == null ? undefined : async (account, cid, options) => pinning.hasPin(account, cid, options)
   }, { maxSnapshotBytes: MAX_SNAPSHOT_BYTES })
-  if (pinning != null) accounts.addDataOwner(pinning)
-  accounts.addDataOwner(snapshots)
+  const inbox = createInbox({ datastore, logger, clock, accounts }, init.inbox)
+  const directory = createDirectory({ datastore, logger, clock, accounts }, init.directory)
+  for (const owner of [pinning, snapshots, inbox, directory]) if (owner != null) accounts.addDataOwner(owner)
 
   const services: CafeServices = {
     ...accountServices,
     pinning,
     snapshots,
+    inbox,
+    directory,
     cafe: { version: CAFE_VERSION, addresses: components.addresses }
   }
   const api = createCafeApi({ services, routes: cafeRoutes, logger, clock, requests: init.requests })
@@ -102,14 +110,18 @@ export function createCafe (components: CafeComponents, init: CafeInit = {}): Ca
     async handleProtocols (node) {
       const stops = [
         await registerCafeProtocol(node, api, { logger }),
-        await registerCarProtocol(node, { accounts, pinning, limiter: uploads, logger })
+        await registerCarProtocol(node, { accounts, pinning, limiter: uploads, logger }),
+        await registerInboxPush(node, { accounts, inbox, limiter: uploads, logger })
       ]
       return async () => { await Promise.all(stops.map(async stop => stop())) }
     },
     async start (options) {
+      await directory.start(options)
       await pinning?.start(options)
+      inbox.start()
     },
     async stop () {
+      inbox.stop()
       await pinning?.stop()
     }
   }

@@ -1,6 +1,8 @@
 import { defaultLogger } from '@libp2p/logger'
 import { createCafe } from '../accounts/fixtures.ts'
 import { MAX_SNAPSHOT_BYTES, cafeRoutes, createCafeApi, createHttpApi } from '../../../src/core/api/index.ts'
+import { createDirectory } from '../../../src/core/directory/index.ts'
+import { createInbox } from '../../../src/core/inbox/index.ts'
 import { createSnapshots } from '../../../src/core/snapshots/index.ts'
 import type { Cafe } from '../accounts/fixtures.ts'
 import type { CafeApi, CafeServices, HttpApi } from '../../../src/core/api/index.ts'
@@ -21,7 +23,8 @@ export async function createApiFixture (init: AccountServicesInit = {}): Promise
   const cafe = await createCafe(init)
   const logger = defaultLogger()
   const snapshots = createSnapshots({ datastore: cafe.datastore, accounts: cafe.accounts, logger }, { maxSnapshotBytes: MAX_SNAPSHOT_BYTES })
-  const services: CafeServices = { ...cafe, snapshots, cafe: { version: '0.1.0-test', addresses: () => [`/ip4/127.0.0.1/tcp/4001/p2p/${cafe.peerId}`] } }
+  const messaging = { datastore: cafe.datastore, accounts: cafe.accounts, logger, clock: cafe.now }
+  const services: CafeServices = { ...cafe, snapshots, inbox: createInbox(messaging), directory: createDirectory(messaging), cafe: { version: '0.1.0-test', addresses: () => [`/ip4/127.0.0.1/tcp/4001/p2p/${cafe.peerId}`] } }
   const api = createCafeApi({ services, routes: cafeRoutes, logger, clock: cafe.now })
   return {
     cafe,
