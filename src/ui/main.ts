@@ -4,6 +4,7 @@
  */
 import { connectToCafe } from './cafe-connection.ts'
 import { mountClients } from './console/clients.ts'
+import { mountDirectorySearch } from './console/directory.ts'
 import { mountTokens } from './console/tokens.ts'
 import { byTestId } from './dom.ts'
 import { uploadsFromDrop, uploadsFromInput } from './file-sources.ts'
@@ -86,6 +87,7 @@ gatewayReady.then(
 )
 const refreshTokens = mountTokens(cafe)
 const refreshClients = mountClients(cafe)
+mountDirectorySearch(cafe)
 const clientList = byTestId('client-list')
 
 void refreshStatus()

@@ -5,6 +5,7 @@
  */
 import type { CafeApi } from './api.ts'
 import type { ClientInfo, CreatedToken, TokenInfo } from '../accounts/index.ts'
+import type { ContactJSON, SearchQuery } from '../directory/index.ts'
 import type { AccountId, Quota } from '../types.ts'
 
 export interface CreateTokenInput {
@@ -25,6 +26,8 @@ export interface OwnerApi {
   resetClientQuota (account: AccountId): Promise<ClientInfo>
   getDefaultQuota (): Promise<Quota>
   setDefaultQuota (quota: Quota): Promise<Quota>
+  /** the directory as anyone sees it (the console's search box, a client's entry) */
+  searchDirectory (query: SearchQuery): Promise<{ contacts: ContactJSON[], cursor?: string }>
 }
 
 export function createOwnerApi (api: CafeApi<any>): OwnerApi {
@@ -38,6 +41,7 @@ export function createOwnerApi (api: CafeApi<any>): OwnerApi {
     setClientQuota: async (account, quota) => call('clients.setQuota', { ...quota, peer: account }),
     resetClientQuota: async account => call('clients.resetQuota', { peer: account }),
     getDefaultQuota: async () => call('quota.get'),
-    setDefaultQuota: async quota => call('quota.set', quota)
+    setDefaultQuota: async quota => call('quota.set', quota),
+    searchDirectory: async query => call('directory.search', query)
   }
 }

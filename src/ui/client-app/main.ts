@@ -5,6 +5,7 @@
 import { CafeBackup, CafeClient, HttpTransport, WebStorageSessionStore } from '../../client/index.ts'
 import { byTestId } from '../dom.ts'
 import { mountBackup } from './backup-panel.ts'
+import { mountMessaging } from './messaging-panel.ts'
 import { registerServiceWorker, serviceWorkerControls } from '../service-worker.ts'
 import { exportKey, importKey, loadOrCreateAccountKey } from './account-key.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -65,6 +66,7 @@ importForm.addEventListener('submit', (event) => {
 })
 
 mountBackup(() => backup, { show, fail })
+mountMessaging(() => ({ client, key: accountKey }), { show, fail })
 
 // the HTTP API is served by the cafe's Service Worker: wait until it controls this page
 async function start (): Promise<void> {

@@ -2,6 +2,7 @@
  * Registered clients: usage against quota, their own quota, and removal.
  */
 import { byTestId, formatTime, h, reportError } from '../dom.ts'
+import { formatBytes } from '../format.ts'
 import { quotaFields, quotaFromForm, usageBar } from './quota.ts'
 import type { CafeWorkerApi } from '../../worker/api.ts'
 import type { ClientInfo } from '../../core/accounts/index.ts'
@@ -10,6 +11,15 @@ import type { Remote } from 'comlink'
 /** Storage counts every stored byte of the account; services name theirs `<x>Bytes`. */
 function storageUsed (usage: Record<string, number>): number {
   return (usage.pinBytes ?? 0) + (usage.snapshotBytes ?? 0)
+}
+
+/** The contact the client published, filled in when the directory answers. */
+function directoryEntry (cafe: Remote<CafeWorkerApi>, account: string): HTMLElement {
+  const entry = h('div', { class: 'muted', 'data-testid': 'client-contact' }, 'listed in the directory')
+  void cafe.searchDirectory({ peerId: account }).then(({ contacts: [contact] }) => {
+    if (contact != null) entry.textContent = `listed as @${contact.username} (${contact.displayName})`
+  }, () => {})
+  return entry
 }
 
 function clientRow (cafe: Remote<CafeWorkerApi>, client: ClientInfo, refresh: () => Promise<void>): HTMLTableRowElement {
@@ -29,7 +39,8 @@ function clientRow (cafe: Remote<CafeWorkerApi>, client: ClientInfo, refresh: ()
     h('td', {},
       h('div', {}, 'Storage', usageBar(storageUsed(usage), client.quota.storageBytes)),
       h('div', {}, `Inbox (${usage.inboxMessages ?? 0} of ${client.quota.inboxMessages} messages)`, usageBar(usage.inboxBytes ?? 0, client.quota.inboxBytes)),
-      h('div', { class: 'muted' }, `${usage.pins ?? 0} pins, ${usage.snapshots ?? 0} snapshots${(usage.directoryContacts ?? 0) > 0 ? ', listed in the directory' : ''}`)),
+      h('div', { class: 'muted' }, `${usage.pins ?? 0} pins (${formatBytes(usage.pinBytes ?? 0)}), ${usage.snapshots ?? 0} snapshots (${formatBytes(usage.snapshotBytes ?? 0)})`),
+      (usage.directoryContacts ?? 0) > 0 && directoryEntry(cafe, client.account)),
     h('td', {}, quotaForm),
     h('td', {}, h('button', {
       type: 'button',
