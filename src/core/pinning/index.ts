@@ -93,6 +93,18 @@ interface Job {
 }
 
 const DEFAULT_PIN_TIMEOUT_MS = 10 * 60_000
+
+interface CachedUsage {
+  pins: number
+  pinBytes: number
+  /** requestid → bytes it adds to pinBytes */
+  counted: Map<string, number>
+}
+
+/** What a request counts against its account's storage: its DAG size once pinned. */
+function countedBytes (record: PinRecord): number {
+  return record.status === 'pinned' ? record.size ?? 0 : 0
+}
 const DEFAULT_CONCURRENCY = 4
 
 class DefaultPinning implements Pinning {
@@ -110,7 +122,8 @@ class DefaultPinning implements Pinning {
   /** `created` must be unique: pagination steps by it */
   private lastCreated = 0
   private stopped = false
-  private readonly usageCache = new Map<AccountId, PinUsage>()
+  /** per account: totals, and what each request adds to them, so a save updates them in place */
+  private readonly usageCache = new Map<AccountId, CachedUsage>()
   /** bumped on every change, so a usage scan that raced a change is not cached */
   private usageVersion = 0
   /** a request's record changes one at a time (a delete must not race the job's last write) */
@@ -238,14 +251,16 @@ class DefaultPinning implements Pinning {
     let usage = this.usageCache.get(account)
     if (usage == null) {
       const version = this.usageVersion
-      usage = { pins: 0, pinBytes: 0 }
+      const scanned: CachedUsage = { pins: 0, pinBytes: 0, counted: new Map() }
+      usage = scanned
       for await (const record of this.records.list(account, options)) {
         usage.pins++
-        if (record.status === 'pinned') usage.pinBytes += record.size ?? 0
+        usage.pinBytes += countedBytes(record)
+        usage.counted.set(record.requestid, countedBytes(record))
       }
       if (version === this.usageVersion) this.usageCache.set(account, usage)
     }
-    return { ...usage }
+    return { pins: usage.pins, pinBytes: usage.pinBytes }
   }
 
   async removeAccount (account: AccountId, options?: AbortOptions): Promise<void> {
@@ -366,9 +381,16 @@ class DefaultPinning implements Pinning {
     this.usageCache.delete(account)
   }
 
+  /** Stores a new or changed record and updates the account's cached usage in place (no rescan). */
   private async save (record: PinRecord, options?: AbortOptions): Promise<void> {
-    this.invalidateUsage(record.account)
+    this.usageVersion++
     await this.records.put(record, options)
+    const usage = this.usageCache.get(record.account)
+    if (usage == null) return
+    const before = usage.counted.get(record.requestid)
+    if (before == null) usage.pins++
+    usage.pinBytes += countedBytes(record) - (before ?? 0)
+    usage.counted.set(record.requestid, countedBytes(record))
   }
 
   /**
