@@ -54,8 +54,13 @@ export interface BrowserNodeInit {
 function browserTransports (): Array<(components: any) => Transport> {
   const transports: Array<(components: any) => Transport> = [webSockets(), circuitRelayTransport()]
   if (typeof (globalThis as any).WebTransport === 'function') transports.push(webTransport())
-  if (typeof (globalThis as any).RTCPeerConnection === 'function') transports.push(webRTC())
+  if (hasWebRTC()) transports.push(webRTC())
   return transports
+}
+
+/** true in a page, and in a SharedWorker once the WebRTC bridge is installed (src/worker/webrtc) */
+function hasWebRTC (): boolean {
+  return typeof (globalThis as any).RTCPeerConnection === 'function'
 }
 
 export async function createBrowserCafeNode (init: BrowserNodeInit): Promise<CafeNode> {
@@ -72,11 +77,14 @@ export async function createBrowserCafeNode (init: BrowserNodeInit): Promise<Caf
     routers: []
   }), {
     privateKey,
-    addresses: { listen: init.listen ?? [] },
+    // '/webrtc' advertises <relay>/p2p-circuit/webrtc for each reservation
+    addresses: { listen: [...init.listen ?? [], ...(hasWebRTC() ? ['/webrtc'] : [])] },
     transports: browserTransports(),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery: [],
+    // relayed peers all arrive from the relay's IP: libp2p's default of 5 a second hangs the 6th
+    connectionManager: { inboundConnectionThreshold: 100 },
     connectionGater: init.allowPrivateDials === true ? { denyDialMultiaddr: () => false } : undefined,
     services: {
       identify: identify(),

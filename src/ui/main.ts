@@ -4,11 +4,13 @@
  */
 import { connectToCafe } from './cafe-connection.ts'
 import { mountClients } from './console/clients.ts'
+import { mountConnections } from './console/connections.ts'
 import { mountDirectorySearch } from './console/directory.ts'
 import { mountTokens } from './console/tokens.ts'
 import { byTestId } from './dom.ts'
 import { uploadsFromDrop, uploadsFromInput } from './file-sources.ts'
 import { formatBytes } from './format.ts'
+import { hostWebRtc } from './webrtc-host.ts'
 import type { LibraryEntry } from '../core/library/library.ts'
 import type { FileUpload } from '../worker/api.ts'
 
@@ -89,13 +91,17 @@ const refreshTokens = mountTokens(cafe)
 const refreshClients = mountClients(cafe)
 mountDirectorySearch(cafe)
 const clientList = byTestId('client-list')
+const webRtcHost = hostWebRtc(cafe)
+const refreshConnections = mountConnections(cafe, { hostId: webRtcHost?.id, sessionRelays: new URLSearchParams(location.search).getAll('relay') })
 
 void refreshStatus()
 void refreshLibrary()
 void refreshTokens()
 void refreshClients()
+void refreshConnections()
 setInterval(() => {
   void refreshStatus()
+  void refreshConnections()
   void refreshTokens()
   // do not redraw a quota form someone is typing in
   if (!clientList.contains(document.activeElement)) void refreshClients()

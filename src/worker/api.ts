@@ -4,6 +4,7 @@
  */
 import type { OwnerApi } from '../core/api/owner.ts'
 import type { LibraryEntry } from '../core/library/library.ts'
+import type { NetworkStatus } from './webrtc/network.ts'
 
 export interface CafeStatus {
   peerId: string
@@ -31,6 +32,13 @@ export interface CafeWorkerApi extends OwnerApi {
   library(): Promise<LibraryEntry[]>
   /** hand the worker one end of a channel whose other end goes to the Service Worker */
   connectServiceWorker(port: MessagePort): Promise<void>
+  /** this page offers to host the worker's WebRTC peer connections on `port` (src/ui/webrtc-host.ts) */
+  hostWebRtc(port: MessagePort, hostId: string): Promise<void>
+  /** relays, reservations, the cafe address, connections and the WebRTC host */
+  network(): Promise<NetworkStatus>
+  /** keeps a reservation on a relay (`/…/p2p/<relay id>`); `save: false` for this session only */
+  addRelay(relay: string, options?: { save?: boolean }): Promise<NetworkStatus>
+  removeRelay(relay: string): Promise<NetworkStatus>
 }
 
 /** An HTTP API request as it crosses from the Service Worker to the SharedWorker. */

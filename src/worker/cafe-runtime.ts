@@ -3,6 +3,8 @@
  * behind the typed API pages and the Service Worker call. Kept apart from the
  * SharedWorker entry so the same runtime can live in an extension document.
  */
+// first: @libp2p/webrtc reads the RTCPeerConnection global when it is evaluated
+import { webRtcBridge } from './webrtc/install.ts'
 import { defaultLogger } from '@libp2p/logger'
 import * as Comlink from 'comlink'
 import { CID } from 'multiformats/cid'
@@ -11,6 +13,7 @@ import { addFiles } from '../core/library/add-files.ts'
 import { createLibrary } from '../core/library/library.ts'
 import { createBrowserCafeNode, type CafeNode } from '../node/browser-node.ts'
 import { createFetchDag } from '../node/fetch-dag.ts'
+import { startCafeNetwork } from './webrtc/network.ts'
 import './comlink-errors.ts'
 import type { CafeStatus, CafeWorkerApi, FileUpload, ForwardedRequest, ServiceWorkerBridge } from './api.ts'
 import type { Library } from '../core/library/library.ts'
@@ -71,6 +74,7 @@ export async function startCafeRuntime (name: string): Promise<CafeRuntime> {
   await cafe.handleProtocols(libp2p)
   await cafe.start()
   const bridge = bridgeFor(node, cafe)
+  const network = await startCafeNetwork({ libp2p, datastore: node.datastore, logger, bridge: webRtcBridge })
 
   const api: CafeWorkerApi = {
     ...cafe.owner,
@@ -96,7 +100,13 @@ export async function startCafeRuntime (name: string): Promise<CafeRuntime> {
     },
     async connectServiceWorker (port: MessagePort) {
       Comlink.expose(bridge, port)
-    }
+    },
+    async hostWebRtc (port: MessagePort, hostId: string) {
+      webRtcBridge?.attachHost(port, hostId)
+    },
+    async network () { return network.status() },
+    async addRelay (relay: string, options?: { save?: boolean }) { return network.addRelay(relay, options) },
+    async removeRelay (relay: string) { return network.removeRelay(relay) }
   }
   return { node, cafe, library, api }
 }

@@ -8,12 +8,16 @@ import { mountBackup } from './backup-panel.ts'
 import { mountMessaging } from './messaging-panel.ts'
 import { registerServiceWorker, serviceWorkerControls } from '../service-worker.ts'
 import { exportKey, importKey, loadOrCreateAccountKey } from './account-key.ts'
+import { cafeAddressInUrl, mountConnect } from './connect-panel.ts'
+import type { CafeTransport } from '../../client/index.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
 const output = byTestId('client-output')
 let client: CafeClient
 let backup: CafeBackup
 let accountKey: PrivateKey
+// HTTP to this origin's cafe, until a cafe address is connected (connect-panel.ts)
+let transport: CafeTransport = new HttpTransport(location.origin)
 
 function show (value: unknown): void {
   output.classList.remove('error')
@@ -35,7 +39,7 @@ async function refreshSession (): Promise<void> {
 
 async function useKey (key: PrivateKey): Promise<void> {
   accountKey = key
-  client = new CafeClient({ privateKey: key, transport: new HttpTransport(location.origin), store: new WebStorageSessionStore() })
+  client = new CafeClient({ privateKey: key, transport, store: new WebStorageSessionStore() })
   backup = new CafeBackup(client, key)
   byTestId('account-id').textContent = client.account
   const info = await client.info()
@@ -67,9 +71,19 @@ importForm.addEventListener('submit', (event) => {
 
 mountBackup(() => backup, { show, fail })
 mountMessaging(() => ({ client, key: accountKey }), { show, fail })
+const connector = mountConnect({
+  async onConnected (connected) {
+    transport = connected
+    await useKey(accountKey ?? await loadOrCreateAccountKey())
+  },
+  fail
+})
 
 // the HTTP API is served by the cafe's Service Worker: wait until it controls this page
 async function start (): Promise<void> {
+  // a cafe address in the URL: a cafe in another browser, reached over libp2p, not this origin's
+  const address = cafeAddressInUrl()
+  if (address != null) { await connector.connect(address); return }
   if (navigator.serviceWorker.controller == null) await registerServiceWorker()
   await serviceWorkerControls()
   await useKey(await loadOrCreateAccountKey())
