@@ -1,10 +1,13 @@
 // `npm test`: type-check, unit tests (vitest, Node), build, end-to-end tests (Playwright
 // in Debian's headless Chromium), then one closing line with the totals.
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { ensureChromium } from './ensure-chromium.mjs'
 
-const REPORTS = 'test-results/reports'
+// outside test-results/, which Playwright empties when it starts
+const REPORTS = '.reports'
+// no report of an earlier run may stand in for this one
+rmSync(REPORTS, { recursive: true, force: true })
 mkdirSync(REPORTS, { recursive: true })
 
 function run (command, args, env = {}) {
