@@ -39,6 +39,11 @@ export interface ConnectCafeInit extends AbortOptions {
   attemptTimeoutMs?: number
   /** try WebRTC addresses (the node must have the WebRTC transport); default true */
   webrtc?: boolean
+  /**
+   * tries of each WebRTC address before moving on; default 2 (on 127.0.0.1 about one
+   * WebRTC dial in ten misses libp2p's 5 s dial timeout and succeeds when tried again)
+   */
+  webrtcTries?: number
   /** keep the relayed connection used to signal WebRTC; default false */
   keepSignallingConnection?: boolean
   transport?: Libp2pTransportInit
@@ -76,6 +81,7 @@ export function dialOrder (addresses: Multiaddr[], webrtc = true): Multiaddr[] {
 
 async function dialFirst (node: CafeDialNode, cafe: CafeAddress, init: ConnectCafeInit, attempts: ConnectAttempt[]): Promise<Connection> {
   const order = dialOrder(cafe.multiaddrs, init.webrtc ?? true)
+    .flatMap(address => Array<Multiaddr>(transportOf(address) === 'webrtc' ? Math.max(1, init.webrtcTries ?? 2) : 1).fill(address))
   if (order.length === 0) throw new UnavailableError('the cafe address holds no address this client can dial', 'CAFE_UNREACHABLE')
   for (const address of order) {
     init.signal?.throwIfAborted()

@@ -23,7 +23,8 @@ interface Channel {
   reportQueued: boolean
 }
 
-function serveHost (port: MessagePort): () => void {
+/** Serves the worker's calls on `port`; returns the function that says goodbye and closes everything. */
+export function serveWebRtcHost (port: MessagePort): () => void {
   const pcs = new Map<string, RTCPeerConnection>()
   const channels = new Map<string, Channel>()
   let nextChannel = 1
@@ -157,7 +158,7 @@ export function hostWebRtc (cafe: Comlink.Remote<CafeWorkerApi>): WebRtcHost | u
   if (typeof globalThis.RTCPeerConnection !== 'function') return undefined
   const id = `page-${crypto.randomUUID().slice(0, 8)}`
   const { port1, port2 } = new MessageChannel()
-  const stop = serveHost(port2)
+  const stop = serveWebRtcHost(port2)
   void cafe.hostWebRtc(Comlink.transfer(port1, [port1]), id)
   addEventListener('pagehide', stop, { once: true })
   return { id, stop }

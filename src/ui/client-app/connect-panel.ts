@@ -24,9 +24,9 @@ export interface ConnectPanelInit {
 
 let node: Promise<Libp2p> | undefined
 
-/** The page's own libp2p node: it only dials. Private addresses are allowed (development, tests). */
-function clientNode (): Promise<Libp2p> {
-  node ??= createLibp2p({
+/** A libp2p node for a page that only dials cafes. Private addresses are allowed (development, tests). */
+export async function createClientNode (): Promise<Libp2p> {
+  return createLibp2p({
     transports: [webRTC(), webSockets(), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
@@ -34,6 +34,10 @@ function clientNode (): Promise<Libp2p> {
     connectionGater: { denyDialMultiaddr: () => false },
     services: { identify: identify() }
   })
+}
+
+function clientNode (): Promise<Libp2p> {
+  node ??= createClientNode()
   return node
 }
 
