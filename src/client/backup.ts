@@ -4,8 +4,8 @@
  * the cafe stores bytes it cannot read, and any device holding the account key can
  * sign in and recover them (`recover()`).
  */
-import { base64 } from 'multiformats/bases/base64'
 import { deriveSnapshotKey, openSnapshot, sealSnapshot, type SnapshotContent } from '../core/snapshots/seal.ts'
+import { fromBase64, toBase64 } from '../core/util/canonical.ts'
 import type { CafeClient } from './cafe-client.ts'
 import type { CarBody, CarUploadInput } from './transport.ts'
 import type { Pin, PinQuery, PinResults, PinStatus } from '../core/pinning/index.ts'
@@ -55,7 +55,7 @@ export class CafeBackup {
     const ciphertext = sealSnapshot(this.snapshotKey, threadId, content)
     return this.client.call<SnapshotInfo>('snapshots.put', {
       thread: threadId,
-      ciphertext: base64.baseEncode(ciphertext),
+      ciphertext: toBase64(ciphertext),
       ...(content.head != null ? { head: content.head } : {})
     }, options)
   }
@@ -73,7 +73,7 @@ export class CafeBackup {
     const recovered: RecoveredThread[] = []
     for (const info of await this.snapshots(options)) {
       const snapshot = await this.client.call<SnapshotInfo & { ciphertext: string }>('snapshots.get', { thread: info.threadId }, options)
-      const content = openSnapshot(this.snapshotKey, info.threadId, base64.baseDecode(snapshot.ciphertext))
+      const content = openSnapshot(this.snapshotKey, info.threadId, fromBase64(snapshot.ciphertext, 'BAD_RESPONSE', 'the snapshot'))
       recovered.push({ ...content, threadId: info.threadId, updatedAt: snapshot.updatedAt })
     }
     return recovered

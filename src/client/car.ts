@@ -5,6 +5,7 @@
 import { CarWriter } from '@ipld/car'
 import { MemoryBlockstore } from 'blockstore-core'
 import { importer } from 'ipfs-unixfs-importer'
+import { concat } from 'uint8arrays/concat'
 import type { CID } from 'multiformats/cid'
 
 export interface FileForCar {
@@ -35,11 +36,4 @@ export async function packCar (files: FileForCar[], { wrap = true }: { wrap?: bo
   await writer.close()
   await collected
   return { root, car: concat(parts) }
-}
-
-function concat (parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0))
-  let offset = 0
-  for (const part of parts) { out.set(part, offset); offset += part.byteLength }
-  return out
 }

@@ -5,7 +5,7 @@
  * components.
  */
 import { createAccountServices, type AccountServicesInit } from './accounts/index.ts'
-import { createRateLimiter, type RateLimiterInit } from './accounts/rate-limiter.ts'
+import { createRateLimiter, type RateLimiterInit } from './util/rate-limiter.ts'
 import { registerCarProtocol } from './api/car-protocol.ts'
 import { createCafeHttp } from './api/cafe-http.ts'
 import { registerInboxPush } from './api/inbox-push.ts'

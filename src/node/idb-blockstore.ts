@@ -22,6 +22,7 @@ import { openDB, type IDBPDatabase } from 'idb'
 import { NotFoundError } from 'interface-store'
 import { base32upper } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
+import { concat } from 'uint8arrays/concat'
 import * as raw from 'multiformats/codecs/raw'
 import * as Digest from 'multiformats/hashes/digest'
 import type { AbortOptions } from '@libp2p/interface'
@@ -52,14 +53,10 @@ export function ownBuffer (bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()
 }
 
-async function concat (source: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+async function gather (source: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = []
-  let length = 0
-  for await (const part of source) { parts.push(part); length += part.byteLength }
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const part of parts) { out.set(part, offset); offset += part.byteLength }
-  return out
+  for await (const part of source) parts.push(part)
+  return concat(parts)
 }
 
 export class IdbBlockstore extends BaseBlockstore {
@@ -92,7 +89,7 @@ export class IdbBlockstore extends BaseBlockstore {
 
   override async put (cid: CID, value: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options?: AbortOptions): Promise<CID> {
     options?.signal?.throwIfAborted()
-    const bytes = value instanceof Uint8Array ? value : await concat(value)
+    const bytes = value instanceof Uint8Array ? value : await gather(value)
     const stored = bytes.byteLength >= BLOB_THRESHOLD ? new Blob([bytes as Uint8Array<ArrayBuffer>]) : ownBuffer(bytes)
     await new Promise<void>((resolve, reject) => {
       this.pending.push({ key: blockKey(cid), value: stored, resolve, reject })

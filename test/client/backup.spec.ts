@@ -1,16 +1,11 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
-import { identify } from '@libp2p/identify'
-import { noise } from '@libp2p/noise'
-import { tcp } from '@libp2p/tcp'
-import { yamux } from '@libp2p/yamux'
-import { createLibp2p } from 'libp2p'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CafeBackup, CafeClient, HttpTransport, Libp2pTransport, MemorySessionStore, packCar } from '../../src/client/index.ts'
 import { createGateway } from '../../src/core/gateway/index.ts'
-import { createTestCafe, type TestCafe } from './fixtures.ts'
+import { createLibp2pCafe, createTestCafe, type Libp2pCafe, type TestCafe } from './fixtures.ts'
 import type { CafeTransport } from '../../src/client/index.ts'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { PrivateKey } from '@libp2p/interface'
 
 const encoder = new TextEncoder()
 const FILES = [
@@ -123,28 +118,18 @@ describe('backup and recovery through the client library', () => {
 })
 
 describe('CAR upload over libp2p (TCP on 127.0.0.1)', () => {
+  let net: Libp2pCafe
   let cafe: TestCafe
-  let cafeNode: Libp2p
-  let clientNode: Libp2p
-  let stop: () => Promise<void>
 
   beforeAll(async () => {
-    const key = await generateKeyPair('Ed25519')
-    const options = { transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()], services: { identify: identify() } }
-    cafeNode = await createLibp2p({ ...options, privateKey: key, addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] } })
-    clientNode = await createLibp2p(options)
-    cafe = await createTestCafe(key, () => cafeNode.getMultiaddrs().map(String), { storage: true })
-    stop = await cafe.cafe.handleProtocols(cafeNode)
+    net = await createLibp2pCafe({ storage: true })
+    cafe = net.cafe
   })
-
-  afterAll(async () => {
-    await stop?.()
-    await Promise.all([clientNode?.stop(), cafeNode?.stop(), cafe?.helia?.stop()])
-  })
+  afterAll(async () => { await net?.stop() })
 
   it('streams a CAR of several MiB in frames, and the cafe verifies and pins it', async () => {
     const content = Uint8Array.from({ length: 3 * 1024 * 1024 + 5 }, (_, i) => (i * 7) % 256)
-    const a = await registered(cafe, undefined, new Libp2pTransport(clientNode, cafeNode.getMultiaddrs()[0]))
+    const a = await registered(cafe, undefined, new Libp2pTransport(net.clientNode, net.address))
     const { root, car } = await packCar([{ path: 'movie.bin', content }], { wrap: false })
     const chunks = (async function * () { for (let i = 0; i < car.byteLength; i += 100_000) yield car.subarray(i, i + 100_000) })()
     const result = await a.backup.uploadCar(chunks, { name: 'movie' })
@@ -153,7 +138,7 @@ describe('CAR upload over libp2p (TCP on 127.0.0.1)', () => {
   })
 
   it('a CAR with a block that does not match its CID is refused over libp2p too', async () => {
-    const a = await registered(cafe, undefined, new Libp2pTransport(clientNode, cafeNode.getMultiaddrs()[0]))
+    const a = await registered(cafe, undefined, new Libp2pTransport(net.clientNode, net.address))
     const { car } = await packCar([{ path: 'x.txt', content: encoder.encode('hello hello hello') }], { wrap: false })
     const tampered = car.slice()
     tampered[tampered.byteLength - 1] ^= 0xff

@@ -1,4 +1,9 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { identify } from '@libp2p/identify'
+import { noise } from '@libp2p/noise'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import { createLibp2p } from 'libp2p'
 import { defaultLogger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { MemoryBlockstore } from 'blockstore-core'
@@ -7,7 +12,8 @@ import { createHeliaLight } from 'helia'
 import { createCafe, type Cafe } from '../../src/core/cafe.ts'
 import type { CafeServices, HttpApi, OwnerApi, CafeApi } from '../../src/core/api/index.ts'
 import type { Helia } from '@helia/interface'
-import type { PrivateKey } from '@libp2p/interface'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
 
 export interface TestCafe {
   key: PrivateKey
@@ -59,5 +65,46 @@ export async function createTestCafe (key?: PrivateKey, addresses: () => string[
     helia,
     advance: ms => { now += ms },
     now: clock
+  }
+}
+
+/** A libp2p node over TCP on 127.0.0.1 (listening when `listen` is given). */
+export async function tcpNode (privateKey?: PrivateKey, listen: string[] = []): Promise<Libp2p> {
+  return createLibp2p({
+    ...(privateKey != null ? { privateKey } : {}),
+    addresses: { listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: { identify: identify() }
+  })
+}
+
+export interface Libp2pCafe {
+  cafe: TestCafe
+  cafeNode: Libp2p
+  clientNode: Libp2p
+  /** the cafe's dialable address */
+  address: Multiaddr
+  stop(): Promise<void>
+}
+
+/** A whole cafe serving its libp2p protocols over TCP, and a client node to dial it. */
+export async function createLibp2pCafe (options: TestCafeOptions = {}): Promise<Libp2pCafe> {
+  const key = await generateKeyPair('Ed25519')
+  const cafeNode = await tcpNode(key, ['/ip4/127.0.0.1/tcp/0'])
+  const clientNode = await tcpNode()
+  const cafe = await createTestCafe(key, () => cafeNode.getMultiaddrs().map(String), options)
+  const unhandle = await cafe.cafe.handleProtocols(cafeNode)
+  return {
+    cafe,
+    cafeNode,
+    clientNode,
+    address: cafeNode.getMultiaddrs()[0],
+    async stop () {
+      await unhandle()
+      await cafe.cafe.stop()
+      await Promise.all([clientNode.stop(), cafeNode.stop(), cafe.helia?.stop()])
+    }
   }
 }

@@ -1,29 +1,13 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
-import { identify } from '@libp2p/identify'
-import { noise } from '@libp2p/noise'
-import { tcp } from '@libp2p/tcp'
-import { yamux } from '@libp2p/yamux'
-import { createLibp2p } from 'libp2p'
 import { CafeClient, Libp2pTransport } from '../../src/client/index.ts'
 import { frameStream } from '../../src/core/api/stream.ts'
 import { CAFE_PROTOCOL, registerCafeProtocol } from '../../src/core/api/index.ts'
-import { createTestCafe } from './fixtures.ts'
+import { createTestCafe, tcpNode } from './fixtures.ts'
 import { registerRefreshDeregister } from './flow.ts'
 import type { TestCafe } from './fixtures.ts'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
-
-async function node (privateKey?: PrivateKey, listen: string[] = []): Promise<Libp2p> {
-  return createLibp2p({
-    ...(privateKey != null ? { privateKey } : {}),
-    addresses: { listen },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: { identify: identify() }
-  })
-}
 
 describe('CafeClient over libp2p (TCP on 127.0.0.1)', () => {
   let cafe: TestCafe
@@ -33,10 +17,10 @@ describe('CafeClient over libp2p (TCP on 127.0.0.1)', () => {
 
   beforeAll(async () => {
     const key = await generateKeyPair('Ed25519')
-    cafeNode = await node(key, ['/ip4/127.0.0.1/tcp/0'])
+    cafeNode = await tcpNode(key, ['/ip4/127.0.0.1/tcp/0'])
     cafe = await createTestCafe(key, () => cafeNode.getMultiaddrs().map(String))
     stop = await registerCafeProtocol(cafeNode, cafe.api, { logger: defaultLogger(), maxMessageBytes: 64 * 1024 })
-    clientNode = await node()
+    clientNode = await tcpNode()
   })
 
   afterAll(async () => {
@@ -85,7 +69,7 @@ describe('CafeClient over libp2p (TCP on 127.0.0.1)', () => {
   })
 
   it('failed registrations are rate limited by the remote peer id', async () => {
-    const attacker = await node()
+    const attacker = await tcpNode()
     const transport = new Libp2pTransport(attacker, cafeNode.getMultiaddrs()[0])
     const client = new CafeClient({ privateKey: await generateKeyPair('Ed25519'), transport, clock: cafe.now })
     const codes: string[] = []

@@ -1,10 +1,5 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { identify } from '@libp2p/identify'
-import { noise } from '@libp2p/noise'
-import { tcp } from '@libp2p/tcp'
-import { yamux } from '@libp2p/yamux'
-import { createLibp2p } from 'libp2p'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   CafeClient, CafeInbox, HttpTransport, Libp2pTransport, MemorySessionStore, deliverMessage,
@@ -12,9 +7,9 @@ import {
 } from '../../src/client/index.ts'
 import { contactToJSON, signContact } from '../../src/core/directory/index.ts'
 import { envelopeToJSON, sealMessage } from '../../src/core/inbox/index.ts'
-import { createTestCafe, type TestCafe } from './fixtures.ts'
+import { createLibp2pCafe, createTestCafe, type Libp2pCafe, type TestCafe } from './fixtures.ts'
 import type { CafeTransport } from '../../src/client/index.ts'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { PrivateKey } from '@libp2p/interface'
 
 const BASE = 'http://cafe.test'
 const text = (s: string): Uint8Array => new TextEncoder().encode(s)
@@ -119,27 +114,17 @@ describe('inbox and directory over HTTP', () => {
 })
 
 describe('inbox push over libp2p (TCP on 127.0.0.1)', () => {
+  let net: Libp2pCafe
   let cafe: TestCafe
-  let cafeNode: Libp2p
-  let clientNode: Libp2p
-  let stop: () => Promise<void>
 
   beforeAll(async () => {
-    const key = await generateKeyPair('Ed25519')
-    const options = { transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()], services: { identify: identify() } }
-    cafeNode = await createLibp2p({ ...options, privateKey: key, addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] } })
-    clientNode = await createLibp2p(options)
-    cafe = await createTestCafe(key, () => cafeNode.getMultiaddrs().map(String))
-    stop = await cafe.cafe.handleProtocols(cafeNode)
+    net = await createLibp2pCafe()
+    cafe = net.cafe
   })
-
-  afterAll(async () => {
-    await stop?.()
-    await Promise.all([clientNode?.stop(), cafeNode?.stop()])
-  })
+  afterAll(async () => { await net?.stop() })
 
   it('a connected recipient gets a new message pushed at once, and it still waits until acknowledged', async () => {
-    const transport = new Libp2pTransport(clientNode, cafeNode.getMultiaddrs()[0])
+    const transport = new Libp2pTransport(net.clientNode, net.address)
     const alice = await account(cafe, transport)
     const controller = new AbortController()
     const pushed = new Promise<string>((resolve) => {
@@ -148,7 +133,7 @@ describe('inbox push over libp2p (TCP on 127.0.0.1)', () => {
     await new Promise(resolve => setTimeout(resolve, 300)) // let the subscription open
     const sender = await generateKeyPair('Ed25519')
     const started = Date.now()
-    await deliverMessage(sender, alice.client.account, text('pushed to you'), { cafes: [new Libp2pTransport(clientNode, cafeNode.getMultiaddrs()[0])] })
+    await deliverMessage(sender, alice.client.account, text('pushed to you'), { cafes: [new Libp2pTransport(net.clientNode, net.address)] })
     expect(await pushed).toBe('pushed to you')
     expect(Date.now() - started).toBeLessThan(2_000)
     controller.abort()
@@ -156,7 +141,7 @@ describe('inbox push over libp2p (TCP on 127.0.0.1)', () => {
   })
 
   it('a subscription with a bad token is refused with 401', async () => {
-    const transport = new Libp2pTransport(clientNode, cafeNode.getMultiaddrs()[0])
+    const transport = new Libp2pTransport(net.clientNode, net.address)
     await expect(transport.subscribeInbox('not-a-jwt', () => {})).rejects.toMatchObject({ status: 401 })
   })
 })

@@ -4,10 +4,10 @@
  * handler. Both doors (HTTP, libp2p) and the owner's console call `call()`.
  */
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors.ts'
-import { createRateLimiter } from '../accounts/rate-limiter.ts'
+import { createRateLimiter } from '../util/rate-limiter.ts'
 import type { Route } from './route.ts'
 import type { AccountService } from '../accounts/accounts.ts'
-import type { RateLimiter, RateLimiterInit } from '../accounts/rate-limiter.ts'
+import type { RateLimiter, RateLimiterInit } from '../util/rate-limiter.ts'
 import type { AbortOptions, ComponentLogger, Clock } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
 

@@ -3,9 +3,9 @@
  * Pinning Service API mounted at /api/v0/pinning for existing pinning tools. Both
  * authenticate with the same access JWT and share the per-remote request limit.
  */
-import { createRateLimiter, type RateLimiterInit } from '../accounts/rate-limiter.ts'
+import { createRateLimiter, type RateLimiterInit } from '../util/rate-limiter.ts'
 import { pinningErrorResponse, type PinningHttp } from '../pinning/http.ts'
-import type { HttpApi, HttpRequestOptions } from './http.ts'
+import { bearer, type HttpApi, type HttpRequestOptions } from './http.ts'
 import type { AccountService } from '../accounts/accounts.ts'
 import type { Clock } from '../types.ts'
 
@@ -20,10 +20,6 @@ export interface CafeHttpComponents {
 
 export interface CafeHttpInit {
   requests?: Omit<RateLimiterInit, 'clock'>
-}
-
-function bearer (request: Request): string | undefined {
-  return /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get('authorization') ?? '')?.[1]
 }
 
 function isPinningPath (pathname: string): boolean {

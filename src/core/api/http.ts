@@ -51,7 +51,8 @@ function errorResponse (err: CafeError, headers: Record<string, string> = {}): R
   return jsonResponse(err.status, { error: err.toJSON() }, headers)
 }
 
-function bearer (request: Request): string | undefined {
+/** The credential of an `Authorization: Bearer <credential>` header. */
+export function bearer (request: Request): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get('authorization') ?? '')
   return match?.[1]
 }

@@ -10,7 +10,7 @@ import { peerIdFromPrivateKey, peerIdFromPublicKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
 import { BadRequestError } from '../errors.ts'
-import { decodeCbor, encodeCbor, fromBase64, signingBytes, toBase64 } from '../inbox/canonical.ts'
+import { decodeCbor, encodeCbor, fromBase64, signingBytes, toBase64 } from '../util/canonical.ts'
 import type { AbortOptions, PrivateKey, PublicKey } from '@libp2p/interface'
 
 export const CONTACT_DOMAIN = 'cafe-contact-v1'

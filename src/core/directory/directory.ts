@@ -5,13 +5,13 @@
  */
 import { Key } from 'interface-datastore'
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors.ts'
-import { createKeyedMutex } from '../inbox/keyed-mutex.ts'
-import { createRateLimiter } from '../inbox/rate-limiter.ts'
+import { createKeyedMutex } from '../util/keyed-lock.ts'
+import { rateLimiterFor } from '../util/rate-limiter.ts'
 import { decodeContact, encodeContact, verifyContact } from './contact.ts'
 import { ContactIndex, normalize } from './search-index.ts'
 import type { Contact } from './contact.ts'
-import type { KeyedMutex } from '../inbox/keyed-mutex.ts'
-import type { RateLimit, RateLimiter } from '../inbox/rate-limiter.ts'
+import type { KeyedMutex } from '../util/keyed-lock.ts'
+import type { RateLimit, RateLimiter } from '../util/rate-limiter.ts'
 import type { AbortOptions, AccountDataOwner, AccountDirectory, AccountId, BaseComponents } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
@@ -88,7 +88,7 @@ class DefaultDirectory implements Directory {
     this.accounts = components.accounts
     this.log = components.logger.forComponent('cafe:directory')
     this.maxResults = init.maxResults ?? 50
-    this.limiter = createRateLimiter(init.searchRate ?? { perMinute: 120, burst: 30 }, components.clock ?? Date.now)
+    this.limiter = rateLimiterFor(init.searchRate ?? { perMinute: 120, burst: 30 }, components.clock)
   }
 
   async start (options: AbortOptions = {}): Promise<void> {
@@ -121,7 +121,7 @@ class DefaultDirectory implements Directory {
     const limit = query.limit ?? DEFAULT_LIMIT
     if (!Number.isInteger(limit) || limit < 1) throw new BadRequestError('limit must be a positive integer', 'INVALID_LIMIT')
     if ((query.q == null) === (query.peerId == null)) throw new BadRequestError('search by q or by peerId', 'INVALID_QUERY')
-    if (options.remotePeer != null) this.limiter.take([options.remotePeer])
+    if (options.remotePeer != null) this.limiter.take(options.remotePeer)
     await this.start(options)
 
     if (query.peerId != null) {

@@ -13,7 +13,7 @@
  * per entry (about 25x at 100,000 contacts).
  */
 import { BadRequestError } from '../errors.ts'
-import { fromBase64, toBase64 } from '../inbox/canonical.ts'
+import { fromBase64, toBase64 } from '../util/canonical.ts'
 import { fromString } from 'uint8arrays/from-string'
 import { toString } from 'uint8arrays/to-string'
 import type { Contact } from './contact.ts'

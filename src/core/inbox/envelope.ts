@@ -21,7 +21,7 @@ import { peerIdFromPrivateKey, peerIdFromPublicKey, peerIdFromString } from '@li
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import { BadRequestError } from '../errors.ts'
-import { decodeCbor, encodeCbor, fromBase64, signingBytes, toBase64 } from './canonical.ts'
+import { decodeCbor, encodeCbor, fromBase64, signingBytes, toBase64 } from '../util/canonical.ts'
 import type { AbortOptions, PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
 
 export const ENVELOPE_DOMAIN = 'cafe-envelope-v1'

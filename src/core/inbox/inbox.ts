@@ -12,12 +12,12 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Key } from 'interface-datastore'
 import { BadRequestError, NotFoundError, PayloadTooLargeError } from '../errors.ts'
-import { decodeCbor, encodeCbor, hashId } from './canonical.ts'
+import { decodeCbor, encodeCbor, hashId } from '../util/canonical.ts'
 import { decodeEnvelope, encodeEnvelope, verifyEnvelope } from './envelope.ts'
-import { createKeyedMutex } from './keyed-mutex.ts'
-import { createRateLimiter } from './rate-limiter.ts'
-import type { KeyedMutex } from './keyed-mutex.ts'
-import type { RateLimit, RateLimiter } from './rate-limiter.ts'
+import { createKeyedMutex } from '../util/keyed-lock.ts'
+import { rateLimiterFor } from '../util/rate-limiter.ts'
+import type { KeyedMutex } from '../util/keyed-lock.ts'
+import type { RateLimit, RateLimiter } from '../util/rate-limiter.ts'
 import type { AbortOptions, AccountDataOwner, AccountDirectory, AccountId, BaseComponents, Clock } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
@@ -165,7 +165,7 @@ class DefaultInbox implements Inbox {
     this.maxClockSkewMs = init.maxClockSkewMs ?? DAY
     this.maxListLimit = init.maxListLimit ?? 100
     this.sweepIntervalMs = init.sweepIntervalMs ?? 10 * 60 * 1000
-    this.limiter = createRateLimiter(init.perSenderRate ?? { perMinute: 30, burst: 10 }, this.clock)
+    this.limiter = rateLimiterFor(init.perSenderRate ?? { perMinute: 30, burst: 10 }, this.clock)
   }
 
   start (): void {
@@ -205,7 +205,7 @@ class DefaultInbox implements Inbox {
       if (existing != null) {
         return { receipt: { id, receivedAt: existing.receivedAt, expiresAt: existing.expiresAt, duplicate: true } }
       }
-      this.limiter.take(options.remotePeer == null ? [`from:${envelope.from}`] : [`from:${envelope.from}`, `peer:${options.remotePeer}`])
+      this.limiter.takeAll(options.remotePeer == null ? [`from:${envelope.from}`] : [`from:${envelope.from}`, `peer:${options.remotePeer}`])
 
       const usage = await this.loadUsage(account, options)
       const quota = await this.accounts.quotaOf(account)

@@ -8,4 +8,4 @@ export {
   encodeEnvelope, decodeEnvelope, envelopeToJSON, envelopeFromJSON
 } from './envelope.ts'
 export type { Envelope, EnvelopeJSON, OpenedMessage, Recipient, SealOptions } from './envelope.ts'
-export type { RateLimit } from './rate-limiter.ts'
+export type { RateLimit } from '../util/rate-limiter.ts'

@@ -5,7 +5,7 @@
 import { CarBlockIterator } from '@ipld/car'
 import { BadRequestError } from '../errors.ts'
 import { blockKey, isIdentity, verifyBlock } from './dag.ts'
-import type { InUse } from './keyed-lock.ts'
+import type { InUse } from './in-use.ts'
 import type { AbortOptions } from '../types.ts'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'

@@ -13,8 +13,8 @@
  */
 import { Key } from 'interface-datastore'
 import { blockKey, isIdentity, walkDag } from './dag.ts'
-import { KeyedLock } from './keyed-lock.ts'
-import type { InUse } from './keyed-lock.ts'
+import { KeyedLock } from '../util/keyed-lock.ts'
+import type { InUse } from './in-use.ts'
 import type { AbortOptions, AccountId } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'

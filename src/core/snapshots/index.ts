@@ -9,7 +9,7 @@
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts'
-import { KeyedLock } from '../pinning/keyed-lock.ts'
+import { KeyedLock } from '../util/keyed-lock.ts'
 import type { AbortOptions, AccountDataOwner, AccountDirectory, AccountId, Clock, ComponentLogger } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'

@@ -75,7 +75,7 @@ describe('envelope', () => {
       const original = await sealMessage(alice, bobId, fromString('from alice'))
       const stolen = await sealMessage(mallory, bobId, fromString('decoy'))
       const { signature: _s, ...unsigned } = { ...stolen, body: original.body }
-      const { signingBytes } = await import('../../../src/core/inbox/canonical.ts')
+      const { signingBytes } = await import('../../../src/core/util/canonical.ts')
       const resigned = { ...unsigned, signature: await mallory.sign(signingBytes('cafe-envelope-v1', unsigned)) }
       await verifyEnvelope(resigned)
       await expect(openMessage(bob, resigned)).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' })

@@ -3,8 +3,8 @@
  * /api/v0/pinning, in the cafe's own JSON shape so the libp2p door has them too) and
  * thread snapshots (ciphertext the client sealed; base64 over JSON).
  */
-import { base64 } from 'multiformats/bases/base64'
 import { BadRequestError, UnavailableError } from '../../errors.ts'
+import { fromBase64, toBase64 } from '../../util/canonical.ts'
 import { defineRoute } from '../route.ts'
 import { noInput, optionalInteger, optionalString, requiredString } from '../validate.ts'
 import type { Pinning, PinQuery } from '../../pinning/index.ts'
@@ -78,12 +78,7 @@ function threadInput (raw: Raw): { thread: string } {
 }
 
 function ciphertextInput (raw: Raw): Uint8Array {
-  const text = requiredString(raw, 'ciphertext', Math.ceil(MAX_SNAPSHOT_BYTES * 4 / 3) + 4)
-  try {
-    return base64.baseDecode(text.replace(/=+$/, ''))
-  } catch {
-    throw new BadRequestError('ciphertext must be base64', 'INPUT_INVALID')
-  }
+  return fromBase64(requiredString(raw, 'ciphertext', Math.ceil(MAX_SNAPSHOT_BYTES * 4 / 3) + 4), 'INPUT_INVALID', 'ciphertext')
 }
 
 export const backupRoutes: Array<Route<S>> = [
@@ -142,7 +137,7 @@ export const backupRoutes: Array<Route<S>> = [
     input: threadInput,
     handler: async ({ services, account, input, signal }) => {
       const { ciphertext, ...info } = await services.snapshots.get(account, input.thread, { signal })
-      return { ...info, ciphertext: base64.baseEncode(ciphertext) }
+      return { ...info, ciphertext: toBase64(ciphertext) }
     }
   }),
   defineRoute({

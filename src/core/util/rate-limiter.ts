@@ -13,6 +13,14 @@ export interface RateLimiter {
   take (key: string, cost?: number): void
   /** spends a token even if that takes the bucket below zero (to count failures) */
   penalize (key: string, cost?: number): void
+  /** spends one token of every key, or none if any key has none left (throws 429) */
+  takeAll (keys: string[]): void
+}
+
+/** A limit as services configure it: a burst, then so many a minute. */
+export interface RateLimit {
+  perMinute: number
+  burst: number
 }
 
 export interface RateLimiterInit {
@@ -59,6 +67,12 @@ class TokenBucketLimiter implements RateLimiter {
     this.bucket(key).tokens -= cost
   }
 
+  takeAll (keys: string[]): void {
+    const buckets = keys.map(key => this.bucket(key))
+    for (const bucket of buckets) this.ensure(bucket, 1)
+    for (const bucket of buckets) bucket.tokens -= 1
+  }
+
   private ensure (bucket: Bucket, cost: number): void {
     if (bucket.tokens >= cost) return
     const seconds = Math.max(1, Math.ceil((cost - bucket.tokens) / this.refill))
@@ -93,4 +107,9 @@ class TokenBucketLimiter implements RateLimiter {
 
 export function createRateLimiter (init: RateLimiterInit): RateLimiter {
   return new TokenBucketLimiter(init)
+}
+
+/** A limiter for a burst-then-per-minute limit. */
+export function rateLimiterFor (limit: RateLimit, clock?: Clock): RateLimiter {
+  return createRateLimiter({ capacity: limit.burst, refillPerSecond: limit.perMinute / 60, clock })
 }
