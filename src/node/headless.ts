@@ -1,0 +1,225 @@
+/**
+ * The headless cafe: the same core services as the browser cafe, run under Node for an
+ * always-on cafe. Blocks live in a blockstore-fs directory and everything else (Helia's
+ * self key, so the peer id survives restarts, pins, accounts, every service's records)
+ * in a datastore-level database, both under one data directory. libp2p listens on TCP
+ * and WebSockets and keeps reservations on the configured relays; an HTTP server answers
+ * `/api/**` with the cafe's HTTP door and `/ipfs/**` with the same gateway core the
+ * Service Worker runs. See docs/HEADLESS.md.
+ */
+import { join } from 'node:path'
+import { withBitswap } from '@helia/bitswap'
+import { withLibp2pLight, type HeliaWithLibp2p } from '@helia/libp2p'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { loadOrCreateSelfKey } from '@libp2p/config'
+import { identify, type Identify } from '@libp2p/identify'
+import { defaultLogger } from '@libp2p/logger'
+import { noise } from '@libp2p/noise'
+import { ping, type Ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { webSockets } from '@libp2p/websockets'
+import { yamux } from '@libp2p/yamux'
+import * as dagCbor from '@ipld/dag-cbor'
+import * as dagJson from '@ipld/dag-json'
+import { FsBlockstore } from 'blockstore-fs'
+import { LevelDatastore } from 'datastore-level'
+import { createHeliaLight } from 'helia'
+import { encodeCafeAddress } from '../core/address/index.ts'
+import { createCafe, type Cafe, type CafeInit } from '../core/cafe.ts'
+import { createGateway, DEFAULT_NETWORK_TIMEOUT_MS, type Gateway } from '../core/gateway/index.ts'
+import { createFetchDag } from './fetch-dag.ts'
+import { jsonError, serveFetch, type FetchServer, type HttpServerLimits } from './http-server.ts'
+import { checkOwnerSecret, loadOrCreateOwnerSecret, type OwnerSecret } from './owner-secret.ts'
+import { keepReservations, type KeepReservationsInit, type ReservationKeeper } from './reservations.ts'
+import type { AbortOptions, ComponentLogger, PeerId, PrivateKey } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { CID } from 'multiformats/cid'
+
+/** TCP for Node peers, WebSockets for browsers (behind a TLS proxy for https pages). */
+export const DEFAULT_HEADLESS_LISTEN = ['/ip4/127.0.0.1/tcp/4001', '/ip4/127.0.0.1/tcp/4002/ws']
+
+export type HeadlessNodeServices = {
+  identify: Identify
+  ping: Ping
+}
+
+export type HeadlessHelia = HeliaWithLibp2p<HeadlessNodeServices>
+
+export interface HeadlessCafeInit {
+  /** holds `blocks/` (blockstore-fs), `data/` (datastore-level) and `owner-secret`; created if missing */
+  dataDir: string
+  /** the HTTP server for /api/ and /ipfs/; default 127.0.0.1:8090 (port 0: any free port) */
+  http?: { host?: string, port?: number, limits?: HttpServerLimits }
+  /** libp2p TCP and WebSockets multiaddrs; default DEFAULT_HEADLESS_LISTEN */
+  listen?: string[]
+  /** addresses to advertise instead of the listening ones (behind NAT or a proxy) */
+  announce?: string[]
+  /** relay multiaddrs ending in /p2p/<relay id>, kept reserved by keepReservations */
+  relays?: string[]
+  reservations?: Omit<KeepReservationsInit, 'onChange'>
+  /** the owner routes' Bearer secret; default: `<dataDir>/owner-secret`, created on first start */
+  ownerSecret?: string
+  /** the cafe services' settings (quotas, token lifetimes, request limits) */
+  cafe?: Omit<CafeInit, 'ownerSecret'>
+  /** how long the gateway waits for a block from the network; default 10 s */
+  networkTimeoutMs?: number
+  logger?: ComponentLogger
+}
+
+export interface HeadlessCafe {
+  readonly peerId: PeerId
+  readonly privateKey: PrivateKey
+  readonly helia: HeadlessHelia
+  readonly cafe: Cafe
+  readonly gateway: Gateway
+  readonly blockstore: FsBlockstore
+  readonly datastore: LevelDatastore
+  readonly http: FetchServer
+  /** where the owner secret came from (and the secret itself) */
+  readonly owner: OwnerSecret
+  /** present when relays were given */
+  readonly reservations?: ReservationKeeper
+  /** `http://<host>:<port>` of the HTTP server */
+  readonly url: string
+  /** the node's dialable multiaddrs, each ending in /p2p/<peer id> */
+  multiaddrs(): Multiaddr[]
+  /** the cafe address an owner shares (docs/RELAY.md); throws while the node has no address */
+  address(): string
+  /** what the HTTP server does with one request, without the server */
+  handle(request: Request, options: { remote: string, signal?: AbortSignal }): Promise<Response>
+  stop(): Promise<void>
+}
+
+/** `/api/**` to the cafe's HTTP door, `/ipfs/**` to the gateway, a JSON 404 for the rest. */
+export function routeRequests (cafe: Pick<Cafe, 'http'>, gateway: Gateway) {
+  return async (request: Request, options: { remote: string, signal?: AbortSignal }): Promise<Response> => {
+    const { pathname } = new URL(request.url)
+    if (pathname.startsWith('/api/')) return cafe.http.fetch(request, options)
+    if (pathname.startsWith('/ipfs/')) return gateway.fetch(request, { signal: options.signal })
+    return jsonError(404, 'NOT_FOUND', 'nothing here: the cafe serves /api/v0/… and /ipfs/…')
+  }
+}
+
+/** A block from the network (bitswap through Helia), gathered: the gateway verifies it before use. */
+function networkBlocks (helia: HeadlessHelia) {
+  return async (cid: CID, options: AbortOptions): Promise<Uint8Array> => {
+    const chunks: Uint8Array[] = []
+    let length = 0
+    for await (const chunk of helia.blockstore.get(cid, { signal: options.signal })) {
+      chunks.push(chunk)
+      length += chunk.byteLength
+    }
+    if (chunks.length === 1) return chunks[0]
+    const bytes = new Uint8Array(length)
+    let offset = 0
+    for (const chunk of chunks) { bytes.set(chunk, offset); offset += chunk.byteLength }
+    return bytes
+  }
+}
+
+/** Runs `undo` steps in reverse when a later start-up step fails, so a failed start leaves nothing open. */
+async function unwind (steps: Array<() => Promise<unknown> | unknown>): Promise<void> {
+  for (const step of steps.reverse()) {
+    try { await step() } catch { /* keep closing the rest */ }
+  }
+}
+
+export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<HeadlessCafe> {
+  const logger = init.logger ?? defaultLogger()
+  const log = logger.forComponent('cafe:headless')
+  const undo: Array<() => Promise<unknown> | unknown> = []
+  try {
+    const owner: OwnerSecret = init.ownerSecret != null
+      ? { secret: checkOwnerSecret(init.ownerSecret), source: 'given', created: false }
+      : await loadOrCreateOwnerSecret(init.dataDir)
+
+    const blockstore = new FsBlockstore(join(init.dataDir, 'blocks'))
+    const datastore = new LevelDatastore(join(init.dataDir, 'data'))
+    await blockstore.open()
+    await datastore.open()
+    undo.push(async () => datastore.close(), async () => blockstore.close())
+    const privateKey = await loadOrCreateSelfKey(datastore)
+
+    const helia = withBitswap(withLibp2pLight(createHeliaLight({
+      blockstore,
+      datastore,
+      codecs: [dagCbor, dagJson],
+      routers: []
+    }), {
+      privateKey,
+      addresses: {
+        listen: init.listen ?? DEFAULT_HEADLESS_LISTEN,
+        ...(init.announce != null && init.announce.length > 0 ? { announce: init.announce } : {})
+      },
+      transports: [tcp(), webSockets(), circuitRelayTransport()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      peerDiscovery: [],
+      // relayed peers all arrive from the relay's IP: libp2p's default of 5 a second hangs the 6th
+      connectionManager: { inboundConnectionThreshold: 100 },
+      services: { identify: identify(), ping: ping() }
+    })) as HeadlessHelia
+    await helia.start()
+    undo.push(async () => helia.stop())
+    const libp2p = helia.libp2p
+
+    const cafe = createCafe({
+      datastore,
+      logger,
+      privateKey,
+      addresses: () => libp2p.getMultiaddrs().map(String),
+      // the store itself, not helia.blockstore: Helia's wrapper asks content routers to stop
+      // providing on delete, and throws when there are none
+      storage: { blockstore, pins: helia.pins, fetchDag: createFetchDag(helia) }
+    }, { ...init.cafe, ownerSecret: owner.secret })
+    const unhandle = await cafe.handleProtocols(libp2p)
+    undo.push(unhandle)
+    await cafe.start()
+    undo.push(async () => cafe.stop())
+
+    const gateway = createGateway({ blockstore, logger, fetchBlock: networkBlocks(helia) }, {
+      networkTimeoutMs: init.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS
+    })
+    const handle = routeRequests(cafe, gateway)
+    const http = await serveFetch(handle, { host: init.http?.host, port: init.http?.port, limits: init.http?.limits, logger })
+    undo.push(async () => http.close())
+
+    const reservations = init.relays != null && init.relays.length > 0
+      ? keepReservations(libp2p, init.relays, {
+        ...init.reservations,
+        onChange: relays => {
+          for (const relay of relays) log('relay %s: %s', relay.relay, relay.reserved ? 'reserved' : relay.error ?? 'not reserved')
+        }
+      })
+      : undefined
+    log('cafe %p: http %s, libp2p %a', libp2p.peerId, http.url, libp2p.getMultiaddrs())
+
+    let stopping: Promise<void> | undefined
+    return {
+      peerId: libp2p.peerId,
+      privateKey,
+      helia,
+      cafe,
+      gateway,
+      blockstore,
+      datastore,
+      http,
+      owner,
+      reservations,
+      url: http.url,
+      multiaddrs: () => libp2p.getMultiaddrs(),
+      address: () => encodeCafeAddress({ peerId: libp2p.peerId, multiaddrs: libp2p.getMultiaddrs() }),
+      handle,
+      async stop () {
+        stopping ??= (async () => {
+          reservations?.stop()
+          await unwind(undo)
+        })()
+        return stopping
+      }
+    }
+  } catch (err) {
+    await unwind(undo)
+    throw err
+  }
+}
