@@ -2,6 +2,15 @@ import '../src/node/polyfills.ts'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { expect, test, type Page } from '@playwright/test'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { identify } from '@libp2p/identify'
+import { noise } from '@libp2p/noise'
+import { webRTC } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import { yamux } from '@libp2p/yamux'
+import { createLibp2p } from 'libp2p'
+import { CafeClient } from '../src/client/index.ts'
+import { connectCafe } from '../src/client/connect.ts'
 import { createRelay, type Relay } from '../src/node/relay.ts'
 import { createToken, pseudoRandomBytes, registerClient, tempDir } from './helpers.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -115,6 +124,31 @@ test.describe('reaching a cafe in another browser', () => {
     } finally {
       await a.close()
       await b.close()
+    }
+  })
+
+  test('a Node CafeClient connects with the cafe address over WebRTC (node-datachannel) and registers', async ({ browser }) => {
+    const a = await browser.newContext()
+    const node = await createLibp2p({
+      transports: [webRTC(), webSockets(), circuitRelayTransport()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      peerDiscovery: [],
+      services: { identify: identify() }
+    })
+    try {
+      const console = await a.newPage()
+      const cafe = await openRelayedCafe(console, relay.multiaddrs()[0].toString())
+      const link = await connectCafe(node, cafe.address, { attemptTimeoutMs: 10_000 })
+      expect(link.via).toBe('webrtc')
+      expect(link.connection.remoteAddr.toString()).toMatch(new RegExp(`/p2p-circuit/webrtc/p2p/${cafe.peerId}$`))
+      const client = new CafeClient({ privateKey: await generateKeyPair('Ed25519'), transport: link.transport })
+      expect(await client.register(await createToken(console, 'node client'))).toMatchObject({ account: client.account, registered: true })
+      expect((await client.whoami()).account).toBe(client.account)
+      await expect(console.locator(`[data-testid="client-list"] tr[data-account="${client.account}"]`)).toBeVisible({ timeout: 5_000 })
+    } finally {
+      await node.stop()
+      await a.close()
     }
   })
 
