@@ -56,7 +56,8 @@ export interface HeadlessCafeInit {
   announce?: string[]
   /** relay multiaddrs ending in /p2p/<relay id>, kept reserved by keepReservations */
   relays?: string[]
-  reservations?: Omit<KeepReservationsInit, 'onChange'>
+  /** retry and timeout of the relay keeper; `onChange` also hears every change */
+  reservations?: KeepReservationsInit
   /** the owner routes' Bearer secret; default: `<dataDir>/owner-secret`, created on first start */
   ownerSecret?: string
   /** the cafe services' settings (quotas, token lifetimes, request limits) */
@@ -189,6 +190,7 @@ export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<Headl
         ...init.reservations,
         onChange: relays => {
           for (const relay of relays) log('relay %s: %s', relay.relay, relay.reserved ? 'reserved' : relay.error ?? 'not reserved')
+          init.reservations?.onChange?.(relays)
         }
       })
       : undefined

@@ -1,0 +1,215 @@
+/**
+ * `npm run cafe`: the headless cafe (src/node/headless.ts) under Node, always on. Its data
+ * directory keeps the blocks, the datastore (so the peer id and every account survive
+ * restarts) and the owner secret. Flags and the JSON config file are documented in
+ * docs/HEADLESS.md; flags win over CAFE_OWNER_SECRET, which wins over the file.
+ */
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createHeadlessCafe, DEFAULT_HEADLESS_LISTEN } from '../src/node/headless.ts'
+import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../src/node/http-server.ts'
+import { checkOwnerSecret } from '../src/node/owner-secret.ts'
+import type { HeadlessCafe, HeadlessCafeInit } from '../src/node/headless.ts'
+
+export const DEFAULT_DATA_DIR = '.cafe/node'
+export const OWNER_SECRET_ENV = 'CAFE_OWNER_SECRET'
+
+/** The JSON config file's shape. */
+export interface CafeConfigFile {
+  dataDir?: string
+  httpHost?: string
+  httpPort?: number
+  listen?: string[]
+  announce?: string[]
+  relays?: string[]
+  ownerSecret?: string
+}
+
+export interface CafeOptions {
+  dataDir: string
+  httpHost: string
+  httpPort: number
+  listen: string[]
+  announce: string[]
+  relays: string[]
+  /** absent: the data directory's owner-secret file */
+  ownerSecret?: string
+  /** where ownerSecret came from, for the start-up lines */
+  ownerSecretFrom?: 'flag' | 'environment' | 'config'
+  json: boolean
+}
+
+export class CafeConfigError extends Error {
+  static override name = 'CafeConfigError'
+  override name = 'CafeConfigError'
+}
+
+const KNOWN_KEYS = ['dataDir', 'httpHost', 'httpPort', 'listen', 'announce', 'relays', 'ownerSecret']
+
+const USAGE = `usage: npm run cafe -- [options]
+  --config <file>          JSON config file (see docs/HEADLESS.md)
+  --data-dir <dir>         blocks, datastore and owner secret; default ${DEFAULT_DATA_DIR}
+  --http-host <host>       HTTP server for /api/ and /ipfs/; default ${DEFAULT_HTTP_HOST}
+  --http-port <n>          default ${DEFAULT_HTTP_PORT} (0: any free port)
+  --listen <multiaddr>     libp2p TCP or WebSockets address (repeatable); default ${DEFAULT_HEADLESS_LISTEN.join(' ')}
+  --announce <multiaddr>   address to advertise instead (repeatable)
+  --relay <multiaddr>      relay to keep a reservation on, ending in /p2p/<id> (repeatable)
+  --owner-secret <secret>  owner routes' Bearer secret (or ${OWNER_SECRET_ENV}); default: generated once in the data dir
+  --json                   also print one JSON line { url, peerId, multiaddrs, address, ownerSecretFile }`
+
+function strings (name: string, value: unknown): string[] | undefined {
+  if (value == null) return undefined
+  if (!Array.isArray(value) || value.some(v => typeof v !== 'string')) throw new CafeConfigError(`${name} must be a list of multiaddr strings`)
+  return value
+}
+
+function text (name: string, value: unknown): string | undefined {
+  if (value == null) return undefined
+  if (typeof value !== 'string' || value === '') throw new CafeConfigError(`${name} must be a non-empty string`)
+  return value
+}
+
+function port (value: unknown): number | undefined {
+  if (value == null) return undefined
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 65535) throw new CafeConfigError(`http-port must be an integer from 0 to 65535, got ${String(value)}`)
+  return n
+}
+
+type AddressKind = 'listen' | 'announce' | 'relay'
+
+function checkAddresses (kind: AddressKind, addresses: string[]): string[] {
+  for (const address of addresses) {
+    let names: string[]
+    try { names = multiaddr(address).getComponents().map(component => component.name) } catch { throw new CafeConfigError(`${kind}: ${address} is not a multiaddr`) }
+    if (kind === 'listen' && (names[1] !== 'tcp' || !(names.length === 2 || (names.length === 3 && names[2] === 'ws')))) {
+      throw new CafeConfigError(`listen: ${address} is neither a TCP (/ip4/<ip>/tcp/<port>) nor a WebSockets (…/tcp/<port>/ws) address`)
+    }
+    if (kind === 'relay' && names[names.length - 1] !== 'p2p') throw new CafeConfigError(`relay: ${address} must end with /p2p/<relay peer id>`)
+  }
+  return addresses
+}
+
+async function readConfigFile (path: string): Promise<CafeConfigFile> {
+  let content: string
+  try { content = await readFile(path, 'utf8') } catch (err) { throw new CafeConfigError(`cannot read ${path}: ${(err as Error).message}`) }
+  let value: unknown
+  try { value = JSON.parse(content) } catch (err) { throw new CafeConfigError(`${path} is not JSON: ${(err as Error).message}`) }
+  if (value == null || typeof value !== 'object' || Array.isArray(value)) throw new CafeConfigError(`${path} must hold a JSON object`)
+  const unknown = Object.keys(value).filter(key => !KNOWN_KEYS.includes(key))
+  if (unknown.length > 0) throw new CafeConfigError(`${path}: unknown setting ${unknown.join(', ')}`)
+  return value as CafeConfigFile
+}
+
+/** Flags (process.argv.slice(2)) over the environment over the config file over defaults. Relative paths are from the working directory. */
+export async function loadCafeOptions (argv: string[], env: Record<string, string | undefined> = process.env): Promise<CafeOptions | 'help'> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'http-host': { type: 'string' },
+        'http-port': { type: 'string' },
+        listen: { type: 'string', multiple: true },
+        announce: { type: 'string', multiple: true },
+        relay: { type: 'string', multiple: true },
+        'owner-secret': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    }).values
+  } catch (err) {
+    throw new CafeConfigError(`${(err as Error).message}\n${USAGE}`)
+  }
+  if (parsed.help === true) return 'help'
+  const file = parsed.config != null ? await readConfigFile(parsed.config) : {}
+
+  const fromEnv = env[OWNER_SECRET_ENV] != null && env[OWNER_SECRET_ENV] !== '' ? env[OWNER_SECRET_ENV] : undefined
+  const [ownerSecret, ownerSecretFrom] = parsed['owner-secret'] != null
+    ? [parsed['owner-secret'], 'flag' as const]
+    : fromEnv != null ? [fromEnv, 'environment' as const] : [text('ownerSecret', file.ownerSecret), 'config' as const]
+  if (ownerSecret != null) {
+    try { checkOwnerSecret(ownerSecret) } catch (err) { throw new CafeConfigError((err as Error).message) }
+  }
+
+  return {
+    dataDir: resolve(parsed['data-dir'] ?? text('dataDir', file.dataDir) ?? DEFAULT_DATA_DIR),
+    httpHost: parsed['http-host'] ?? text('httpHost', file.httpHost) ?? DEFAULT_HTTP_HOST,
+    httpPort: port(parsed['http-port'] ?? file.httpPort) ?? DEFAULT_HTTP_PORT,
+    listen: checkAddresses('listen', parsed.listen ?? strings('listen', file.listen) ?? DEFAULT_HEADLESS_LISTEN),
+    announce: checkAddresses('announce', parsed.announce ?? strings('announce', file.announce) ?? []),
+    relays: checkAddresses('relay', parsed.relay ?? strings('relays', file.relays) ?? []),
+    ...(ownerSecret != null ? { ownerSecret, ownerSecretFrom } : {}),
+    json: parsed.json === true
+  }
+}
+
+export function headlessInit (options: CafeOptions, init: Partial<HeadlessCafeInit> = {}): HeadlessCafeInit {
+  return {
+    dataDir: options.dataDir,
+    http: { host: options.httpHost, port: options.httpPort },
+    listen: options.listen,
+    announce: options.announce,
+    relays: options.relays,
+    ...(options.ownerSecret != null ? { ownerSecret: options.ownerSecret } : {}),
+    ...init
+  }
+}
+
+/** The lines printed at start: what to open, what to share, where the owner secret is. */
+export function startLines (cafe: HeadlessCafe, options: CafeOptions): string[] {
+  const owner = cafe.owner
+  const secretLine = owner.source === 'given'
+    ? `owner secret: from the ${options.ownerSecretFrom ?? 'init'}`
+    : owner.created
+      ? `owner secret: ${owner.secret} (new; kept in ${owner.path ?? ''}, mode 0600)`
+      : `owner secret: in ${owner.path ?? ''}`
+  let address: string
+  try { address = cafe.address() } catch (err) { address = `none yet (${(err as Error).message})` }
+  return [
+    `http: ${cafe.url}`,
+    `peer id: ${cafe.peerId.toString()}`,
+    ...cafe.multiaddrs().map(ma => `libp2p: ${ma.toString()}`),
+    `cafe address: ${address}`,
+    secretLine
+  ]
+}
+
+async function main (): Promise<void> {
+  const options = await loadCafeOptions(process.argv.slice(2))
+  if (options === 'help') { console.log(USAGE); return }
+  let started: HeadlessCafe | undefined
+  const cafe = started = await createHeadlessCafe(headlessInit(options, {
+    reservations: {
+      onChange: relays => {
+        for (const relay of relays) console.error(`relay ${relay.relay.toString()}: ${relay.reserved ? 'reserved' : relay.error ?? 'not reserved'}`)
+        // a reservation adds a circuit address, so the address to share changes
+        try { if (started != null) console.error(`cafe address: ${started.address()}`) } catch { /* no address yet */ }
+      }
+    }
+  }))
+  for (const line of startLines(cafe, options)) console.log(line)
+  if (options.json) {
+    let address: string | undefined
+    try { address = cafe.address() } catch { address = undefined }
+    console.log(JSON.stringify({ url: cafe.url, peerId: cafe.peerId.toString(), multiaddrs: cafe.multiaddrs().map(String), address, ownerSecretFile: cafe.owner.path }))
+  }
+  const stop = (): void => {
+    cafe.stop().then(() => process.exit(0), err => { console.error(err); process.exit(1) })
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
+
+if (process.argv[1] != null && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch(err => {
+    console.error(err instanceof CafeConfigError || err?.name === 'OwnerSecretError' ? err.message : err)
+    process.exit(1)
+  })
+}
