@@ -96,7 +96,8 @@ export function routeRequests (cafe: Pick<Cafe, 'http'>, gateway: Gateway) {
   return async (request: Request, options: { remote: string, signal?: AbortSignal }): Promise<Response> => {
     const { pathname } = new URL(request.url)
     if (pathname.startsWith('/api/')) return cafe.http.fetch(request, options)
-    if (pathname.startsWith('/ipfs/')) return gateway.fetch(request, { signal: options.signal })
+    // the gateway already follows request.signal; a second, distinct signal is combined with it
+    if (pathname.startsWith('/ipfs/')) return gateway.fetch(request, { signal: options.signal === request.signal ? undefined : options.signal })
     return jsonError(404, 'NOT_FOUND', 'nothing here: the cafe serves /api/v0/… and /ipfs/…')
   }
 }

@@ -5,6 +5,7 @@
  * gathered. Header size, body size and slow clients are bounded here, before the
  * handler runs.
  */
+import { setMaxListeners } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { ComponentLogger } from '@libp2p/interface'
 import type { Socket } from 'node:net'
@@ -12,7 +13,7 @@ import type { Socket } from 'node:net'
 export interface FetchHandlerOptions {
   /** the client's IP address, for rate limits */
   remote: string
-  /** aborted when the client disconnects before the response is finished */
+  /** aborted when the client disconnects before the response is finished (the Request's own signal) */
   signal: AbortSignal
 }
 
@@ -168,7 +169,9 @@ export async function serveFetch (handler: FetchHandler, init: HttpServerInit): 
           signal: controller.signal,
           duplex: 'half'
         } as RequestInit)
-        response = await handler(request, { remote, signal: controller.signal })
+        // the Request's own signal follows the controller; one gateway answer hands it to many concurrent block reads
+        setMaxListeners(Infinity, request.signal)
+        response = await handler(request, { remote, signal: request.signal })
       }
     } catch (err) {
       if (controller.signal.aborted) return

@@ -1,0 +1,117 @@
+/**
+ * The headless cafe over real HTTP on 127.0.0.1: `GET /api/v0/cafe` requests per second
+ * beside a bare node:http server answering the same bytes; a gateway read of a UnixFS
+ * file (`GET /ipfs/<cid>`) in MB/s beside the same bytes from a bare node:http server,
+ * and beside a UnixFS cat straight from the same fs blockstore (no HTTP). The cafe's
+ * handler called without HTTP shows how a request's time splits.
+ */
+import { createServer } from 'node:http'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { exporter } from 'ipfs-unixfs-exporter'
+import { importer } from 'ipfs-unixfs-importer'
+import { createHeadlessCafe } from '../../src/node/headless.ts'
+import { ratePerSecond, report } from './measure.ts'
+import type { CID } from 'multiformats/cid'
+import type { AddressInfo } from 'node:net'
+
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000)
+const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 32)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const CHUNK = 256 * 1024
+
+const dataDir = await mkdtemp(join(tmpdir(), 'cafe-headless-bench-'))
+const cafe = await createHeadlessCafe({
+  dataDir,
+  http: { port: 0 },
+  listen: ['/ip4/127.0.0.1/tcp/0'],
+  cafe: { requests: { capacity: 1e9, refillPerSecond: 1e9 } }
+})
+
+try {
+  // the same answer from a bare server: what node:http + fetch cost without the cafe
+  const infoBytes = new Uint8Array(await (await fetch(`${cafe.url}/api/v0/cafe`)).arrayBuffer())
+  const bytes = new Uint8Array(SIZE_MIB * 1024 * 1024).map((_, i) => (i * 31) % 251)
+  const bare = createServer((req, res) => {
+    if (req.url === '/info') {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': infoBytes.byteLength })
+      res.end(infoBytes)
+      return
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.byteLength })
+    let offset = 0
+    const next = (): void => {
+      while (offset < bytes.byteLength) {
+        const ok = res.write(bytes.subarray(offset, offset += CHUNK))
+        if (!ok) { res.once('drain', next); return }
+      }
+      res.end()
+    }
+    next()
+  })
+  await new Promise<void>(resolve => bare.listen(0, '127.0.0.1', resolve))
+  const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`
+
+  const get = async (url: string): Promise<number> => {
+    const response = await fetch(url)
+    let length = 0
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) length += chunk.byteLength
+    return length
+  }
+
+  await ratePerSecond(50, async () => get(`${cafe.url}/api/v0/cafe`)) // warm up
+  const infoPerSecond = await ratePerSecond(REQUESTS, async () => get(`${cafe.url}/api/v0/cafe`))
+  // the cafe's handler without HTTP: how much of a request is the cafe, how much the server
+  const handlerPerSecond = await ratePerSecond(REQUESTS, async () => {
+    const response = await cafe.handle(new Request(`${cafe.url}/api/v0/cafe`), { remote: '127.0.0.1' })
+    return response.arrayBuffer()
+  })
+  const bareInfoPerSecond = await ratePerSecond(REQUESTS, async () => get(`${bareUrl}/info`))
+
+  let cid: CID | undefined
+  for await (const entry of importer([{ content: bytes }], cafe.blockstore, { cidVersion: 1, rawLeaves: true })) cid = entry.cid
+  if (cid == null) throw new Error('nothing imported')
+  const root: CID = cid
+
+  const mbPerSecond = async (read: () => Promise<number>): Promise<number> => {
+    let best = 0
+    for (let round = 0; round < ROUNDS; round++) {
+      const started = performance.now()
+      const length = await read()
+      if (length !== bytes.byteLength) throw new Error(`read ${length} bytes, expected ${bytes.byteLength}`)
+      best = Math.max(best, length / 1e6 / ((performance.now() - started) / 1000))
+    }
+    return best
+  }
+  const gatewayMBps = await mbPerSecond(async () => get(`${cafe.url}/ipfs/${root}`))
+  const bareMBps = await mbPerSecond(async () => get(`${bareUrl}/bytes`))
+  const catMBps = await mbPerSecond(async () => {
+    const entry = await exporter(root, cafe.blockstore)
+    if (entry.type !== 'file' && entry.type !== 'raw') throw new Error(`${root} is a ${entry.type}`)
+    let length = 0
+    for await (const chunk of entry.content()) length += chunk.byteLength
+    return length
+  })
+  bare.close()
+  bare.closeAllConnections()
+
+  report({
+    headless: {
+      requests: REQUESTS,
+      cafeInfoPerSecond: infoPerSecond,
+      handlerOnlyPerSecond: handlerPerSecond,
+      bareHttpPerSecond: bareInfoPerSecond,
+      cafeInfoToBare: infoPerSecond / bareInfoPerSecond,
+      sizeMiB: SIZE_MIB,
+      gatewayReadMBps: gatewayMBps,
+      bareHttpReadMBps: bareMBps,
+      fsCatMBps: catMBps,
+      gatewayToBareHttp: gatewayMBps / bareMBps,
+      gatewayToFsCat: gatewayMBps / catMBps
+    }
+  })
+} finally {
+  await cafe.stop()
+  await rm(dataDir, { recursive: true, force: true })
+}
