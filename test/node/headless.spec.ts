@@ -212,6 +212,26 @@ describe('the headless cafe over real HTTP and libp2p', () => {
     expect(await bytesOf(next)).toEqual(PHOTO)
   })
 
+  it('a second cafe\'s gateway fetches blocks it lacks from a connected peer over bitswap; a block nobody has is 504', async () => {
+    const otherDir = await mkdtemp(join(tmpdir(), 'cafe-headless-other-'))
+    const other = await createHeadlessCafe({ dataDir: otherDir, http: { port: 0 }, listen: ['/ip4/127.0.0.1/tcp/0'], networkTimeoutMs: 1_000 })
+    try {
+      await other.helia.libp2p.dial(cafe.multiaddrs()[0])
+      const fetched = await fetch(`${other.url}/ipfs/${album}/album/readme.md`)
+      expect(fetched.status).toBe(200)
+      expect(await fetched.text()).toBe('# my album\n')
+      expect(await other.blockstore.has(album)).toBe(true)
+
+      const { root: nowhere } = await packCar([{ path: 'n.bin', content: pattern(100, 99) }], { wrap: false })
+      const started = performance.now()
+      expect((await fetch(`${other.url}/ipfs/${nowhere}`)).status).toBe(504)
+      expect(performance.now() - started).toBeLessThan(3_000)
+    } finally {
+      await other.stop()
+      await rm(otherDir, { recursive: true, force: true })
+    }
+  })
+
   it('the peer id, the owner secret, sessions and pins survive a restart on the same data dir', async () => {
     const peerId = cafe.peerId.toString()
     const secret = cafe.owner.secret
