@@ -5,33 +5,18 @@
  * survives reloads. Transports are chosen by what the context offers: a SharedWorker has
  * no RTCPeerConnection (docs/ARCHITECTURE.md), so WebRTC is only added where it exists.
  */
-import { withBitswap } from '@helia/bitswap'
-import { withLibp2pLight, type HeliaWithLibp2p } from '@helia/libp2p'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import { identify } from '@libp2p/identify'
-import { noise } from '@libp2p/noise'
-import { ping } from '@libp2p/ping'
+import { loadOrCreateSelfKey } from '@libp2p/config'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { webTransport } from '@libp2p/webtransport'
-import { yamux } from '@libp2p/yamux'
-import * as dagCbor from '@ipld/dag-cbor'
-import * as dagJson from '@ipld/dag-json'
 import { IDBDatastore } from 'datastore-idb'
-import { loadOrCreateSelfKey } from '@libp2p/config'
-import { createHeliaLight } from 'helia'
+import { createCafeHelia, type CafeHelia } from './cafe-helia.ts'
 import { databaseNames } from './database-names.ts'
 import { IdbBlockstore } from './idb-blockstore.ts'
-import type { Identify } from '@libp2p/identify'
-import type { Ping } from '@libp2p/ping'
 import type { PrivateKey, Transport } from '@libp2p/interface'
 
-export type CafeNodeServices = {
-  identify: Identify
-  ping: Ping
-}
-
-export type CafeHelia = HeliaWithLibp2p<CafeNodeServices>
+export type { CafeHelia, CafeNodeServices } from './cafe-helia.ts'
 
 export interface CafeNode {
   helia: CafeHelia
@@ -70,27 +55,15 @@ export async function createBrowserCafeNode (init: BrowserNodeInit): Promise<Caf
   await Promise.all([blockstore.open(), datastore.open()])
   const privateKey = await loadOrCreateSelfKey(datastore)
 
-  const helia = withBitswap(withLibp2pLight(createHeliaLight({
+  const helia = createCafeHelia({
     blockstore,
     datastore,
-    codecs: [dagCbor, dagJson],
-    routers: []
-  }), {
     privateKey,
     // '/webrtc' advertises <relay>/p2p-circuit/webrtc for each reservation
-    addresses: { listen: [...init.listen ?? [], ...(hasWebRTC() ? ['/webrtc'] : [])] },
+    listen: [...init.listen ?? [], ...(hasWebRTC() ? ['/webrtc'] : [])],
     transports: browserTransports(),
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    peerDiscovery: [],
-    // relayed peers all arrive from the relay's IP: libp2p's default of 5 a second hangs the 6th
-    connectionManager: { inboundConnectionThreshold: 100 },
-    connectionGater: init.allowPrivateDials === true ? { denyDialMultiaddr: () => false } : undefined,
-    services: {
-      identify: identify(),
-      ping: ping()
-    }
-  })) as CafeHelia
+    allowPrivateDials: init.allowPrivateDials
+  })
   await helia.start()
 
   return {

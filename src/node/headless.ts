@@ -8,25 +8,17 @@
  * Service Worker runs. See docs/HEADLESS.md.
  */
 import { join } from 'node:path'
-import { withBitswap } from '@helia/bitswap'
-import { withLibp2pLight, type HeliaWithLibp2p } from '@helia/libp2p'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { loadOrCreateSelfKey } from '@libp2p/config'
-import { identify, type Identify } from '@libp2p/identify'
 import { defaultLogger } from '@libp2p/logger'
-import { noise } from '@libp2p/noise'
-import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
-import { yamux } from '@libp2p/yamux'
-import * as dagCbor from '@ipld/dag-cbor'
-import * as dagJson from '@ipld/dag-json'
 import { FsBlockstore } from 'blockstore-fs'
 import { LevelDatastore } from 'datastore-level'
-import { createHeliaLight } from 'helia'
 import { encodeCafeAddress } from '../core/address/index.ts'
 import { createCafe, type Cafe, type CafeInit } from '../core/cafe.ts'
 import { createGateway, DEFAULT_NETWORK_TIMEOUT_MS, type Gateway } from '../core/gateway/index.ts'
+import { createCafeHelia, type CafeHelia, type CafeNodeServices } from './cafe-helia.ts'
 import { createFetchDag } from './fetch-dag.ts'
 import { jsonError, serveFetch, type FetchServer, type HttpServerLimits } from './http-server.ts'
 import { checkOwnerSecret, loadOrCreateOwnerSecret, type OwnerSecret } from './owner-secret.ts'
@@ -38,12 +30,8 @@ import type { CID } from 'multiformats/cid'
 /** TCP for Node peers, WebSockets for browsers (behind a TLS proxy for https pages). */
 export const DEFAULT_HEADLESS_LISTEN = ['/ip4/127.0.0.1/tcp/4001', '/ip4/127.0.0.1/tcp/4002/ws']
 
-export type HeadlessNodeServices = {
-  identify: Identify
-  ping: Ping
-}
-
-export type HeadlessHelia = HeliaWithLibp2p<HeadlessNodeServices>
+export type HeadlessNodeServices = CafeNodeServices
+export type HeadlessHelia = CafeHelia
 
 export interface HeadlessCafeInit {
   /** holds `blocks/` (blockstore-fs), `data/` (datastore-level) and `owner-secret`; created if missing */
@@ -142,25 +130,14 @@ export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<Headl
     undo.push(async () => datastore.close(), async () => blockstore.close())
     const privateKey = await loadOrCreateSelfKey(datastore)
 
-    const helia = withBitswap(withLibp2pLight(createHeliaLight({
+    const helia = createCafeHelia({
       blockstore,
       datastore,
-      codecs: [dagCbor, dagJson],
-      routers: []
-    }), {
       privateKey,
-      addresses: {
-        listen: init.listen ?? DEFAULT_HEADLESS_LISTEN,
-        ...(init.announce != null && init.announce.length > 0 ? { announce: init.announce } : {})
-      },
-      transports: [tcp(), webSockets(), circuitRelayTransport()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      peerDiscovery: [],
-      // relayed peers all arrive from the relay's IP: libp2p's default of 5 a second hangs the 6th
-      connectionManager: { inboundConnectionThreshold: 100 },
-      services: { identify: identify(), ping: ping() }
-    })) as HeadlessHelia
+      listen: init.listen ?? DEFAULT_HEADLESS_LISTEN,
+      announce: init.announce,
+      transports: [tcp(), webSockets(), circuitRelayTransport()]
+    })
     await helia.start()
     undo.push(async () => helia.stop())
     const libp2p = helia.libp2p

@@ -12,18 +12,13 @@ import { createLibp2p } from 'libp2p'
 import { createCafe } from '../../src/core/cafe.ts'
 import { registerCafeProtocol } from '../../src/core/api/libp2p.ts'
 import { encodeCafeAddress } from '../../src/core/address/index.ts'
+import { CAFE_CONNECTION_MANAGER } from '../../src/node/cafe-helia.ts'
 import { keepReservations } from '../../src/node/reservations.ts'
 import type { ReservationKeeper } from '../../src/node/reservations.ts'
 import type { Cafe } from '../../src/core/cafe.ts'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 
-/**
- * Every relayed connection comes from the relay's IP (and here every client from
- * 127.0.0.1), and libp2p accepts 5 new connections per host per second by default
- * (`inboundConnectionThreshold`): a cafe needs a higher one, or its 6th client in a
- * second hangs until its handshake times out.
- */
-export const CAFE_CONNECTION_MANAGER = { inboundConnectionThreshold: 100 }
+export { CAFE_CONNECTION_MANAGER }
 
 export async function createNode (init: { privateKey?: PrivateKey, listen?: string[], cafe?: boolean } = {}): Promise<Libp2p> {
   return createLibp2p({

@@ -111,7 +111,7 @@ class PathGateway implements Gateway {
 }
 
 function anySignal (...signals: Array<AbortSignal | undefined>): AbortSignal | undefined {
-  const present = signals.filter((s): s is AbortSignal => s != null)
+  const present = [...new Set(signals.filter((s): s is AbortSignal => s != null))]
   return present.length <= 1 ? present[0] : AbortSignal.any(present)
 }
 
