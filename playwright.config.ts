@@ -13,7 +13,9 @@ export default defineConfig({
   timeout: 60_000,
   fullyParallel: false,
   workers: 1,
-  retries: 0,
+  // WebRTC dials on a loaded 2-core machine time out now and then (docs/ARCHITECTURE.md):
+  // CI retries a failed test once and the summary reports it as flaky
+  retries: process.env.CI != null ? 1 : 0,
   reporter: [['list'], ['json', { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ?? '.reports/e2e.json' }]],
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,

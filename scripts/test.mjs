@@ -28,9 +28,11 @@ else if (run('npx', ['playwright', 'test'], { PLAYWRIGHT_JSON_OUTPUT_NAME: `${RE
 
 const unit = readJson(`${REPORTS}/unit.json`)
 const e2e = readJson(`${REPORTS}/e2e.json`)
-const passed = (unit?.numPassedTests ?? 0) + (e2e?.stats?.expected ?? 0)
-const failed = (unit?.numFailedTests ?? 0) + (e2e?.stats?.unexpected ?? 0) + (e2e?.stats?.flaky ?? 0)
+const flaky = e2e?.stats?.flaky ?? 0
+const passed = (unit?.numPassedTests ?? 0) + (e2e?.stats?.expected ?? 0) + flaky
+const failed = (unit?.numFailedTests ?? 0) + (e2e?.stats?.unexpected ?? 0)
 const skipped = (unit?.numPendingTests ?? 0) + (e2e?.stats?.skipped ?? 0)
 if (failures.length > 0) console.log(`\nfailed steps: ${failures.join(', ')}`)
+if (flaky > 0) console.log(`\n${flaky} end-to-end test(s) passed only on their retry (flaky): see the list above`)
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`)
 process.exit(failures.length > 0 ? 1 : 0)
