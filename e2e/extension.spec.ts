@@ -1,0 +1,173 @@
+import '../src/node/polyfills.ts'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { identify } from '@libp2p/identify'
+import { noise } from '@libp2p/noise'
+import { webRTC } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import { yamux } from '@libp2p/yamux'
+import { expect, test, type BrowserContext, type Page, type Worker } from '@playwright/test'
+import { createLibp2p } from 'libp2p'
+import { build } from 'vite'
+import { CafeClient } from '../src/client/index.ts'
+import { connectCafe } from '../src/client/connect.ts'
+import { createRelay, type Relay } from '../src/node/relay.ts'
+import { createToken, tempDir } from './helpers.ts'
+import type { CafeStatus } from '../src/worker/api.ts'
+
+/** What the extension's service worker offers its devtools console (extension/background.ts). */
+interface CafeExtensionGlobal {
+  cafeExtension: { ensureOffscreenDocument(): Promise<boolean>, status(): Promise<CafeStatus> }
+  chrome: {
+    runtime: { getContexts(filter: { contextTypes: string[] }): Promise<Array<{ documentUrl?: string }>> }
+    offscreen: { closeDocument(): Promise<void> }
+  }
+}
+
+const status = async (worker: Worker): Promise<CafeStatus> =>
+  worker.evaluate(async () => (globalThis as unknown as CafeExtensionGlobal).cafeExtension.status())
+
+const offscreenDocuments = async (worker: Worker): Promise<string[]> =>
+  worker.evaluate(async () => (await (globalThis as unknown as CafeExtensionGlobal).chrome.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT'] })).map(context => context.documentUrl ?? ''))
+
+test.describe('the extension keeps a cafe running with no tab open', () => {
+  test.describe.configure({ mode: 'serial' })
+
+  let dir: string
+  let profile: string
+  let context: BrowserContext
+  let worker: Worker
+  let id: string
+  let relay: Relay
+  let peerId: string
+  let token: string
+  let address: string
+
+  test.beforeAll(async ({}, testInfo) => {
+    testInfo.setTimeout(90_000)
+    dir = mkdtempSync(join(tmpdir(), 'cafe-extension-'))
+    profile = mkdtempSync(join(tmpdir(), 'cafe-extension-profile-'))
+    await build({ configFile: 'extension/vite.config.ts', logLevel: 'error', build: { outDir: dir, emptyOutDir: true } })
+    relay = await createRelay({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0/ws'] })
+
+    const { launchOptions } = testInfo.project.use
+    context = await launchWithExtension(launchOptions)
+    worker = context.serviceWorkers().find(candidate => candidate.url().endsWith('/background.js')) ??
+      await context.waitForEvent('serviceworker', { predicate: candidate => candidate.url().endsWith('/background.js') })
+    id = new URL(worker.url()).host
+  })
+
+  async function launchWithExtension (launchOptions: { executablePath?: string, args?: string[] } = {}): Promise<BrowserContext> {
+    const { chromium } = await import('@playwright/test')
+    return chromium.launchPersistentContext(profile, {
+      executablePath: launchOptions.executablePath,
+      // Playwright's `--headless` is Chromium's new headless mode, which loads extensions
+      headless: true,
+      // Playwright passes --disable-extensions unless told not to
+      args: [...launchOptions.args ?? [], `--disable-extensions-except=${dir}`, `--load-extension=${dir}`]
+    })
+  }
+
+  test.afterAll(async () => {
+    await context?.close()
+    await relay?.stop()
+    for (const path of [dir, profile]) if (path != null) rmSync(path, { recursive: true, force: true })
+  })
+
+  async function openPopup (): Promise<Page> {
+    const popup = await context.newPage()
+    await popup.goto(`chrome-extension://${id}/popup.html`)
+    await expect(popup.getByTestId('peer-id')).toHaveText(/^12D3Koo/, { timeout: 15_000 })
+    return popup
+  }
+
+  test('the popup shows the cafe\'s peer id, refuses a bad relay address, and shows the relay and cafe address once reserved', async () => {
+    const popup = await openPopup()
+    peerId = (await popup.getByTestId('peer-id').textContent()) ?? ''
+    expect(await offscreenDocuments(worker)).toEqual([`chrome-extension://${id}/offscreen.html`])
+    // the offscreen document has RTCPeerConnection itself: no bridge, no host page needed
+    await expect(popup.getByTestId('webrtc-host')).toHaveText('this context has its own WebRTC')
+    await expect(popup.getByTestId('connections')).toHaveText('0')
+    await expect(popup.getByTestId('stored')).toHaveText(/^\d+ blocks, /)
+
+    await popup.getByTestId('relay-input').fill('/ip4/127.0.0.1/tcp/4003/ws')
+    await popup.getByTestId('add-relay').click()
+    await expect(popup.getByTestId('relay-form-status')).toHaveText(/ends with \/p2p\/<relay peer id> \(RELAY_ADDRESS\)/)
+
+    const relayAddress = relay.multiaddrs()[0].toString()
+    await popup.getByTestId('relay-input').fill(relayAddress)
+    await popup.getByTestId('add-relay').click()
+    await expect(popup.locator(`[data-relay="${relayAddress}"] [data-testid="relay-state"]`)).toHaveAttribute('data-reserved', 'true', { timeout: 10_000 })
+    await expect(popup.getByTestId('cafe-address')).toHaveText(/^cafe:z/)
+    address = (await popup.getByTestId('cafe-address').textContent()) ?? ''
+    expect(relay.reservations().map(String)).toEqual([peerId])
+  })
+
+  test('the popup opens the full console inside the extension, running against the same cafe', async () => {
+    const popup = context.pages().find(page => page.url().endsWith('/popup.html')) ?? await openPopup()
+    const [consolePage] = await Promise.all([context.waitForEvent('page'), popup.getByTestId('open-console').click()])
+    await expect(consolePage).toHaveURL(`chrome-extension://${id}/index.html`)
+    await expect(consolePage.getByTestId('peer-id')).toHaveText(peerId, { timeout: 15_000 })
+    // the offscreen document's node, not a SharedWorker of the extension's origin (which would need a bridge)
+    await expect(consolePage.getByTestId('webrtc-host')).toHaveText('this context has its own WebRTC')
+    await expect(consolePage.getByTestId('cafe-address')).toHaveText(address)
+    await expect(consolePage.getByTestId('gateway')).toHaveText(/^not available: the extension serves no \/ipfs\/ gateway/)
+
+    // files cross the port as Blobs and land in the offscreen document's IndexedDB
+    const files = tempDir({ 'kept.txt': 'kept by the extension' })
+    await consolePage.getByTestId('file-input').setInputFiles(join(files, 'kept.txt'))
+    await expect(consolePage.getByTestId('library').locator('tr', { hasText: 'kept.txt' })).toBeVisible({ timeout: 15_000 })
+    token = await createToken(consolePage, 'from the extension')
+  })
+
+  test('with every page closed the cafe keeps running, and a Node client reaches it over WebRTC with its cafe address', async () => {
+    const before = await status(worker)
+    for (const page of context.pages()) await page.close()
+    expect(context.pages()).toHaveLength(0)
+
+    const node = await createLibp2p({
+      transports: [webRTC(), webSockets(), circuitRelayTransport()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      peerDiscovery: [],
+      services: { identify: identify() }
+    })
+    try {
+      const link = await connectCafe(node, address, { attemptTimeoutMs: 10_000 })
+      expect(link.via).toBe('webrtc')
+      expect(link.connection.remoteAddr.toString()).toMatch(new RegExp(`/p2p-circuit/webrtc/p2p/${peerId}$`))
+      const client = new CafeClient({ privateKey: await generateKeyPair('Ed25519'), transport: link.transport })
+      expect(await client.register(token)).toMatchObject({ account: client.account, registered: true })
+      expect((await client.whoami()).account).toBe(client.account)
+
+      const after = await status(worker)
+      expect(after).toMatchObject({ peerId, startedAt: before.startedAt })
+      expect(after.connections).toBeGreaterThanOrEqual(1)
+      expect(after.blocks).toBeGreaterThan(0)
+    } finally {
+      await node.stop()
+    }
+  })
+
+  test('the offscreen document, closed and created again, keeps the peer id, the stored blocks and the relay', async () => {
+    const before = await status(worker)
+    await worker.evaluate(async () => { await (globalThis as unknown as CafeExtensionGlobal).chrome.offscreen.closeDocument() })
+    expect(await offscreenDocuments(worker)).toEqual([])
+    expect(await worker.evaluate(async () => (globalThis as unknown as CafeExtensionGlobal).cafeExtension.ensureOffscreenDocument())).toBe(true)
+    expect(await worker.evaluate(async () => (globalThis as unknown as CafeExtensionGlobal).cafeExtension.ensureOffscreenDocument())).toBe(false)
+    expect(await offscreenDocuments(worker)).toHaveLength(1)
+
+    const after = await status(worker)
+    expect(after.peerId).toBe(peerId)
+    expect(after.startedAt).toBeGreaterThan(before.startedAt)
+    expect(after.blocks).toBe(before.blocks)
+
+    const popup = await openPopup()
+    await expect(popup.getByTestId('peer-id')).toHaveText(peerId)
+    await expect(popup.locator('[data-testid="relay-state"]')).toHaveAttribute('data-reserved', 'true', { timeout: 10_000 })
+    await expect(popup.getByTestId('cafe-address')).toHaveText(address)
+  })
+})
