@@ -1,10 +1,11 @@
 /**
  * Streams a CAR into the blockstore, verifying each block against its CID, and remembers
- * which blocks it newly wrote so a failed upload can take exactly those back.
+ * which blocks it newly wrote so a failed upload can take exactly those back, and each
+ * block's size and links so the DAG need not be read back to be sized and pinned.
  */
 import { CarBlockIterator } from '@ipld/car'
 import { BadRequestError } from '../errors.ts'
-import { blockKey, isIdentity, verifyBlock } from './dag.ts'
+import { DagIndex, blockKey, isIdentity, verifyBlock } from './dag.ts'
 import type { InUse } from './in-use.ts'
 import type { AbortOptions } from '../types.ts'
 import type { Blockstore } from 'interface-blockstore'
@@ -37,6 +38,8 @@ function ownBytes (bytes: Uint8Array): Uint8Array {
 export class CarStage {
   /** blocks this upload stored that were not in the blockstore before */
   readonly written: CID[] = []
+  /** the staged blocks, held in use until release() */
+  readonly index = new DagIndex()
   roots: CID[] = []
   bytes = 0
   private readonly components: CarStageComponents
@@ -60,6 +63,7 @@ export class CarStage {
         const key = blockKey(cid)
         inUse.add(key)
         this.held.push(key)
+        this.index.add(cid, bytes)
         if (await blockstore.has(cid, options)) continue
         await blockstore.put(cid, ownBytes(bytes), options)
         this.written.push(cid)

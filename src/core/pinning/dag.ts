@@ -1,6 +1,7 @@
 /**
  * Blocks and DAGs as the pinning service sees them: verify a block against its CID,
- * and walk a DAG in the local blockstore to learn its size (and that it is complete).
+ * and walk a DAG in the local blockstore to learn its size (and that it is complete),
+ * using what an upload already saw instead of reading those blocks back.
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
@@ -81,9 +82,47 @@ export interface DagBlock {
   size: number
 }
 
+interface KnownBlock {
+  /** the codec the links were read with: the same bytes may arrive under another codec's CID */
+  code: number
+  size: number
+  links: CID[]
+}
+
+/**
+ * Size and links of blocks seen while they streamed in, so a walk over them needs no
+ * read. Only for blocks that stay in the blockstore while the index is used (an upload
+ * holds its staged blocks in use until it has pinned them).
+ */
+export class DagIndex {
+  private readonly blocks = new Map<string, KnownBlock>()
+
+  /** A verified block; one whose codec we do not walk or whose links do not decode is left to the blockstore walk, which reports it. */
+  add (cid: CID, bytes: Uint8Array): void {
+    const codec = codecs[cid.code]
+    if (codec == null) return
+    const links: CID[] = []
+    if (codec.code !== raw.code) {
+      try {
+        for (const [, link] of createUnsafe({ bytes, cid, codec }).links()) links.push(link)
+      } catch {
+        return
+      }
+    }
+    this.blocks.set(blockKey(cid), { code: cid.code, size: bytes.byteLength, links })
+  }
+
+  get (cid: CID): KnownBlock | undefined {
+    const known = this.blocks.get(blockKey(cid))
+    return known?.code === cid.code ? known : undefined
+  }
+}
+
 export interface WalkOptions extends AbortOptions {
   /** skip blocks missing from the blockstore instead of failing (for clean-up walks) */
   skipMissing?: boolean
+  /** blocks known without reading them */
+  index?: DagIndex
 }
 
 /**
@@ -103,6 +142,12 @@ export async function * walkDag (blockstore: Blockstore, root: CID, options: Wal
     if (codec == null) {
       throw new BadRequestError(`block ${cid} uses codec 0x${cid.code.toString(16)}, which this cafe cannot walk`, 'UNSUPPORTED_CODEC')
     }
+    const known = options.index?.get(cid)
+    if (known != null) {
+      yield { cid, size: known.size }
+      for (const link of known.links) stack.push(link)
+      continue
+    }
     let bytes: Uint8Array
     try {
       bytes = await readBlock(blockstore, cid, options)
@@ -118,7 +163,7 @@ export async function * walkDag (blockstore: Blockstore, root: CID, options: Wal
 }
 
 /** Total bytes of the distinct blocks of a complete DAG. */
-export async function dagSize (blockstore: Blockstore, root: CID, options?: AbortOptions): Promise<number> {
+export async function dagSize (blockstore: Blockstore, root: CID, options?: WalkOptions): Promise<number> {
   let size = 0
   for await (const block of walkDag(blockstore, root, options)) size += block.size
   return size

@@ -11,6 +11,7 @@ import { InUse } from './in-use.ts'
 import { PinRecords, newRequestId } from './records.ts'
 import { PinRefs } from './refs.ts'
 import { parseCid, validateMeta, validateName, validatePin, validateQuery } from './validate.ts'
+import type { WalkOptions } from './dag.ts'
 import type { Pin, PinQuery, PinRecord, PinResults, PinState, PinStatus } from './pin-status.ts'
 import type { PinsLike } from './refs.ts'
 import type { AbortOptions, AccountDataOwner, AccountDirectory, AccountId, Clock, ComponentLogger } from '../types.ts'
@@ -214,12 +215,12 @@ class DefaultPinning implements Pinning {
         }
       })
       const sizes: number[] = []
-      for (const root of stage.roots) sizes.push(await this.sizeOfUpload(root, options))
+      for (const root of stage.roots) sizes.push(await this.sizeOfUpload(root, { signal: options.signal, index: stage.index }))
       this.assertFits(await this.totalUsage(account, options) + sizes.reduce((a, b) => a + b, 0), quota)
       for (const [i, root] of stage.roots.entries()) {
         const record = this.newRecord(account, { cid: root.toString(), name, meta }, 'pinned')
         record.size = sizes[i]
-        await this.refs.add(root, account, record.requestid, options)
+        await this.refs.add(root, account, record.requestid, { signal: options.signal, index: stage.index })
         pinned.push(record)
         await this.save(record, options)
       }
@@ -486,7 +487,7 @@ class DefaultPinning implements Pinning {
   }
 
   /** A root of an upload must be complete here after the upload. */
-  private async sizeOfUpload (root: CID, options?: AbortOptions): Promise<number> {
+  private async sizeOfUpload (root: CID, options: WalkOptions): Promise<number> {
     try {
       return await dagSize(this.components.blockstore, root, options)
     } catch (err) {

@@ -14,6 +14,7 @@
 import { Key } from 'interface-datastore'
 import { blockKey, isIdentity, walkDag } from './dag.ts'
 import { KeyedLock } from '../util/keyed-lock.ts'
+import type { DagBlock, DagIndex } from './dag.ts'
 import type { InUse } from './in-use.ts'
 import type { AbortOptions, AccountId } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
@@ -21,11 +22,25 @@ import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
 import type { CID } from 'multiformats/cid'
 
+/**
+ * How `pins.add` walks the DAG (Helia's `GraphWalkerFactory`). Helia 7.1 reads only
+ * `node.block.cid` of what the walk yields, so the cafe's walker gives just that and
+ * the block bytes need not be read back. (`never`: the cafe's walker ignores Helia's components.)
+ */
+export type PinWalkerFactory = (components: never) => {
+  walk (cid: CID, options?: AbortOptions): AsyncIterable<{ block: { cid: CID } }>
+}
+
 /** The part of Helia's `helia.pins` the cafe uses. */
 export interface PinsLike {
-  add (cid: CID, options?: AbortOptions): AsyncIterable<CID>
+  add (cid: CID, options?: AbortOptions & { walker?: PinWalkerFactory }): AsyncIterable<CID>
   rm (cid: CID, options?: AbortOptions): AsyncIterable<CID>
   isPinned (cid: CID, options?: AbortOptions): Promise<boolean>
+}
+
+export interface AddRefOptions extends AbortOptions {
+  /** blocks of the DAG already known (an upload's staged blocks, held in use) */
+  index?: DagIndex
 }
 
 export interface PinRefsComponents {
@@ -79,23 +94,31 @@ export class PinRefs {
     return this.hasKeys(`${BLOCK_PREFIX}/${blockKey(block)}/`)
   }
 
-  /** Take a reference on `cid` for a request, pinning it in Helia if it is the first. */
-  async add (cid: CID, account: AccountId, requestid: string, options?: AbortOptions): Promise<void> {
+  /**
+   * Take a reference on `cid` for a request, pinning it in Helia if it is the first. The
+   * walk reads only blocks the index does not know, from the local blockstore; the cafe's
+   * block references are written in one batch, after Helia's pin (a crash in between is
+   * repaired by the next add: the AlreadyPinnedError branch).
+   */
+  async add (cid: CID, account: AccountId, requestid: string, options: AddRefOptions = {}): Promise<void> {
+    const { blockstore, datastore, pins } = this.components
     await this.exclusive(options, async () => {
+      const batch = datastore.batch()
       if (!await this.hasRefs(cid)) {
+        const walk = (root: CID): AsyncIterable<DagBlock> => walkDag(blockstore, root, { index: options.index })
+        const walker: PinWalkerFactory = () => ({
+          walk: async function * (root) { for await (const { cid: block } of walk(root)) yield { block: { cid: block } } }
+        })
         try {
-          for await (const block of this.components.pins.add(cid.toV1())) {
-            await this.components.datastore.put(blockRefKey(block, cid), new Uint8Array(0))
-          }
+          for await (const block of pins.add(cid.toV1(), { walker })) batch.put(blockRefKey(block, cid), new Uint8Array(0))
         } catch (err) {
           // pinned outside the cafe's books (an earlier crash between the two writes): keep it
           if ((err as Error).name !== 'AlreadyPinnedError') throw err
-          for await (const { cid: block } of walkDag(this.components.blockstore, cid)) {
-            await this.components.datastore.put(blockRefKey(block, cid), new Uint8Array(0))
-          }
+          for await (const { cid: block } of walk(cid)) batch.put(blockRefKey(block, cid), new Uint8Array(0))
         }
       }
-      await this.components.datastore.put(new Key(cidPrefix(cid) + `${account}/${requestid}`), new Uint8Array(0))
+      batch.put(new Key(cidPrefix(cid) + `${account}/${requestid}`), new Uint8Array(0))
+      await batch.commit()
     })
   }
 

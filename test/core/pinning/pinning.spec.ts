@@ -250,6 +250,48 @@ describe('CAR upload', () => {
     expect(await cafe.helia.pins.isPinned(root)).toBe(true)
   })
 
+  it('every block of an uploaded DAG is pinned in Helia and counted, and unpinning deletes them all', async () => {
+    const cafe = await makeCafe()
+    const root = await makeContent(cafe.source, randomContent(20_000, 21), 1000)
+    const blocks = await all(walkDag(cafe.source, root))
+    expect(blocks.length).toBeGreaterThan(20)
+    const [status] = await cafe.pinning.importCar(ALICE, chunked(await carOf(cafe.source, [root])))
+    expect(status.info.dag_size).toBe(String(blocks.reduce((n, b) => n + b.size, 0)))
+    for (const { cid } of blocks) expect(await cafe.helia.pins.isPinned(cid), cid.toString()).toBe(true)
+    expect(await countKeys(cafe.datastore, '/cafe/blockrefs')).toBe(blocks.length)
+    await cafe.pinning.remove(ALICE, status.requestid)
+    expect(await countBlocks(cafe.blockstore)).toBe(0)
+    expect(await countKeys(cafe.datastore, '/cafe/blockrefs')).toBe(0)
+  })
+
+  it('a CAR that names its blocks by raw CIDs (same bytes, other codec) still pins the whole DAG', async () => {
+    const cafe = await makeCafe()
+    const root = await makeContent(cafe.source, randomContent(6000, 22))
+    const blocks = []
+    for await (const { cid } of walkDag(cafe.source, root)) blocks.push({ cid: CID.createV1(raw.code, cid.multihash), bytes: await readBlock(cafe.source, cid) })
+    const [status] = await cafe.pinning.importCar(ALICE, chunked(await carOf(cafe.source, [root], blocks)))
+    expect(status.info.dag_size).toBe(String(await dagSize(cafe.source, root)))
+    for await (const { cid } of walkDag(cafe.source, root)) expect(await cafe.helia.pins.isPinned(cid)).toBe(true)
+    await cafe.pinning.remove(ALICE, status.requestid)
+    expect(await countBlocks(cafe.blockstore)).toBe(0)
+  })
+
+  it('an upload of only the new blocks of a DAG whose other blocks are already pinned here is pinned whole', async () => {
+    const cafe = await makeCafe()
+    const common = randomContent(4096, 23)
+    const old = await makeContent(cafe.source, common)
+    const [first] = await cafe.pinning.importCar(ALICE, chunked(await carOf(cafe.source, [old])))
+    const root = await makeContent(cafe.source, concat([common, randomContent(4096, 24)]))
+    const have = new Set((await all(walkDag(cafe.blockstore, old))).map(b => b.cid.toString()))
+    const blocks = []
+    for await (const { cid } of walkDag(cafe.source, root)) if (!have.has(cid.toString())) blocks.push({ cid, bytes: await readBlock(cafe.source, cid) })
+    const [status] = await cafe.pinning.importCar(BOB, chunked(await carOf(cafe.source, [root], blocks)))
+    expect(status.info.dag_size).toBe(String(await dagSize(cafe.source, root)))
+    await cafe.pinning.remove(ALICE, first.requestid)
+    expect(await dagSize(cafe.blockstore, root)).toBe(await dagSize(cafe.source, root))
+    expect(await countBlocks(cafe.blockstore)).toBe((await all(walkDag(cafe.source, root))).length)
+  })
+
   it('a CAR with several roots pins each root', async () => {
     const cafe = await makeCafe()
     const a = await makeContent(cafe.source, randomContent(2000, 1))
