@@ -46,7 +46,7 @@ test.describe('the extension keeps a cafe running with no tab open', () => {
   let token: string
   let address: string
 
-  test.beforeAll(async ({}, testInfo) => {
+  test.beforeAll(async ({ playwright }, testInfo) => {
     testInfo.setTimeout(90_000)
     dir = mkdtempSync(join(tmpdir(), 'cafe-extension-'))
     profile = mkdtempSync(join(tmpdir(), 'cafe-extension-profile-'))
@@ -54,21 +54,22 @@ test.describe('the extension keeps a cafe running with no tab open', () => {
     relay = await createRelay({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0/ws'] })
 
     const { launchOptions } = testInfo.project.use
-    context = await launchWithExtension(launchOptions)
-    worker = context.serviceWorkers().find(candidate => candidate.url().endsWith('/background.js')) ??
-      await context.waitForEvent('serviceworker', { predicate: candidate => candidate.url().endsWith('/background.js') })
+    context = await playwright.chromium.launchPersistentContext(profile, {
+      executablePath: launchOptions?.executablePath,
+      // Playwright's `--headless` is Chromium's new headless mode (the old one, which had no
+      // extensions, left the chromium binary in 132); --disable-extensions-except and
+      // --load-extension win over the --disable-extensions Playwright adds by default
+      headless: true,
+      args: [...launchOptions?.args ?? [], `--disable-extensions-except=${dir}`, `--load-extension=${dir}`]
+    })
+    worker = await backgroundWorker()
     id = new URL(worker.url()).host
   })
 
-  async function launchWithExtension (launchOptions: { executablePath?: string, args?: string[] } = {}): Promise<BrowserContext> {
-    const { chromium } = await import('@playwright/test')
-    return chromium.launchPersistentContext(profile, {
-      executablePath: launchOptions.executablePath,
-      // Playwright's `--headless` is Chromium's new headless mode, which loads extensions
-      headless: true,
-      // Playwright passes --disable-extensions unless told not to
-      args: [...launchOptions.args ?? [], `--disable-extensions-except=${dir}`, `--load-extension=${dir}`]
-    })
+  /** The extension's service worker as it runs now (Chrome may have started a new one). */
+  async function backgroundWorker (): Promise<Worker> {
+    const running = context.serviceWorkers().filter(candidate => candidate.url().endsWith('/background.js'))
+    return running.at(-1) ?? context.waitForEvent('serviceworker', { predicate: candidate => candidate.url().endsWith('/background.js') })
   }
 
   test.afterAll(async () => {
@@ -150,6 +151,32 @@ test.describe('the extension keeps a cafe running with no tab open', () => {
     } finally {
       await node.stop()
     }
+  })
+
+  test('the cafe outlives the service worker: an open popup keeps its port, and a new page wakes a new service worker that finds the same cafe', async () => {
+    const before = await status(worker)
+    const popup = await openPopup()
+    await worker.evaluate(() => { Object.assign(globalThis, { instance: 'before the stop' }) })
+    // what Chrome does to an idle extension service worker
+    const cdp = await context.newCDPSession(popup)
+    const { targetInfos } = await cdp.send('Target.getTargets')
+    const target = targetInfos.find(info => info.type === 'service_worker' && info.url === worker.url())
+    expect(target).toBeDefined()
+    await cdp.send('Target.closeTarget', { targetId: target?.targetId ?? '' })
+    await cdp.detach()
+
+    // the popup and the cafe talk directly: a call still reaches the cafe with no service worker running
+    await popup.getByTestId('relay-input').fill('/ip4/127.0.0.1/tcp/4003/ws')
+    await popup.getByTestId('add-relay').click()
+    await expect(popup.getByTestId('relay-form-status')).toHaveText(/\(RELAY_ADDRESS\)/)
+    await popup.close()
+
+    const again = await openPopup()
+    await expect(again.getByTestId('peer-id')).toHaveText(peerId)
+    worker = await backgroundWorker()
+    expect(await worker.evaluate(() => (globalThis as { instance?: string }).instance ?? 'a new instance')).toBe('a new instance')
+    expect(await status(worker)).toMatchObject({ peerId, startedAt: before.startedAt })
+    await again.close()
   })
 
   test('the offscreen document, closed and created again, keeps the peer id, the stored blocks and the relay', async () => {
