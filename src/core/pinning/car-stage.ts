@@ -35,6 +35,9 @@ function ownBytes (bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()
 }
 
+/** blocks written at once, so parsing and verifying the next block overlaps the disk write of the last */
+const WRITE_AHEAD = 4
+
 export class CarStage {
   /** blocks this upload stored that were not in the blockstore before */
   readonly written: CID[] = []
@@ -50,12 +53,16 @@ export class CarStage {
   }
 
   async read (car: AsyncIterable<Uint8Array>, options: ReadCarOptions = {}): Promise<void> {
-    const { blockstore, inUse } = this.components
+    const { inUse } = this.components
+    const writes = new Set<Promise<void>>()
+    const staged = new Set<string>()
+    let failure: { error: unknown } | undefined
     try {
       const blocks = await CarBlockIterator.fromIterable(car)
       this.roots = await blocks.getRoots()
       for await (const { cid, bytes } of blocks) {
         options.signal?.throwIfAborted()
+        if (failure != null) throw failure.error
         await verifyBlock(cid, bytes)
         options.onBlock?.(bytes.byteLength)
         this.bytes += bytes.byteLength
@@ -63,15 +70,31 @@ export class CarStage {
         const key = blockKey(cid)
         inUse.add(key)
         this.held.push(key)
+        if (staged.has(key)) continue
+        staged.add(key)
         this.index.add(cid, bytes)
-        if (await blockstore.has(cid, options)) continue
-        await blockstore.put(cid, ownBytes(bytes), options)
-        this.written.push(cid)
+        if (writes.size >= WRITE_AHEAD) await Promise.race(writes)
+        // the CAR reader hands out views of buffers it never reuses, so `bytes` stays valid while the write waits
+        const write: Promise<void> = this.store(cid, bytes, options)
+          .catch(error => { failure ??= { error } })
+          .finally(() => writes.delete(write))
+        writes.add(write)
       }
+      await Promise.all(writes)
+      if (failure != null) throw failure.error
     } catch (err) {
+      // the caller rolls back `written`: it must be complete
+      await Promise.all(writes)
       throw carError(err)
     }
     if (this.roots.length === 0) throw new BadRequestError('the CAR names no root', 'BAD_CAR')
+  }
+
+  private async store (cid: CID, bytes: Uint8Array, options: AbortOptions): Promise<void> {
+    const { blockstore } = this.components
+    if (await blockstore.has(cid, options)) return
+    await blockstore.put(cid, ownBytes(bytes), options)
+    this.written.push(cid)
   }
 
   /** Stop protecting the staged blocks from clean-up (idempotent). */

@@ -377,6 +377,35 @@ describe('CAR upload', () => {
     expect(read).toBe(0)
   })
 
+  it('an upload whose blocks fail to store half-way is refused and leaves no block behind', async () => {
+    const cafe = await withExistingPin()
+    const root = await makeContent(cafe.source, concat([cafe.common, randomContent(12_000, 16)]))
+    const put = cafe.blockstore.put.bind(cafe.blockstore)
+    let puts = 0
+    cafe.blockstore.put = async (cid, bytes, options) => {
+      await new Promise(resolve => setTimeout(resolve, 2))
+      if (++puts === 6) throw new Error('disk full')
+      return put(cid, bytes, options)
+    }
+    const err = await rejects(cafe.pinning.importCar(ALICE, chunked(await carOf(cafe.source, [root]))))
+    expect((err as unknown as Error).message).toContain('disk full')
+    expect(puts).toBeGreaterThan(6)
+    expect(await countBlocks(cafe.blockstore)).toBe(cafe.before)
+    expect((await cafe.pinning.usageOf(ALICE)).pins).toBe(1)
+  })
+
+  it('a block the CAR repeats is stored once and the DAG is pinned', async () => {
+    const cafe = await makeCafe()
+    const root = await makeContent(cafe.source, randomContent(5000, 17))
+    const blocks = []
+    for await (const { cid } of walkDag(cafe.source, root)) blocks.push({ cid, bytes: await readBlock(cafe.source, cid) })
+    const [status] = await cafe.pinning.importCar(ALICE, chunked(await carOf(cafe.source, [root], [...blocks, ...blocks])))
+    expect(status.info.dag_size).toBe(String(await dagSize(cafe.source, root)))
+    expect(await countBlocks(cafe.blockstore)).toBe(blocks.length)
+    await cafe.pinning.remove(ALICE, status.requestid)
+    expect(await countBlocks(cafe.blockstore)).toBe(0)
+  })
+
   it('a block hashed with a function the cafe does not verify is refused', async () => {
     const cafe = await withExistingPin()
     const bytes = randomContent(100)
