@@ -11,6 +11,7 @@ import { InUse } from './in-use.ts'
 import { PinRecords, newRequestId } from './records.ts'
 import { PinRefs } from './refs.ts'
 import { parseCid, validateMeta, validateName, validatePin, validateQuery } from './validate.ts'
+import type { PinSummary } from './account-pins.ts'
 import type { WalkOptions } from './dag.ts'
 import type { Pin, PinQuery, PinRecord, PinResults, PinState, PinStatus } from './pin-status.ts'
 import type { PinsLike } from './refs.ts'
@@ -96,18 +97,9 @@ interface Job {
 
 const DEFAULT_PIN_TIMEOUT_MS = 10 * 60_000
 
-interface CachedUsage {
-  pins: number
-  pinBytes: number
-  /** requestid → bytes it adds to pinBytes */
-  counted: Map<string, number>
-}
-
-/** What a request counts against its account's storage: its DAG size once pinned. */
-function countedBytes (record: PinRecord): number {
-  return record.status === 'pinned' ? record.size ?? 0 : 0
-}
 const DEFAULT_CONCURRENCY = 4
+/** records read at once to match a meta filter */
+const META_SCAN_SLICE = 256
 
 class DefaultPinning implements Pinning {
   private readonly components: PinningComponents
@@ -124,10 +116,6 @@ class DefaultPinning implements Pinning {
   /** `created` must be unique: pagination steps by it */
   private lastCreated = 0
   private stopped = false
-  /** per account: totals, and what each request adds to them, so a save updates them in place */
-  private readonly usageCache = new Map<AccountId, CachedUsage>()
-  /** bumped on every change, so a usage scan that raced a change is not cached */
-  private usageVersion = 0
   /** a request's record changes one at a time (a delete must not race the job's last write) */
   private readonly recordLock = new KeyedLock()
   /** bytes of uploads in flight, per account */
@@ -148,7 +136,7 @@ class DefaultPinning implements Pinning {
     const { pin } = validatePin(input)
     await this.checkQuota(account, 0, options)
     const record = this.newRecord(account, pin, 'queued')
-    await this.save(record, options)
+    await this.records.put(record, options)
     this.enqueue(record)
     return this.toStatus(record)
   }
@@ -163,18 +151,34 @@ class DefaultPinning implements Pinning {
     const q = validateQuery(query)
     const cids = q.cid == null ? undefined : new Set(q.cid.map(c => parseCid(c).toV1().toString()))
     const name = q.name == null ? undefined : q.match.startsWith('i') ? q.name.toLowerCase() : q.name
-    const matches: PinRecord[] = []
-    for await (const record of this.records.list(account, options)) {
-      if (!q.status.includes(record.status)) continue
-      if (cids != null && !cids.has(parseCid(record.cid).toV1().toString())) continue
-      if (q.before != null && record.created >= q.before) continue
-      if (q.after != null && record.created <= q.after) continue
-      if (name != null && !nameMatches(record.name, name, q.match)) continue
-      if (q.meta != null && !Object.entries(q.meta).every(([k, v]) => record.meta?.[k] === v)) continue
-      matches.push(record)
+    const meta = q.meta == null ? [] : Object.entries(q.meta)
+    const matches: PinSummary[] = []
+    for (const pin of (await this.records.summaries(account, options)).newestFirst(q)) {
+      if (!q.status.includes(pin.status)) continue
+      if (cids != null && !cids.has(pin.cid)) continue
+      if (name != null && !nameMatches(pin.name, name, q.match)) continue
+      if (meta.length > 0 && !pin.hasMeta) continue
+      matches.push(pin)
     }
-    matches.sort((a, b) => b.created - a.created || (a.requestid < b.requestid ? 1 : -1))
-    return { count: matches.length, results: matches.slice(0, q.limit).map(r => this.toStatus(r)) }
+    const read = async (pins: PinSummary[]): Promise<PinRecord[]> => {
+      // in parallel: a datastore answers many lookups at once much faster than one after another
+      const records = await Promise.all(pins.map(async pin => this.records.find(account, pin.requestid, options)))
+      return records.filter(record => record != null)
+    }
+    if (meta.length === 0) {
+      return { count: matches.length, results: (await read(matches.slice(0, q.limit))).map(r => this.toStatus(r)) }
+    }
+    // meta is not in the summaries: read the candidates, a slice at a time
+    let count = 0
+    const results: PinStatus[] = []
+    for (let i = 0; i < matches.length; i += META_SCAN_SLICE) {
+      for (const record of await read(matches.slice(i, i + META_SCAN_SLICE))) {
+        if (!meta.every(([k, v]) => record.meta?.[k] === v)) continue
+        count++
+        if (results.length < q.limit) results.push(this.toStatus(record))
+      }
+    }
+    return { count, results }
   }
 
   async replace (account: AccountId, requestid: string, input: Pin, options?: AbortOptions): Promise<PinStatus> {
@@ -185,7 +189,7 @@ class DefaultPinning implements Pinning {
     const kept = await this.forget(old, { keepRef: true }, options)
     const record = this.newRecord(account, pin, 'queued')
     if (kept != null) record.replaces = { requestid: kept.requestid, cid: kept.cid }
-    await this.save(record, options)
+    await this.records.put(record, options)
     this.enqueue(record)
     return this.toStatus(record)
   }
@@ -222,7 +226,7 @@ class DefaultPinning implements Pinning {
         record.size = sizes[i]
         await this.refs.add(root, account, record.requestid, { signal: options.signal, index: stage.index })
         pinned.push(record)
-        await this.save(record, options)
+        await this.records.put(record, options)
       }
       this.log('account %s uploaded %d bytes, %d roots, %d new blocks', account, stage.bytes, stage.roots.length, stage.written.length)
       return pinned.map(r => this.toStatus(r))
@@ -232,7 +236,6 @@ class DefaultPinning implements Pinning {
         await this.records.delete(account, record.requestid)
         await this.refs.release(parseCid(record.cid), account, record.requestid)
       }
-      this.invalidateUsage(account)
       await this.refs.rollback(stage.written)
       throw err
     } finally {
@@ -243,33 +246,19 @@ class DefaultPinning implements Pinning {
 
   async hasPin (account: AccountId, cid: string, options?: AbortOptions): Promise<boolean> {
     const wanted = parseCid(cid).toV1().toString()
-    for await (const record of this.records.list(account, options)) {
-      if (record.status !== 'failed' && parseCid(record.cid).toV1().toString() === wanted) return true
-    }
-    return false
+    return (await this.records.summaries(account, options)).has(wanted)
   }
 
   async usageOf (account: AccountId, options?: AbortOptions): Promise<PinUsage> {
-    let usage = this.usageCache.get(account)
-    if (usage == null) {
-      const version = this.usageVersion
-      const scanned: CachedUsage = { pins: 0, pinBytes: 0, counted: new Map() }
-      usage = scanned
-      for await (const record of this.records.list(account, options)) {
-        usage.pins++
-        usage.pinBytes += countedBytes(record)
-        usage.counted.set(record.requestid, countedBytes(record))
-      }
-      if (version === this.usageVersion) this.usageCache.set(account, usage)
-    }
-    return { pins: usage.pins, pinBytes: usage.pinBytes }
+    const pins = await this.records.summaries(account, options)
+    return { pins: pins.size, pinBytes: pins.pinBytes }
   }
 
   async removeAccount (account: AccountId, options?: AbortOptions): Promise<void> {
     const records: PinRecord[] = []
     for await (const record of this.records.list(account, options)) records.push(record)
     for (const record of records) await this.forget(record, {}, options)
-    this.invalidateUsage(account)
+    this.records.forget(account)
     this.log('removed %d pins of account %s', records.length, account)
   }
 
@@ -378,23 +367,6 @@ class DefaultPinning implements Pinning {
     return record
   }
 
-  private invalidateUsage (account: AccountId): void {
-    this.usageVersion++
-    this.usageCache.delete(account)
-  }
-
-  /** Stores a new or changed record and updates the account's cached usage in place (no rescan). */
-  private async save (record: PinRecord, options?: AbortOptions): Promise<void> {
-    this.usageVersion++
-    await this.records.put(record, options)
-    const usage = this.usageCache.get(record.account)
-    if (usage == null) return
-    const before = usage.counted.get(record.requestid)
-    if (before == null) usage.pins++
-    usage.pinBytes += countedBytes(record) - (before ?? 0)
-    usage.counted.set(record.requestid, countedBytes(record))
-  }
-
   /**
    * Save a record the account has not deleted meanwhile; false if it is gone. A job's
    * final save also ends the job, in the same step, so `forget` knows who releases the pin.
@@ -402,7 +374,7 @@ class DefaultPinning implements Pinning {
   private async saveIfExists (record: PinRecord, final = false): Promise<boolean> {
     return this.recordLock.run(record.requestid, async () => {
       if (await this.records.find(record.account, record.requestid) == null) return false
-      await this.save(record)
+      await this.records.put(record)
       if (final) this.jobs.delete(record.requestid)
       return true
     })
@@ -419,7 +391,6 @@ class DefaultPinning implements Pinning {
       return current == null ? undefined : { current, job: this.jobs.get(record.requestid) }
     })
     if (found == null) return
-    this.invalidateUsage(record.account)
     const { current, job } = found
     if (job != null) {
       // a running job sees the record gone and gives back what it holds

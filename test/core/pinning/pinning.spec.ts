@@ -1,3 +1,4 @@
+import { defaultLogger } from '@libp2p/logger'
 import { exporter } from 'ipfs-unixfs-exporter'
 import all from 'it-all'
 import { CID } from 'multiformats/cid'
@@ -7,6 +8,7 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { concat } from 'uint8arrays/concat'
 import { describe, expect, it } from 'vitest'
 import { dagSize, readBlock, walkDag } from '../../../src/core/pinning/dag.ts'
+import { createPinning } from '../../../src/core/pinning/index.ts'
 import { ALICE, BOB, MALLORY, carOf, chunked, copyFrom, countBlocks, countKeys, makeCafe, makeContent, neverFetch, randomContent, settled } from './helpers.ts'
 import type { FetchDag } from '../../../src/core/pinning/index.ts'
 
@@ -421,6 +423,80 @@ describe('CAR upload', () => {
     const cid = CID.createV1(raw.code, await sha256.digest(bytes))
     const [status] = await cafe.pinning.importCar(BOB, chunked(await carOf(cafe.source, [cid], [{ cid, bytes }])))
     expect(status.info.dag_size).toBe('100')
+  })
+})
+
+describe('listing', () => {
+  const ANY = ['queued', 'pinning', 'pinned', 'failed'] as const
+
+  /** `count` requests for Alice that stay queued or pinning (the network never answers), all in the same millisecond */
+  async function queued (count: number, meta: (i: number) => Record<string, string> | undefined = () => undefined): Promise<Awaited<ReturnType<typeof makeCafe>> & { ids: string[] }> {
+    const cafe = await makeCafe({ fetchDag: () => neverFetch, storageBytes: 1e9 })
+    const cid = (await makeContent(cafe.source, randomContent(100))).toString()
+    const ids: string[] = []
+    for (let i = 0; i < count; i++) ids.push((await cafe.pinning.add(ALICE, { cid, name: `n${i}`, meta: meta(i) })).requestid)
+    return { ...cafe, ids }
+  }
+
+  it('paging by before walks every request once, newest first, with the count of what is left', async () => {
+    const cafe = await queued(23)
+    const seen: string[] = []
+    let before: number | undefined
+    for (;;) {
+      const { count, results } = await cafe.pinning.list(ALICE, { status: [...ANY], limit: 5, ...(before != null ? { before } : {}) })
+      expect(count).toBe(23 - seen.length)
+      if (results.length === 0) break
+      seen.push(...results.map(r => r.requestid))
+      before = Date.parse(results[results.length - 1].created)
+    }
+    expect(seen).toEqual([...cafe.ids].reverse())
+    await cafe.pinning.stop()
+  })
+
+  it('a pin shows in the default (pinned) list once it is pinned, and leaves it when deleted', async () => {
+    const cafe = await makeCafe()
+    const cid = await makeContent(cafe.source, randomContent(1000, 31))
+    expect((await cafe.pinning.list(ALICE)).count).toBe(0)
+    const { requestid } = await cafe.pinning.add(ALICE, { cid: cid.toString(), name: 'Later' })
+    expect((await cafe.pinning.list(ALICE, { status: ['queued', 'pinning'] })).count).toBe(1)
+    await settled(cafe.pinning, ALICE, requestid)
+    expect((await cafe.pinning.list(ALICE, { name: 'later', match: 'iexact' })).results.map(r => r.status)).toEqual(['pinned'])
+    expect((await cafe.pinning.list(ALICE, { status: ['queued', 'pinning'] })).count).toBe(0)
+    await cafe.pinning.remove(ALICE, requestid)
+    expect((await cafe.pinning.list(ALICE, { status: [...ANY] })).count).toBe(0)
+    expect(await cafe.pinning.hasPin(ALICE, cid.toString())).toBe(false)
+  })
+
+  it('a cafe started again over the same stores lists, counts and checks pins as before', async () => {
+    const cafe = await makeCafe()
+    const cid = await makeContent(cafe.source, randomContent(2000, 32))
+    const [status] = await cafe.pinning.importCar(ALICE, chunked(await carOf(cafe.source, [cid])), { name: 'kept', meta: { a: 'b' } })
+    const again = createPinning({
+      blockstore: cafe.blockstore, datastore: cafe.datastore, pins: cafe.helia.pins, accounts: cafe.accounts, logger: defaultLogger()
+    })
+    expect(await again.list(ALICE, { meta: { a: 'b' } })).toEqual({ count: 1, results: [{ ...status, delegates: [] }] })
+    expect(await again.usageOf(ALICE)).toEqual(await cafe.pinning.usageOf(ALICE))
+    expect(await again.hasPin(ALICE, cid.toString())).toBe(true)
+    expect((await again.list(BOB)).count).toBe(0)
+  })
+
+  it('a meta filter counts every match among many requests, not only the first page', async () => {
+    const cafe = await queued(600, i => i % 3 === 0 ? { tag: 'third' } : i % 2 === 0 ? { tag: 'other' } : undefined)
+    const { count, results } = await cafe.pinning.list(ALICE, { status: [...ANY], meta: { tag: 'third' }, limit: 7 })
+    expect(count).toBe(200)
+    expect(results.map(r => r.pin.name)).toEqual([597, 594, 591, 588, 585, 582, 579].map(i => `n${i}`))
+    await cafe.pinning.stop()
+  })
+
+  it('an account removed and pinning again sees only its new pin', async () => {
+    const cafe = await makeCafe()
+    const cid = await makeContent(cafe.source, randomContent(1000, 33))
+    await cafe.pinning.importCar(ALICE, chunked(await carOf(cafe.source, [cid])))
+    expect((await cafe.pinning.list(ALICE)).count).toBe(1)
+    await cafe.pinning.removeAccount(ALICE)
+    const [fresh] = await cafe.pinning.importCar(ALICE, chunked(await carOf(cafe.source, [cid])), { name: 'again' })
+    expect((await cafe.pinning.list(ALICE)).results.map(r => r.requestid)).toEqual([fresh.requestid])
+    expect(await cafe.pinning.usageOf(ALICE)).toEqual({ pins: 1, pinBytes: Number(fresh.info.dag_size) })
   })
 })
 
