@@ -89,7 +89,8 @@ export async function startCafeRuntime (name: string): Promise<CafeRuntime> {
       }
     },
     async addFiles (files: FileUpload[]) {
-      return addFiles({ blockstore: node.helia.blockstore, library }, files.map(({ path, file }) => ({
+      const keep = async (cid: CID): Promise<void> => cafe.services.pinning?.keep(cid, `library/${cid}`)
+      return addFiles({ blockstore: node.helia.blockstore, library, keep }, files.map(({ path, file }) => ({
         path,
         size: file.size,
         content: file.stream() as unknown as AsyncIterable<Uint8Array>

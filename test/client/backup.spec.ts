@@ -1,8 +1,11 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { MemoryDatastore } from 'datastore-core'
 import { defaultLogger } from '@libp2p/logger'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CafeBackup, CafeClient, HttpTransport, Libp2pTransport, MemorySessionStore, packCar } from '../../src/client/index.ts'
 import { createGateway } from '../../src/core/gateway/index.ts'
+import { addFiles } from '../../src/core/library/add-files.ts'
+import { createLibrary } from '../../src/core/library/library.ts'
 import { createLibp2pCafe, createTestCafe, type Libp2pCafe, type TestCafe } from './fixtures.ts'
 import type { CafeTransport } from '../../src/client/index.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -99,6 +102,26 @@ describe('backup and recovery through the client library', () => {
     const a = await registered(cafe)
     const { root } = await packCar([{ path: 'y.txt', content: encoder.encode('not uploaded') }])
     await expect(a.backup.saveSnapshot('thread-y', { metadata: {}, head: root.toString() })).rejects.toMatchObject({ status: 409 })
+  })
+
+  it('the owner\'s library keeps its files when an account unpins the same blocks', async () => {
+    const content = encoder.encode('shared by the owner and a client ' + Math.random())
+    const library = createLibrary({ datastore: new MemoryDatastore(), logger: defaultLogger() })
+    const [entry] = await addFiles({
+      blockstore: cafe.helia!.blockstore,
+      library,
+      keep: async cid => cafe.services.pinning!.keep(cid, `library/${cid}`)
+    }, [{ path: 'shared.txt', size: content.byteLength, content: (async function * () { yield content })() }])
+
+    const a = await registered(cafe)
+    const { root, car } = await packCar([{ path: 'shared.txt', content }], { wrap: false })
+    expect(root.toString()).toBe(entry.cid)
+    const [pin] = (await a.backup.uploadCar(car)).results
+    await a.backup.unpin(pin.requestid)
+    expect(await readThroughGateway(cafe, entry.cid)).toEqual(content)
+
+    await cafe.services.pinning!.unkeep(root, `library/${root}`)
+    expect(await cafe.helia!.blockstore.has(root)).toBe(false)
   })
 
   it('deregistering deletes the account\'s pins, snapshots and the blocks no one else needs', async () => {

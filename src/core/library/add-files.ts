@@ -4,6 +4,7 @@
  * UnixFS directory with their structure kept (its CID links to a listing).
  */
 import { unixfs } from '@helia/unixfs'
+import { CID } from 'multiformats/cid'
 import { BadRequestError } from '../errors.ts'
 import type { Library, LibraryEntry } from './library.ts'
 import type { AbortOptions } from '../types.ts'
@@ -19,6 +20,8 @@ export interface FileToAdd {
 export interface AddFilesComponents {
   blockstore: Pick<Blockstore, 'get' | 'put' | 'has'>
   library: Library
+  /** keeps an added DAG from being collected when an account unpins the same blocks */
+  keep?(cid: CID, options?: AbortOptions): Promise<void>
 }
 
 function splitPath (path: string): string[] {
@@ -48,6 +51,7 @@ export async function addFiles (components: AddFilesComponents, files: FileToAdd
     const size = members.reduce((sum, file) => sum + file.size, 0)
     if (top.startsWith('\0')) {
       const cid = await fs.addByteStream(members[0].content, { signal: options?.signal })
+      await components.keep?.(cid, options)
       added.push(await components.library.record({ cid: cid.toString(), name: members[0].path, size, kind: 'file' }, options))
       continue
     }
@@ -56,6 +60,7 @@ export async function addFiles (components: AddFilesComponents, files: FileToAdd
       if (entry.path === top) root = entry.cid.toString()
     }
     if (root == null) throw new BadRequestError(`folder ${top} produced no directory`, 'INVALID_PATH')
+    await components.keep?.(CID.parse(root), options)
     added.push(await components.library.record({ cid: root, name: top, size, kind: 'directory' }, options))
   }
   return added

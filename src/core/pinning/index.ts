@@ -68,6 +68,13 @@ export interface PinUsage extends Record<string, number> {
 }
 
 export interface Pinning extends AccountDataOwner {
+  /**
+   * Keeps a local DAG for the cafe itself (the owner's library), under `holder`: counted to
+   * no account, and never collected while held, even when an account unpins the same blocks.
+   */
+  keep (cid: CID, holder: string, options?: AbortOptions): Promise<void>
+  /** Lets go of what `keep` held; blocks nothing else needs are deleted. */
+  unkeep (cid: CID, holder: string, options?: AbortOptions): Promise<void>
   /** POST /pins: queue a pin by CID; it is fetched and pinned in the background */
   add (account: AccountId, pin: Pin, options?: AbortOptions): Promise<PinStatus>
   /** GET /pins/{requestid}; NotFoundError for unknown ids and other accounts' ids */
@@ -96,6 +103,9 @@ interface Job {
 }
 
 const DEFAULT_PIN_TIMEOUT_MS = 10 * 60_000
+
+/** Whose references `keep` records: not a peer id, so no account can ever be it. */
+const CAFE_HOLDER = 'cafe'
 
 const DEFAULT_CONCURRENCY = 4
 /** records read at once to match a meta filter */
@@ -192,6 +202,14 @@ class DefaultPinning implements Pinning {
     await this.records.put(record, options)
     this.enqueue(record)
     return this.toStatus(record)
+  }
+
+  async keep (cid: CID, holder: string, options?: AbortOptions): Promise<void> {
+    await this.refs.add(cid, CAFE_HOLDER, holder, options)
+  }
+
+  async unkeep (cid: CID, holder: string, options?: AbortOptions): Promise<void> {
+    await this.refs.release(cid, CAFE_HOLDER, holder, options)
   }
 
   async remove (account: AccountId, requestid: string, options?: AbortOptions): Promise<void> {
