@@ -13,6 +13,9 @@ const CONFIG = 'bench/vite.config.ts'
 const PORT = Number(process.env.BENCH_PORT ?? 8191)
 const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 64)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+/** `BENCH_ONLY=gateway,accounts` runs just those groups (browser groups: gateway, decrypt) */
+const ONLY = process.env.BENCH_ONLY?.split(',').map(name => name.trim()).filter(Boolean)
+const wanted = (name) => ONLY == null || ONLY.includes(name)
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
@@ -26,9 +29,11 @@ async function browserBenches () {
     page.on('console', message => { if (message.type() === 'error') console.error('[page]', message.text()) })
     await page.goto(`http://127.0.0.1:${PORT}/bench/browser/index.html`)
     await page.waitForFunction(() => 'cafeBench' in globalThis)
-    const gateway = await page.evaluate(([size, rounds]) => globalThis.cafeBench.gateway(size, rounds), [SIZE_MIB, ROUNDS])
-    const decrypt = await page.evaluate(([size, rounds]) => globalThis.cafeBench.decrypt(size, rounds), [SIZE_MIB, ROUNDS])
-    return { gateway, decrypt }
+    const results = {}
+    for (const name of ['gateway', 'decrypt'].filter(wanted)) {
+      results[name] = await page.evaluate(([name, size, rounds]) => globalThis.cafeBench[name](size, rounds), [name, SIZE_MIB, ROUNDS])
+    }
+    return results
   } finally {
     await context.close()
     await server.close()
@@ -42,6 +47,7 @@ function nodeBenches () {
   const dir = 'bench/node'
   if (!existsSync(dir)) return results
   for (const file of spawnSync('ls', [dir]).stdout.toString().split('\n').filter(f => f.endsWith('.bench.ts'))) {
+    if (ONLY != null && !ONLY.some(name => file.startsWith(name))) continue
     const run = spawnSync('npx', ['tsx', '--import', './src/node/polyfills.ts', join(dir, file)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
     if (run.status !== 0) throw new Error(`${file} failed`)
     Object.assign(results, JSON.parse(run.stdout.trim().split('\n').pop()))
@@ -66,5 +72,7 @@ function printTable (results) {
 ensureChromium()
 const results = { ...(await browserBenches()), ...nodeBenches() }
 printTable(results)
-writeFileSync('bench/results.json', JSON.stringify({ at: new Date().toISOString(), machine: { cpus: (await import('node:os')).cpus().length }, results }, null, 2) + '\n')
+// a partial run (BENCH_ONLY) replaces only its own groups in the file
+const earlier = ONLY != null && existsSync('bench/results.json') ? JSON.parse(readFileSync('bench/results.json', 'utf8')).results : {}
+writeFileSync('bench/results.json', JSON.stringify({ at: new Date().toISOString(), machine: { cpus: (await import('node:os')).cpus().length }, results: { ...earlier, ...results } }, null, 2) + '\n')
 console.log('\nwrote bench/results.json')

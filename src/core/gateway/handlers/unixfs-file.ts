@@ -1,6 +1,8 @@
 /**
  * A UnixFS file or raw block as its bytes: streamed, with ranges, typed by name or sniffing.
  */
+import all from 'it-all'
+import { concat } from 'uint8arrays/concat'
 import { contentTypeFromName, OCTET_STREAM, sniffContentType, SNIFF_BYTES } from '../content-type.ts'
 import { fileBlob } from '../file-blob.ts'
 import { parseRange } from '../range.ts'
@@ -10,7 +12,6 @@ import { toReadableStream } from '../stream.ts'
 import { contentDisposition, headersFor, isNotModified } from './context.ts'
 import type { HandlerContext } from './context.ts'
 import type { FileEntry } from '../read-file-range.ts'
-import type { AbortOptions } from '../../types.ts'
 
 /** Multi-range requests get the whole file (200): see docs/GATEWAY.md. */
 export async function serveFile (ctx: HandlerContext, entry: FileEntry, name?: string): Promise<Response> {
@@ -23,7 +24,7 @@ export async function serveFile (ctx: HandlerContext, entry: FileEntry, name?: s
   }
 
   const filename = ctx.target.query.get('filename') ?? name
-  const contentType = contentTypeFromName(filename) ?? await sniff(entry, size, ctx)
+  const contentType = contentTypeFromName(filename) ?? await sniff(ctx, entry, size)
   const headers = headersFor(ctx, { etag, contentType, extra })
 
   const range = parseRange(ctx.request.headers.get('Range'), size)
@@ -42,15 +43,10 @@ async function body (ctx: HandlerContext, entry: FileEntry, start: number, end: 
   return blob ?? toReadableStream(readFileRange(entry, start, end - start, ctx))
 }
 
-async function sniff (entry: FileEntry, size: number, options: AbortOptions): Promise<string> {
+/** The type from the first bytes: read from the stored Blob when there is one (no leaf enters JS whole). */
+async function sniff (ctx: HandlerContext, entry: FileEntry, size: number): Promise<string> {
   const length = Math.min(size, SNIFF_BYTES)
-  const chunks: Uint8Array[] = []
-  for await (const chunk of readFileRange(entry, 0, length, options)) chunks.push(chunk)
-  const head = new Uint8Array(length)
-  let offset = 0
-  for (const chunk of chunks) {
-    head.set(chunk, offset)
-    offset += chunk.length
-  }
+  const blob = ctx.blobs == null ? undefined : await fileBlob(ctx.blobs, ctx.blocks, entry, 0, length, ctx)
+  const head = blob != null ? new Uint8Array(await blob.arrayBuffer()) : concat(await all(readFileRange(entry, 0, length, ctx)), length)
   return sniffContentType(head, length === size)
 }
