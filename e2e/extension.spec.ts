@@ -3,19 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import { identify } from '@libp2p/identify'
-import { noise } from '@libp2p/noise'
-import { webRTC } from '@libp2p/webrtc'
-import { webSockets } from '@libp2p/websockets'
-import { yamux } from '@libp2p/yamux'
 import { expect, test, type BrowserContext, type Page, type Worker } from '@playwright/test'
-import { createLibp2p } from 'libp2p'
 import { build } from 'vite'
 import { CafeClient } from '../src/client/index.ts'
 import { connectCafe } from '../src/client/connect.ts'
 import { createRelay, type Relay } from '../src/node/relay.ts'
 import { createToken, tempDir } from './helpers.ts'
+import { createNodeWebRtcClient } from './node-client.ts'
 import type { CafeStatus } from '../src/worker/api.ts'
 
 /** What the extension's service worker offers its devtools console (extension/background.ts). */
@@ -129,13 +123,7 @@ test.describe('the extension keeps a cafe running with no tab open', () => {
     for (const page of context.pages()) await page.close()
     expect(context.pages()).toHaveLength(0)
 
-    const node = await createLibp2p({
-      transports: [webRTC(), webSockets(), circuitRelayTransport()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      peerDiscovery: [],
-      services: { identify: identify() }
-    })
+    const node = await createNodeWebRtcClient()
     try {
       const link = await connectCafe(node, address, { attemptTimeoutMs: 10_000 })
       expect(link.via).toBe('webrtc')

@@ -2,17 +2,11 @@ import '../src/node/polyfills.ts'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { expect, test, type Page } from '@playwright/test'
-import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import { identify } from '@libp2p/identify'
-import { noise } from '@libp2p/noise'
-import { webRTC } from '@libp2p/webrtc'
-import { webSockets } from '@libp2p/websockets'
-import { yamux } from '@libp2p/yamux'
-import { createLibp2p } from 'libp2p'
 import { CafeClient } from '../src/client/index.ts'
 import { connectCafe } from '../src/client/connect.ts'
 import { createRelay, type Relay } from '../src/node/relay.ts'
 import { createToken, pseudoRandomBytes, registerClient, tempDir } from './helpers.ts'
+import { createNodeWebRtcClient } from './node-client.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
 /** Opens the cafe console with `?relay=` and waits until it holds a reservation and carries WebRTC. */
@@ -129,13 +123,7 @@ test.describe('reaching a cafe in another browser', () => {
 
   test('a Node CafeClient connects with the cafe address over WebRTC (node-datachannel) and registers', async ({ browser }) => {
     const a = await browser.newContext()
-    const node = await createLibp2p({
-      transports: [webRTC(), webSockets(), circuitRelayTransport()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      peerDiscovery: [],
-      services: { identify: identify() }
-    })
+    const node = await createNodeWebRtcClient()
     try {
       const console = await a.newPage()
       const cafe = await openRelayedCafe(console, relay.multiaddrs()[0].toString())

@@ -4,11 +4,11 @@
  * restarts) and the owner secret. Flags and the JSON config file are documented in
  * docs/HEADLESS.md; flags win over CAFE_OWNER_SECRET, which wins over the file.
  */
-import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { multiaddr } from '@multiformats/multiaddr'
+import { readConfigFile, stringList } from './config-file.ts'
 import { createHeadlessCafe, DEFAULT_HEADLESS_LISTEN } from '../src/node/headless.ts'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../src/node/http-server.ts'
 import { checkOwnerSecret } from '../src/node/owner-secret.ts'
@@ -60,10 +60,10 @@ const USAGE = `usage: npm run cafe -- [options]
   --owner-secret <secret>  owner routes' Bearer secret (or ${OWNER_SECRET_ENV}); default: generated once in the data dir
   --json                   also print one JSON line { url, peerId, multiaddrs, address, ownerSecretFile }`
 
+const fail = (message: string): Error => new CafeConfigError(message)
+
 function strings (name: string, value: unknown): string[] | undefined {
-  if (value == null) return undefined
-  if (!Array.isArray(value) || value.some(v => typeof v !== 'string')) throw new CafeConfigError(`${name} must be a list of multiaddr strings`)
-  return value
+  return stringList(name, value, fail)
 }
 
 function text (name: string, value: unknown): string | undefined {
@@ -93,16 +93,6 @@ function checkAddresses (kind: AddressKind, addresses: string[]): string[] {
   return addresses
 }
 
-async function readConfigFile (path: string): Promise<CafeConfigFile> {
-  let content: string
-  try { content = await readFile(path, 'utf8') } catch (err) { throw new CafeConfigError(`cannot read ${path}: ${(err as Error).message}`) }
-  let value: unknown
-  try { value = JSON.parse(content) } catch (err) { throw new CafeConfigError(`${path} is not JSON: ${(err as Error).message}`) }
-  if (value == null || typeof value !== 'object' || Array.isArray(value)) throw new CafeConfigError(`${path} must hold a JSON object`)
-  const unknown = Object.keys(value).filter(key => !KNOWN_KEYS.includes(key))
-  if (unknown.length > 0) throw new CafeConfigError(`${path}: unknown setting ${unknown.join(', ')}`)
-  return value as CafeConfigFile
-}
 
 /** Flags (process.argv.slice(2)) over the environment over the config file over defaults. Relative paths are from the working directory. */
 export async function loadCafeOptions (argv: string[], env: Record<string, string | undefined> = process.env): Promise<CafeOptions | 'help'> {
@@ -128,7 +118,7 @@ export async function loadCafeOptions (argv: string[], env: Record<string, strin
     throw new CafeConfigError(`${(err as Error).message}\n${USAGE}`)
   }
   if (parsed.help === true) return 'help'
-  const file = parsed.config != null ? await readConfigFile(parsed.config) : {}
+  const file: CafeConfigFile = parsed.config != null ? await readConfigFile(parsed.config, KNOWN_KEYS, fail) : {}
 
   const fromEnv = env[OWNER_SECRET_ENV] != null && env[OWNER_SECRET_ENV] !== '' ? env[OWNER_SECRET_ENV] : undefined
   const [ownerSecret, ownerSecretFrom] = parsed['owner-secret'] != null

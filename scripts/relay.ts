@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createRelay } from '../src/node/relay.ts'
+import { readConfigFile, stringList } from './config-file.ts'
 import type { RelayInit, RelayLimits } from '../src/node/relay.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
@@ -66,10 +67,10 @@ function integer (name: string, value: unknown, min = 0): number | undefined {
   return n
 }
 
+const fail = (message: string): Error => new RelayConfigError(message)
+
 function strings (name: string, value: unknown): string[] | undefined {
-  if (value == null) return undefined
-  if (!Array.isArray(value) || value.some(v => typeof v !== 'string')) throw new RelayConfigError(`${name} must be a list of multiaddr strings`)
-  return value
+  return stringList(name, value, fail)
 }
 
 function checkAddresses (name: string, addresses: string[], websocketsOnly: boolean): string[] {
@@ -84,17 +85,7 @@ function checkAddresses (name: string, addresses: string[], websocketsOnly: bool
   return addresses
 }
 
-async function readConfigFile (path: string): Promise<RelayConfigFile> {
-  let text: string
-  try { text = await readFile(path, 'utf8') } catch (err) { throw new RelayConfigError(`cannot read ${path}: ${(err as Error).message}`) }
-  let value: unknown
-  try { value = JSON.parse(text) } catch (err) { throw new RelayConfigError(`${path} is not JSON: ${(err as Error).message}`) }
-  if (value == null || typeof value !== 'object' || Array.isArray(value)) throw new RelayConfigError(`${path} must hold a JSON object`)
-  const known = new Set(['listen', 'port', 'announce', 'keyDir', 'maxReservations', 'reservationTtlSeconds', 'connectionDurationSeconds', 'connectionDataBytes', 'unlimited', 'maxConnections'])
-  const unknown = Object.keys(value).filter(key => !known.has(key))
-  if (unknown.length > 0) throw new RelayConfigError(`${path}: unknown setting ${unknown.join(', ')}`)
-  return value as RelayConfigFile
-}
+const KNOWN_KEYS = ['listen', 'port', 'announce', 'keyDir', 'maxReservations', 'reservationTtlSeconds', 'connectionDurationSeconds', 'connectionDataBytes', 'unlimited', 'maxConnections']
 
 /** Flags (process.argv.slice(2)) over the config file over defaults. Relative paths are from the working directory. */
 export async function loadRelayOptions (argv: string[]): Promise<RelayOptions | 'help'> {
@@ -123,7 +114,7 @@ export async function loadRelayOptions (argv: string[]): Promise<RelayOptions | 
     throw new RelayConfigError(`${(err as Error).message}\n${USAGE}`)
   }
   if (parsed.help === true) return 'help'
-  const file = parsed.config != null ? await readConfigFile(parsed.config) : {}
+  const file: RelayConfigFile = parsed.config != null ? await readConfigFile(parsed.config, KNOWN_KEYS, fail) : {}
 
   const listen = parsed.listen ?? strings('listen', file.listen)
   const port = integer('port', parsed.port ?? file.port)
