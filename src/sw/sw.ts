@@ -53,7 +53,8 @@ const gateway = createGateway({
 }, { networkTimeoutMs: NETWORK_TIMEOUT_MS })
 
 async function serveGateway (request: Request): Promise<Response> {
-  opened ??= blockstore.open()
+  // a failed open is tried again on the next request
+  opened ??= blockstore.open().catch((err: unknown) => { opened = undefined; throw err })
   await opened
   return gateway.fetch(request)
 }
@@ -64,10 +65,13 @@ const API_TIMEOUT_MS = 120_000
 async function serveApi (request: Request, remote: string): Promise<Response> {
   const bridge = await link.get(1_000)
   if (bridge == null) return apiErrorResponse(503, 'CAFE_NOT_RUNNING', 'the cafe is not running: open the cafe page')
+  const timedOut = new Error(`no answer within ${API_TIMEOUT_MS / 1000} s`)
   try {
-    return toResponse(await withTimeout(bridge.handleHttp(transferRequest(request), remote), API_TIMEOUT_MS, () => new Error('timeout')))
+    return toResponse(await withTimeout(bridge.handleHttp(transferRequest(request), remote), API_TIMEOUT_MS, () => timedOut))
   } catch (err) {
-    return apiErrorResponse(504, 'CAFE_TIMEOUT', `the cafe did not answer: ${(err as Error).message}`)
+    return err === timedOut
+      ? apiErrorResponse(504, 'CAFE_TIMEOUT', `the cafe did not answer: ${timedOut.message}`)
+      : apiErrorResponse(502, 'CAFE_FAILED', `the cafe could not answer: ${(err as Error).message}`)
   }
 }
 
