@@ -30,6 +30,14 @@ test('device A backs up a folder and two snapshots; device B, with only the acco
   await openClient(a)
   await registerClient(a, await createToken(page, 'device A'))
   const root = await uploadFolder(a, join(dir, 'trip'))
+  // the console lists the client's pin with its status
+  const account = (await a.getByTestId('account-id').textContent()) ?? ''
+  const pins = page.locator(`[data-testid="client-list"] tr[data-account="${account}"]`).getByTestId('client-pins')
+  await expect(pins).toBeVisible({ timeout: 10_000 })
+  await pins.locator('summary').click()
+  await expect(pins.locator('li[data-status="pinned"]')).toContainText(root)
+  await page.waitForTimeout(2_500) // a redraw keeps the list open
+  await expect(pins.locator('li[data-status="pinned"]')).toContainText(root)
   await saveSnapshot(a, 'thread-trip', { name: 'Trip', members: ['a', 'b'] })
   await saveSnapshot(a, 'thread-notes', { name: 'Notes' })
   await a.locator('summary', { hasText: 'Account key' }).click()

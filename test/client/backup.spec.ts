@@ -87,6 +87,9 @@ describe('backup and recovery through the client library', () => {
     expect(await eve.backup.snapshots()).toEqual([])
     await expect(eve.client.call('snapshots.get', { thread: 'thread-a' })).rejects.toMatchObject({ status: 404 })
     expect((await a.backup.pinStatus(pin.requestid)).status).toBe('pinned')
+    // the owner's console lists each client's pins with their status
+    expect((await cafe.owner.clientPins(a.client.account)).results.map(p => [p.requestid, p.status])).toEqual([[pin.requestid, 'pinned']])
+    expect((await cafe.owner.clientPins(eve.client.account)).results).toEqual([])
   })
 
   it('an upload over quota is refused and leaves no block behind', async () => {

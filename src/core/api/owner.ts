@@ -6,6 +6,7 @@
 import type { CafeApi } from './api.ts'
 import type { ClientInfo, CreatedToken, TokenInfo } from '../accounts/index.ts'
 import type { ContactJSON, SearchQuery } from '../directory/index.ts'
+import type { PinQuery, PinResults } from '../pinning/index.ts'
 import type { AccountId, Quota } from '../types.ts'
 
 export interface CreateTokenInput {
@@ -26,6 +27,8 @@ export interface OwnerApi {
   resetClientQuota (account: AccountId): Promise<ClientInfo>
   getDefaultQuota (): Promise<Quota>
   setDefaultQuota (quota: Quota): Promise<Quota>
+  /** a client's pin requests in every status (newest 100 unless `query` says otherwise) */
+  clientPins (account: AccountId, query?: PinQuery): Promise<PinResults>
   /** the directory as anyone sees it (the console's search box, a client's entry) */
   searchDirectory (query: SearchQuery): Promise<{ contacts: ContactJSON[], cursor?: string }>
 }
@@ -42,6 +45,7 @@ export function createOwnerApi (api: CafeApi<any>): OwnerApi {
     resetClientQuota: async account => call('clients.resetQuota', { peer: account }),
     getDefaultQuota: async () => call('quota.get'),
     setDefaultQuota: async quota => call('quota.set', quota),
-    searchDirectory: async query => call('directory.search', query)
+    searchDirectory: async query => call('directory.search', query),
+    clientPins: async (account, query = {}) => call('clients.pins', { ...query, peer: account })
   }
 }

@@ -13,6 +13,22 @@ function storageUsed (usage: Record<string, number>): number {
   return (usage.pinBytes ?? 0) + (usage.snapshotBytes ?? 0)
 }
 
+/** The client's pin requests with their status, loaded when opened. */
+function pinList (cafe: Remote<CafeWorkerApi>, account: string, count: number): HTMLElement {
+  const list = h('ul', { 'data-testid': 'client-pin-list' })
+  const details = h('details', { 'data-testid': 'client-pins' }, h('summary', {}, `Pins (${count})`), list)
+  details.addEventListener('toggle', () => {
+    if (!details.open) return
+    void cafe.clientPins(account).then(({ results }) => {
+      list.replaceChildren(...results.map(pin => h('li', { 'data-status': pin.status },
+        h('strong', {}, pin.status), ` ${pin.pin.name ?? '(no name)'} `, h('code', {}, pin.pin.cid),
+        pin.info?.dag_size != null && ` ${formatBytes(Number(pin.info.dag_size))}`)))
+      if (results.length === 0) list.replaceChildren(h('li', { class: 'empty' }, 'No pins.'))
+    }, err => reportError(list, err))
+  })
+  return details
+}
+
 /** The contact the client published, filled in when the directory answers. */
 function directoryEntry (cafe: Remote<CafeWorkerApi>, account: string): HTMLElement {
   const entry = h('div', { class: 'muted', 'data-testid': 'client-contact' }, 'listed in the directory')
@@ -40,6 +56,7 @@ function clientRow (cafe: Remote<CafeWorkerApi>, client: ClientInfo, refresh: ()
       h('div', {}, 'Storage', usageBar(storageUsed(usage), client.quota.storageBytes)),
       h('div', {}, `Inbox (${usage.inboxMessages ?? 0} of ${client.quota.inboxMessages} messages)`, usageBar(usage.inboxBytes ?? 0, client.quota.inboxBytes)),
       h('div', { class: 'muted' }, `${usage.pins ?? 0} pins (${formatBytes(usage.pinBytes ?? 0)}), ${usage.snapshots ?? 0} snapshots (${formatBytes(usage.snapshotBytes ?? 0)})`),
+      (usage.pins ?? 0) > 0 && pinList(cafe, client.account, usage.pins),
       (usage.directoryContacts ?? 0) > 0 && directoryEntry(cafe, client.account)),
     h('td', {}, quotaForm),
     h('td', {}, h('button', {
@@ -59,7 +76,13 @@ export function mountClients (cafe: Remote<CafeWorkerApi>): () => Promise<void> 
 
   const refresh = async (): Promise<void> => {
     const [clients, quota] = await Promise.all([cafe.listClients(), cafe.getDefaultQuota()])
+    // a redraw keeps the pin lists that were open
+    const open = new Set([...list.querySelectorAll<HTMLElement>('tr[data-account]:has(details[open])')].map(row => row.dataset.account))
     list.replaceChildren(...clients.map(client => clientRow(cafe, client, refresh)))
+    for (const row of list.querySelectorAll<HTMLElement>('tr[data-account]')) {
+      const details = row.querySelector('details')
+      if (details != null && open.has(row.dataset.account)) details.open = true
+    }
     if (clients.length === 0) list.append(h('tr', {}, h('td', { colspan: '5', class: 'empty' }, 'No clients yet.')))
     if (!defaultForm.contains(document.activeElement)) {
       defaultForm.replaceChildren(...quotaFields(quota), h('button', { type: 'submit' }, 'Save default'))

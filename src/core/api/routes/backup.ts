@@ -120,6 +120,15 @@ export const backupRoutes: Array<Route<S>> = [
     handler: async ({ services, account, input, signal }) => { await pinningOf(services).remove(account, input.requestid, { signal }) }
   }),
   defineRoute({
+    op: 'clients.pins',
+    method: 'GET',
+    path: '/api/v0/clients/:peer/pins',
+    auth: 'owner',
+    summary: 'a client\'s pin requests in every status, newest first, for the console',
+    input: raw => ({ peer: requiredString(raw, 'peer', 128), ...pinQuery(raw) }),
+    handler: async ({ services, input: { peer, ...query }, signal }) => pinningOf(services).list(peer, { status: ['queued', 'pinning', 'pinned', 'failed'], limit: 100, ...query }, { signal })
+  }),
+  defineRoute({
     op: 'snapshots.list',
     method: 'GET',
     path: '/api/v0/snapshots',
