@@ -27,6 +27,8 @@ export interface CafeClientInit {
   clock?: Clock
   /** refresh when the access token has less than this left; default 60 s */
   refreshMarginMs?: number
+  /** sign in again with the account key when the refresh token no longer works; default true */
+  autoSignIn?: boolean
 }
 
 export class CafeClient {
@@ -37,6 +39,7 @@ export class CafeClient {
   private readonly store: SessionStore
   private readonly clock: Clock
   private readonly refreshMargin: number
+  private readonly autoSignIn: boolean
   private cafe?: string
   private refreshing?: Promise<StoredSession>
 
@@ -48,6 +51,7 @@ export class CafeClient {
     this.store = init.store ?? new MemorySessionStore()
     this.clock = init.clock ?? Date.now
     this.refreshMargin = init.refreshMarginMs ?? 60_000
+    this.autoSignIn = init.autoSignIn ?? true
     this.cafe = init.cafe ?? init.transport.cafe
   }
 
@@ -137,8 +141,15 @@ export class CafeClient {
         const tokens = await this.transport.request('sessions.refresh', {}, (current ?? stale).refreshToken, options) as SessionTokens
         return await this.save(stale.cafe, tokens)
       } catch (err) {
-        if (err instanceof CafeError && err.status === 401) await this.store.delete(await this.storeKey())
-        throw err
+        if (!(err instanceof CafeError) || err.status !== 401) throw err
+        await this.store.delete(await this.storeKey())
+        // the refresh token ran out or its family ended: the account key signs in again
+        // (a registered account needs no token; a removed one gets the cafe's 401)
+        if (!this.autoSignIn) throw err
+        await this.startSession(undefined, options)
+        const session = await this.session()
+        if (session == null) throw err
+        return session
       } finally {
         this.refreshing = undefined
       }
