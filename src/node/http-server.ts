@@ -7,6 +7,8 @@
  */
 import { setMaxListeners } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { errorResponse } from '../core/api/http.ts'
+import { CafeError } from '../core/errors.ts'
 import type { ComponentLogger } from '@libp2p/interface'
 import type { Socket } from 'node:net'
 
@@ -62,11 +64,9 @@ export const DEFAULT_HTTP_LIMITS: Readonly<Required<HttpServerLimits>> = Object.
   keepAliveTimeoutMs: 5_000
 })
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
-
 /** The same error body as the cafe's HTTP door: `{ error: { code, message } }`. */
 export function jsonError (status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ error: { code, message } }), { status, headers: { ...JSON_HEADERS, ...headers } })
+  return errorResponse(new CafeError(message, code, status), headers)
 }
 
 function hostForUrl (host: string): string {

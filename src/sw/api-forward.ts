@@ -26,11 +26,3 @@ export function toResponse (forwarded: ForwardedResponse): Response {
   const nullBody = forwarded.status === 204 || forwarded.status === 304
   return new Response(nullBody ? null : forwarded.body, { status: forwarded.status, headers: forwarded.headers })
 }
-
-/** The JSON error every API door answers with, for when the SharedWorker cannot be reached. */
-export function apiErrorResponse (status: number, code: string, message: string): Response {
-  return new Response(JSON.stringify({ error: { code, message } }), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }
-  })
-}

@@ -9,11 +9,12 @@
 import { defaultLogger } from '@libp2p/logger'
 import { CID } from 'multiformats/cid'
 import { createGateway } from '../core/gateway/index.ts'
-import { TimeoutError, UnavailableError } from '../core/errors.ts'
+import { errorResponse } from '../core/api/http.ts'
+import { CafeError, TimeoutError, UnavailableError } from '../core/errors.ts'
 import { databaseNames } from '../node/database-names.ts'
 import { IdbBlockstore } from '../node/idb-blockstore.ts'
 import { DEFAULT_CAFE_NAME, NETWORK_TIMEOUT_MS } from '../worker/config.ts'
-import { apiErrorResponse, toResponse, transferRequest } from './api-forward.ts'
+import { toResponse, transferRequest } from './api-forward.ts'
 import { PORT_MESSAGE, WorkerLink, withTimeout } from './worker-link.ts'
 import '../worker/comlink-errors.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -64,14 +65,14 @@ const API_TIMEOUT_MS = 120_000
 
 async function serveApi (request: Request, remote: string): Promise<Response> {
   const bridge = await link.get(1_000)
-  if (bridge == null) return apiErrorResponse(503, 'CAFE_NOT_RUNNING', 'the cafe is not running: open the cafe page')
+  if (bridge == null) return errorResponse(new UnavailableError('the cafe is not running: open the cafe page', 'CAFE_NOT_RUNNING'))
   const timedOut = new Error(`no answer within ${API_TIMEOUT_MS / 1000} s`)
   try {
     return toResponse(await withTimeout(bridge.handleHttp(transferRequest(request), remote), API_TIMEOUT_MS, () => timedOut))
   } catch (err) {
     return err === timedOut
-      ? apiErrorResponse(504, 'CAFE_TIMEOUT', `the cafe did not answer: ${timedOut.message}`)
-      : apiErrorResponse(502, 'CAFE_FAILED', `the cafe could not answer: ${(err as Error).message}`)
+      ? errorResponse(new TimeoutError(`the cafe did not answer: ${timedOut.message}`, 'CAFE_TIMEOUT'))
+      : errorResponse(new CafeError(`the cafe could not answer: ${(err as Error).message}`, 'CAFE_FAILED', 502))
   }
 }
 

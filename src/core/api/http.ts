@@ -46,7 +46,8 @@ function jsonResponse (status: number, body: unknown, headers: Record<string, st
   return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } })
 }
 
-function errorResponse (err: CafeError, headers: Record<string, string> = {}): Response {
+/** The JSON error every HTTP door of the cafe answers with: `{ error: { code, message } }`, 429 with Retry-After. */
+export function errorResponse (err: CafeError, headers: Record<string, string> = {}): Response {
   if (err instanceof RateLimitedError) headers = { ...headers, 'retry-after': String(err.retryAfterSeconds) }
   return jsonResponse(err.status, { error: err.toJSON() }, headers)
 }
