@@ -89,7 +89,7 @@ export async function startCafeRuntime (name: string): Promise<CafeRuntime> {
       }
     },
     async addFiles (files: FileUpload[]) {
-      const keep = async (cid: CID): Promise<void> => cafe.services.pinning?.keep(cid, `library/${cid}`)
+      const keep = async (cid: CID): Promise<void> => cafe.services.pinning?.keep(cid, `library-${cid}`)
       return addFiles({ blockstore: node.helia.blockstore, library, keep }, files.map(({ path, file }) => ({
         path,
         size: file.size,

@@ -113,7 +113,7 @@ describe('backup and recovery through the client library', () => {
     const [entry] = await addFiles({
       blockstore: cafe.helia!.blockstore,
       library,
-      keep: async cid => cafe.services.pinning!.keep(cid, `library/${cid}`)
+      keep: async cid => cafe.services.pinning!.keep(cid, `library-${cid}`)
     }, [{ path: 'shared.txt', size: content.byteLength, content: (async function * () { yield content })() }])
 
     const a = await registered(cafe)
@@ -123,7 +123,7 @@ describe('backup and recovery through the client library', () => {
     await a.backup.unpin(pin.requestid)
     expect(await readThroughGateway(cafe, entry.cid)).toEqual(content)
 
-    await cafe.services.pinning!.unkeep(root, `library/${root}`)
+    await cafe.services.pinning!.unkeep(root, `library-${root}`)
     expect(await cafe.helia!.blockstore.has(root)).toBe(false)
   })
 
