@@ -22,9 +22,10 @@ function randomBytes (bytes: number): Uint8Array {
 }
 
 /** A fresh node and account each run: the time from the cafe address to a registered session. */
-async function connect (address: string, token: string, runs: number, webrtc: boolean): Promise<{ p50: number, p90: number, via: string[], fallbacks: string[] }> {
+async function connect (address: string, token: string, runs: number, webrtc: boolean): Promise<{ p50: number, p90: number, via: string[], fallbacks: string[], retried: number }> {
   const times: number[] = []
   const fallbacks: string[] = []
+  let retried = 0
   const via = new Set<string>()
   for (let run = 0; run < runs; run++) {
     const node = await createClientNode()
@@ -34,10 +35,11 @@ async function connect (address: string, token: string, runs: number, webrtc: bo
     await new CafeClient({ privateKey: key, transport: link.transport }).register(token)
     times.push(performance.now() - started)
     via.add(link.via)
+    if (link.attempts.length > 1) retried++
     if (webrtc && link.via !== 'webrtc') fallbacks.push(link.attempts.map(attempt => `${attempt.ms} ms ${attempt.error ?? 'ok'}`).join('; '))
     await node.stop()
   }
-  return { p50: percentile(times, 0.5), p90: percentile(times, 0.9), via: [...via], fallbacks }
+  return { p50: percentile(times, 0.5), p90: percentile(times, 0.9), via: [...via], fallbacks, retried }
 }
 
 /** The same-size CAR (different bytes, so nothing is deduplicated) uploaded over WebRTC and over the relayed circuit. */

@@ -2,7 +2,8 @@
  * A browser cafe reached from another browser, in headless Chromium on 127.0.0.1: the
  * cafe runs in context A behind a relay started here (unlimited, so a 16 MiB transfer
  * fits the relayed circuit too); context B runs bench/browser/network.ts:
- * - cafe address to registered session, p50/p90 over RUNS, over WebRTC and over the relayed circuit;
+ * - cafe address to registered session, p50/p90 over RUNS, over WebRTC and over the relayed circuit,
+ *   and how many WebRTC runs needed more than one dial;
  * - a 16 MiB CAR upload over WebRTC against the same over the relayed circuit;
  * - the WebRTC bridge's cost: a data channel driven through the bridge against a native one.
  */
@@ -60,6 +61,8 @@ try {
       address_to_session_webrtc_p50_ms: webrtc.p50,
       address_to_session_webrtc_p90_ms: webrtc.p90,
       address_to_session_webrtc_fallbacks: webrtc.fallbacks.length,
+      // runs whose first WebRTC dial failed (p90 over twenty hides one)
+      address_to_session_webrtc_retried: webrtc.retried,
       address_to_session_relayed_p50_ms: relayed.p50,
       address_to_session_relayed_p90_ms: relayed.p90,
       [`upload_${SIZE_MIB}mib_webrtc_mb_s`]: Number(transfer.webrtc_upload_mb_s),

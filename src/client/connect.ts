@@ -40,8 +40,9 @@ export interface ConnectCafeInit extends AbortOptions {
   /** try WebRTC addresses (the node must have the WebRTC transport); default true */
   webrtc?: boolean
   /**
-   * tries of each WebRTC address before moving on; default 2 (on 127.0.0.1 about one
-   * WebRTC dial in ten misses libp2p's 5 s dial timeout and succeeds when tried again)
+   * tries of each WebRTC address before moving on; default 2 (a dial can still fail on a
+   * busy or lossy network; the cafe side fixed the race that failed one in ten, see
+   * docs/ARCHITECTURE.md)
    */
   webrtcTries?: number
   /** keep the relayed connection used to signal WebRTC; default false */

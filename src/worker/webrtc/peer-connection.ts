@@ -12,6 +12,15 @@ import type { HostToWorker, PeerConnectionMethod, PeerConnectionState } from './
 let nextHandle = 1
 const handle = (): string => `w${nextHandle++}`
 
+/**
+ * How long a remote peer's `init` channel stays open after libp2p closed it here, unless
+ * the remote closes it first. @libp2p/webrtc's answering side closes `init` as soon as its
+ * muxer starts, while the dialing side, once it sees `connected`, waits for that channel's
+ * `open` if it is not open: a close that gets there first leaves the dial waiting until its
+ * 5 s timeout (one dial in six to ten to the browser cafe). The dialer closes `init` itself.
+ */
+export const REMOTE_INIT_CLOSE_MS = 10_000
+
 /** Calls the `on<type>` property, then the listeners, as a native target does. */
 function fire (target: EventTarget, event: Event): void {
   const handler = (target as unknown as Record<string, unknown>)[`on${event.type}`]
@@ -238,6 +247,7 @@ export class ProxyDataChannel extends EventTarget implements HostEventTarget {
   private readonly pc: ProxyPeerConnection
   private sent = 0
   private drained = 0
+  private closeTimer?: ReturnType<typeof setTimeout>
 
   constructor (pc: ProxyPeerConnection, handle: string, label: string, protocol: string, readyState: RTCDataChannelState, id: number | null) {
     super()
@@ -267,8 +277,12 @@ export class ProxyDataChannel extends EventTarget implements HostEventTarget {
   close (): void {
     if (this.readyState === 'closing' || this.readyState === 'closed') return
     this.readyState = 'closing'
-    if (this.pc.link?.alive === true) this.pc.link.post({ t: 'dc.close', dc: this.handle })
-    else queueMicrotask(() => { this.closed() })
+    const link = this.pc.link
+    if (link?.alive !== true) { queueMicrotask(() => { this.closed() }); return }
+    const post = (): void => { link.post({ t: 'dc.close', dc: this.handle }) }
+    // handles of channels the remote opened start with 'h' (protocol.ts)
+    if (this.label === 'init' && this.handle.startsWith('h')) this.closeTimer = setTimeout(post, REMOTE_INIT_CLOSE_MS)
+    else post()
   }
 
   onHostEvent (event: HostToWorker): void {
@@ -308,6 +322,7 @@ export class ProxyDataChannel extends EventTarget implements HostEventTarget {
   private closed (): void {
     if (this.readyState === 'closed') return
     this.readyState = 'closed'
+    clearTimeout(this.closeTimer)
     this.drained = this.sent
     this.pc.channels.delete(this)
     this.pc.link?.unregister(this.handle)
