@@ -107,4 +107,29 @@ describe('the WebRTC bridge (worker side)', () => {
     expect(bridge.status()).toMatchObject({ host: null, message: NO_HOST_MESSAGE })
     expect(() => { channel.send(new Uint8Array(1)) }).toThrow(/closed/)
   })
+
+  it('closing the dialer\'s init channel is left to the dialer, so its dial cannot hang on an early close', async () => {
+    const bridge = new WebRtcBridge()
+    const host = fakeHost(bridge, 'page')
+    hosts.push(host)
+    const pc = bridge.createPeerConnection()
+    const channels: any[] = []
+    pc.ondatachannel = ({ channel }) => { channels.push(channel) }
+    host.send({ t: 'pc.datachannel', pc: pc.handle, dc: 'h1', label: 'init', protocol: '', id: 0, readyState: 'open' })
+    host.send({ t: 'pc.datachannel', pc: pc.handle, dc: 'h2', label: '', protocol: '', id: 1, readyState: 'open' })
+    await tick()
+    const [init, other] = channels
+    init.close()
+    other.close()
+    await tick()
+    const closes = host.received.filter(message => message.t === 'dc.close').map(message => (message as { dc: string }).dc)
+    expect(closes).toEqual(['h2'])
+    // the dialer closes it: the worker's channel closes without ever asking the page to
+    let closed = false
+    init.onclose = () => { closed = true }
+    host.send({ t: 'dc.state', dc: 'h1', readyState: 'closed' })
+    await tick()
+    expect([closed, init.readyState]).toEqual([true, 'closed'])
+    expect(host.received.filter(message => message.t === 'dc.close').length).toBe(1)
+  })
 })
