@@ -127,7 +127,7 @@ describe('the WebRTC bridge (worker side)', () => {
     // the dialer closes it: the worker's channel closes without ever asking the page to
     let closed = false
     init.onclose = () => { closed = true }
-    host.send({ t: 'dc.state', dc: 'h1', readyState: 'closed' })
+    host.send({ t: 'dc.state', dc: 'h1', readyState: 'closed', id: 0 })
     await tick()
     expect([closed, init.readyState]).toEqual([true, 'closed'])
     expect(host.received.filter(message => message.t === 'dc.close').length).toBe(1)
