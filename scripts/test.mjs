@@ -30,7 +30,11 @@ const unit = readJson(`${REPORTS}/unit.json`)
 const e2e = readJson(`${REPORTS}/e2e.json`)
 const flaky = e2e?.stats?.flaky ?? 0
 const passed = (unit?.numPassedTests ?? 0) + (e2e?.stats?.expected ?? 0) + flaky
-const failed = (unit?.numFailedTests ?? 0) + (e2e?.stats?.unexpected ?? 0)
+const failedUnit = unit?.numFailedTests ?? 0
+const failedE2e = e2e?.stats?.unexpected ?? 0
+// a step that failed without a failing test (type-check, build, a runner that crashed) counts once
+const silentSteps = failures.filter(step => !(step === 'unit' && failedUnit > 0) && !(step === 'e2e' && failedE2e > 0)).length
+const failed = failedUnit + failedE2e + silentSteps
 const skipped = (unit?.numPendingTests ?? 0) + (e2e?.stats?.skipped ?? 0)
 if (failures.length > 0) console.log(`\nfailed steps: ${failures.join(', ')}`)
 if (flaky > 0) console.log(`\n${flaky} end-to-end test(s) passed only on their retry (flaky): see the list above`)
