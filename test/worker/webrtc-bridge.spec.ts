@@ -21,6 +21,17 @@ describe('the WebRTC bridge (worker side)', () => {
   const hosts: Array<{ close(): void }> = []
   afterEach(() => { hosts.splice(0).forEach(host => { host.close() }) })
 
+  /** A bridge with one page hosting, a peer connection, and the channels the remote opens on it. */
+  function connectedPage (): { bridge: WebRtcBridge, host: ReturnType<typeof fakeHost>, pc: ReturnType<WebRtcBridge['createPeerConnection']>, channels: any[] } {
+    const bridge = new WebRtcBridge()
+    const host = fakeHost(bridge, 'page')
+    hosts.push(host)
+    const pc = bridge.createPeerConnection()
+    const channels: any[] = []
+    pc.ondatachannel = ({ channel }) => { channels.push(channel) }
+    return { bridge, host, pc, channels }
+  }
+
   it('with no page open, a peer connection fails at once with the console\'s message instead of hanging', async () => {
     const bridge = new WebRtcBridge()
     const { RTCPeerConnection } = bridge.classes()
@@ -53,12 +64,7 @@ describe('the WebRTC bridge (worker side)', () => {
   })
 
   it('a channel the remote opened carries bytes both ways, and bufferedAmount drains only when the page says so', async () => {
-    const bridge = new WebRtcBridge()
-    const host = fakeHost(bridge, 'page')
-    hosts.push(host)
-    const pc = bridge.createPeerConnection()
-    const channels: any[] = []
-    pc.ondatachannel = ({ channel }) => { channels.push(channel) }
+    const { bridge, host, pc, channels } = connectedPage()
     host.send({ t: 'pc.state', pc: pc.handle, state: { connectionState: 'connected', iceConnectionState: 'connected', iceGatheringState: 'complete', signalingState: 'stable' } })
     host.send({ t: 'pc.datachannel', pc: pc.handle, dc: 'h1', label: '', protocol: '', id: 1, readyState: 'open' })
     const bytes = new Uint8Array([1, 2, 3]).buffer
@@ -109,12 +115,7 @@ describe('the WebRTC bridge (worker side)', () => {
   })
 
   it('closing the dialer\'s init channel is left to the dialer, so its dial cannot hang on an early close', async () => {
-    const bridge = new WebRtcBridge()
-    const host = fakeHost(bridge, 'page')
-    hosts.push(host)
-    const pc = bridge.createPeerConnection()
-    const channels: any[] = []
-    pc.ondatachannel = ({ channel }) => { channels.push(channel) }
+    const { host, pc, channels } = connectedPage()
     host.send({ t: 'pc.datachannel', pc: pc.handle, dc: 'h1', label: 'init', protocol: '', id: 0, readyState: 'open' })
     host.send({ t: 'pc.datachannel', pc: pc.handle, dc: 'h2', label: '', protocol: '', id: 1, readyState: 'open' })
     await tick()
