@@ -100,7 +100,8 @@ export function createCafe (components: CafeComponents, init: CafeInit = {}): Ca
     pinning: pinning == null ? undefined : createPinningHttp({ pinning }),
     clock
   }, { requests: init.requests })
-  const uploads = createRateLimiter({ capacity: 10, refillPerSecond: 1, clock })
+  // new CAR uploads and inbox subscriptions per remote peer
+  const streams = createRateLimiter({ capacity: 10, refillPerSecond: 1, clock })
 
   return {
     services,
@@ -110,8 +111,8 @@ export function createCafe (components: CafeComponents, init: CafeInit = {}): Ca
     async handleProtocols (node) {
       const stops = [
         await registerCafeProtocol(node, api, { logger }),
-        await registerCarProtocol(node, { accounts, pinning, limiter: uploads, logger }),
-        await registerInboxPush(node, { accounts, inbox, limiter: uploads, logger })
+        await registerCarProtocol(node, { accounts, pinning, limiter: streams, logger }),
+        await registerInboxPush(node, { accounts, inbox, limiter: streams, logger })
       ]
       return async () => { await Promise.all(stops.map(async stop => stop())) }
     },

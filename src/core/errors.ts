@@ -100,8 +100,3 @@ export function toCafeError (err: unknown): CafeError {
   }
   return new CafeError('internal error', 'INTERNAL', 500)
 }
-
-/** Rebuild a typed error from its JSON form (the libp2p and worker doors use this). */
-export function fromCafeErrorJSON (json: CafeErrorJSON, status = 500): CafeError {
-  return new CafeError(json.message, json.code, status)
-}

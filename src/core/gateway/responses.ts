@@ -117,10 +117,6 @@ export function rangeNotSatisfiableResponse (size: number): Response {
   return errorResponse(416, 'range not satisfiable', { 'Content-Range': `bytes */${size}` })
 }
 
-export function gatewayTimeoutResponse (message: string): Response {
-  return errorResponse(504, message)
-}
-
 /** Any thrown value as a response: CafeErrors keep their status, anything else is a 500. */
 export function errorToResponse (err: unknown): Response {
   const e = toCafeError(err)
