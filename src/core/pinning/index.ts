@@ -257,7 +257,15 @@ class DefaultPinning implements Pinning {
     try {
       await stage.read(car, {
         signal: options.signal,
-        onBlock: (bytes) => { reservation.grow(bytes) }
+        onBlock: (bytes) => {
+          try {
+            reservation.grow(bytes)
+          } catch (err) {
+            // give the room back at once, not after the clean-up: concurrent uploads that fit need it now
+            reservation.release()
+            throw err
+          }
+        }
       })
       const sizes: number[] = []
       for (const root of stage.roots) sizes.push(await this.sizeOfUpload(root, { signal: options.signal, index: stage.index }))
@@ -274,6 +282,7 @@ class DefaultPinning implements Pinning {
       this.log('account %s uploaded %d bytes, %d roots, %d new blocks', account, stage.bytes, stage.roots.length, stage.written.length)
       return pinned.map(r => this.toStatus(r))
     } catch (err) {
+      reservation.release()
       stage.release()
       for (const record of pinned) {
         await this.records.delete(account, record.requestid)
