@@ -58,7 +58,7 @@ export interface PinningInit {
   concurrency?: number
   /** pin-by-CID jobs of one account running at once; default half of `concurrency` (at least 1) */
   perAccount?: number
-  /** a pin fails UNAVAILABLE when no block of its root has arrived by then; default 45 s */
+  /** a pin fails UNAVAILABLE when no block of its root has arrived by then; default 30 s */
   noProviderTimeoutMs?: number
 }
 
@@ -112,7 +112,7 @@ interface Job {
 }
 
 const DEFAULT_PIN_TIMEOUT_MS = 10 * 60_000
-const DEFAULT_NO_PROVIDER_TIMEOUT_MS = 45_000
+const DEFAULT_NO_PROVIDER_TIMEOUT_MS = 30_000
 
 /** Whose references `keep` records: not a peer id, so no account can ever be it. */
 const CAFE_HOLDER = 'cafe'
