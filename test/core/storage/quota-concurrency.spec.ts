@@ -156,42 +156,71 @@ describe('the storage quota under concurrent requests', () => {
     expect(used.pinBytes).toBeLessThanOrEqual(QUOTA)
   })
 
-  it('an upload aborted half-way gives its reservation back: an upload that fits then succeeds', async () => {
+  it('pins and snapshots share one quota: a CAR upload and a snapshot that fit alone but not together, sent at once: exactly one is stored', async () => {
+    for (let round = 0; round < 5; round++) {
+      const grace = await account(cafe)
+      const client = new MemoryBlockstore()
+      const [cid] = await contents(client, 1, 700 + round)
+      const car = await carOf(client, [cid])
+      const snapshot = new Uint8Array(QUOTA - car.byteLength + 1000).fill(round + 1)
+      const [upload, put] = await Promise.all([
+        call(cafe, grace, 'POST', '/api/v0/pinning/car', { body: car, headers: { 'content-type': 'application/vnd.ipld.car', 'content-length': String(car.byteLength) } }),
+        call(cafe, grace, 'PUT', `/api/v0/snapshots/thread-${round}`, { json: { ciphertext: Buffer.from(snapshot).toString('base64') } })
+      ])
+      expect([upload.status, put.status].filter(status => status === 200)).toHaveLength(1)
+      const refused = upload.status === 200 ? put : upload
+      expect(refused.status).toBe(413)
+      expect(refused.body.error.code ?? refused.body.error.reason).toBe('QUOTA_EXCEEDED')
+      const used = await usage(cafe, grace)
+      expect(used.storageBytes).toBeLessThanOrEqual(QUOTA)
+      expect(used.storageBytes).toBe(used.pinBytes + used.snapshotBytes)
+    }
+  })
+
+  it('an upload aborted half-way holds its declared size while it runs and gives it back when aborted', async () => {
     const erin = await account(cafe)
     const client = new MemoryBlockstore()
     const [big, small] = await contents(client, 2, 500)
     const bigCar = await carOf(client, [big])
     const smallCar = await carOf(client, [small])
-    // the quota holds one of them, not both: the declared size of the first is reserved whole
+    // the quota holds one of them, not both
     await cafe.owner.setClientQuota(erin.id, { storageBytes: bigCar.byteLength + 1000, inboxMessages: 100, inboxBytes: 1_000_000 })
     const controller = new AbortController()
+    const halfway = Promise.withResolvers<void>()
     let sent = 0
     const body = new ReadableStream<Uint8Array>({
       async pull (stream) {
-        if (sent >= bigCar.byteLength / 2) {
-          controller.abort()
+        if (sent >= 8_192 * 4) {
+          halfway.resolve()
+          // the client stalls here until it goes away
+          await new Promise(resolve => controller.signal.addEventListener('abort', resolve, { once: true }))
           stream.error(new Error('the client went away'))
           return
         }
-        await new Promise(resolve => setTimeout(resolve, 1))
         stream.enqueue(bigCar.slice(sent, sent + 8_192))
         sent += 8_192
       }
     })
-    const aborted = await cafe.http.fetch(new Request('http://cafe.test/api/v0/pinning/car', {
+    const aborted = cafe.http.fetch(new Request('http://cafe.test/api/v0/pinning/car', {
       method: 'POST',
       headers: { authorization: `Bearer ${erin.token}`, 'content-type': 'application/vnd.ipld.car', 'content-length': String(bigCar.byteLength) },
       body,
       duplex: 'half',
       signal: controller.signal
-    } as RequestInit), { remote: 'test' }).catch(err => err)
-    expect(aborted instanceof Response ? aborted.status : 'aborted').not.toBe(200)
-    const after = await call(cafe, erin, 'POST', '/api/v0/pinning/car', {
+    } as RequestInit), { remote: 'test' }).then(response => response.status, () => 'aborted')
+    await halfway.promise
+    const upload = async (): Promise<{ status: number, body: any }> => call(cafe, erin, 'POST', '/api/v0/pinning/car', {
       body: smallCar,
       headers: { 'content-type': 'application/vnd.ipld.car', 'content-length': String(smallCar.byteLength) }
     })
+    const during = await upload()
+    expect(during.status).toBe(413)
+    controller.abort()
+    expect(await aborted).not.toBe(200)
+    const after = await upload()
     expect(after.status).toBe(200)
-    expect((await usage(cafe, erin)).pins).toBe(1)
+    expect(await usage(cafe, erin)).toMatchObject({ pins: 1, pinBytes: Number(after.body.results[0].info.dag_size) })
+    expect(await cafe.helia!.blockstore.has(big)).toBe(false)
   })
 })
 
