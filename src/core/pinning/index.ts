@@ -367,10 +367,19 @@ class DefaultPinning implements Pinning {
     const controller = new AbortController()
     const job: Job = { controller, done: Promise.resolve() }
     this.jobs.set(record.requestid, job)
-    // the account's own queue lets `perAccount` of its jobs at a time into the shared slots
+    // the account's own queue lets `perAccount` of its jobs at a time into the shared slots;
+    // a job cancelled while it waits leaves the queues at once (runJob never runs)
+    const { signal } = controller
     job.done = this.accountQueue(record.account)
-      .add(async () => { await this.slots.add(async () => { await this.runJob(record, controller.signal, reservation) }) })
-      .catch(err => { this.log.error('pin job %s crashed - %e', record.requestid, err) })
+      .add(async () => { await this.slots.add(async () => { await this.runJob(record, signal, reservation) }, { signal }) }, { signal })
+      .catch(async err => {
+        if (!signal.aborted) {
+          this.log.error('pin job %s crashed - %e', record.requestid, err)
+        } else if (!this.stopped) {
+          // deleted before it ran: what it replaced is not kept for it any more
+          await this.releaseReplaced(record).catch(err => { this.log.error('releasing what %s replaced failed - %e', record.requestid, err) })
+        }
+      })
       .finally(() => {
         reservation?.release()
         if (this.jobs.get(record.requestid) === job) this.jobs.delete(record.requestid)

@@ -62,6 +62,31 @@ describe('fair pinning', () => {
     }
   })
 
+  it('deleting a pin that waits in the queue answers at once and lets go of what it replaced', async () => {
+    const available = new Set<string>()
+    const cafe = await makeCafe({ fetchDag: networkWith(available), init: { concurrency: 1, perAccount: 1 } })
+    try {
+      const kept = await makeContent(cafe.source, randomContent(2000, 21))
+      available.add(kept.toString())
+      const first = await cafe.pinning.add(BOB, { cid: kept.toString() })
+      expect((await settled(cafe.pinning, BOB, first.requestid)).status).toBe('pinned')
+      // Alice's pin nobody can serve takes the only slot; Bob's replacement waits behind it
+      const [stuck, other] = await missingCids(2)
+      await cafe.pinning.add(ALICE, { cid: stuck.toString() })
+      const replacement = await cafe.pinning.replace(BOB, first.requestid, { cid: other.toString() })
+      await new Promise(resolve => setTimeout(resolve, 20))
+      expect((await cafe.pinning.get(BOB, replacement.requestid)).status).toBe('queued')
+      expect(await cafe.helia.pins.isPinned(kept)).toBe(true)
+      const started = performance.now()
+      await cafe.pinning.remove(BOB, replacement.requestid)
+      expect(performance.now() - started).toBeLessThan(500)
+      expect(await cafe.helia.pins.isPinned(kept)).toBe(false)
+      expect(await cafe.blockstore.has(kept)).toBe(false)
+    } finally {
+      await cafe.pinning.stop()
+    }
+  })
+
   it('a pin whose root block no provider sends fails UNAVAILABLE at the no-provider limit, long before the pin time limit', async () => {
     const cafe = await makeCafe({ fetchDag: () => neverFetch, init: { noProviderTimeoutMs: 150, pinTimeoutMs: 60_000 } })
     const [cid] = await missingCids(1)
