@@ -1,7 +1,9 @@
 import { defaultLogger } from '@libp2p/logger'
 import { describe, expect, it } from 'vitest'
 import { createStorageLedger } from '../../../src/core/storage/ledger.ts'
-import { ALICE, BOB, FakeAccounts } from '../pinning/helpers.ts'
+import { createSnapshots } from '../../../src/core/snapshots/index.ts'
+import { MemoryDatastore } from 'datastore-core'
+import { ALICE, BOB, FakeAccounts, carOf, countBlocks, makeCafe, makeContent, randomContent } from '../pinning/helpers.ts'
 import type { StorageLedger } from '../../../src/core/storage/ledger.ts'
 
 /** A ledger over one fake service whose committed bytes the test sets. */
@@ -138,5 +140,37 @@ describe('the storage ledger', () => {
     expect(worst).toBeLessThanOrEqual(10_000)
     expect(worst).toBeGreaterThan(5_000)
     expect(ledger.reservedFor(ALICE)).toBe(0)
+  })
+
+  it('each service gives its reservation back when its request is aborted: an upload mid-stream, a snapshot waiting for the lock', async () => {
+    let ledger: StorageLedger | undefined
+    const cafe = await makeCafe({ storageBytes: 100_000, ledger: accounts => { ledger = createStorageLedger({ accounts, logger: defaultLogger() }); return ledger } })
+    if (ledger == null) throw new Error('no ledger')
+    const root = await makeContent(cafe.source, randomContent(30_000, 3))
+    const car = await carOf(cafe.source, [root])
+    const controller = new AbortController()
+    const body = (async function * () {
+      yield car.subarray(0, 10_000)
+      controller.abort(new Error('the client went away'))
+      yield car.subarray(10_000)
+    })()
+    await expect(cafe.pinning.importCar(ALICE, body, { declaredSize: car.byteLength, signal: controller.signal })).rejects.toThrow()
+    expect(ledger.reservedFor(ALICE)).toBe(0)
+    expect(await countBlocks(cafe.blockstore)).toBe(0)
+
+    const snapshots = createSnapshots({ datastore: new MemoryDatastore(), accounts: cafe.accounts, logger: defaultLogger(), ledger }, { maxSnapshotBytes: 10_000 })
+    // an upload holds the account's lock while it commits; a snapshot put waits for it, then gives up
+    const held = await ledger.reserve(ALICE, 1000)
+    const gate = Promise.withResolvers<void>()
+    const committing = held.commit(async fit => { fit(0); await gate.promise })
+    const aborted = new AbortController()
+    const put = snapshots.put(ALICE, 'thread', new Uint8Array(500), { signal: aborted.signal })
+    await new Promise(resolve => setTimeout(resolve, 10))
+    aborted.abort(new Error('the client went away'))
+    await expect(put).rejects.toThrow('the client went away')
+    gate.resolve()
+    await committing
+    expect(ledger.reservedFor(ALICE)).toBe(0)
+    expect(await snapshots.list(ALICE)).toEqual([])
   })
 })
