@@ -10,6 +10,7 @@ import { KeyedLock } from '../util/keyed-lock.ts'
 import { InUse } from './in-use.ts'
 import { PinRecords, newRequestId } from './records.ts'
 import { PinRefs } from './refs.ts'
+import { StagingJournal } from './staging.ts'
 import { parseCid, validateMeta, validateName, validatePin, validateQuery } from './validate.ts'
 import type { PinSummary } from './account-pins.ts'
 import type { WalkOptions } from './dag.ts'
@@ -118,6 +119,7 @@ class DefaultPinning implements Pinning {
   private readonly records: PinRecords
   private readonly refs: PinRefs
   private readonly inUse = new InUse()
+  private readonly staging: StagingJournal
   private readonly pinTimeoutMs: number
   private readonly concurrency: number
   private readonly jobs = new Map<string, Job>()
@@ -136,7 +138,8 @@ class DefaultPinning implements Pinning {
     this.log = components.logger.forComponent('cafe:pinning')
     this.clock = components.clock ?? Date.now
     this.records = new PinRecords(components.datastore)
-    this.refs = new PinRefs({ ...components, log: this.log, inUse: this.inUse })
+    this.staging = new StagingJournal({ datastore: components.datastore, log: this.log })
+    this.refs = new PinRefs({ ...components, log: this.log, inUse: this.inUse, journal: this.staging })
     this.pinTimeoutMs = init.pinTimeoutMs ?? DEFAULT_PIN_TIMEOUT_MS
     this.concurrency = init.concurrency ?? DEFAULT_CONCURRENCY
   }
@@ -224,7 +227,7 @@ class DefaultPinning implements Pinning {
     const quota = (await this.components.accounts.quotaOf(account)).storageBytes
     const used = await this.totalUsage(account, options)
     this.assertFits(used + this.reservedFor(account) + (options.declaredSize ?? 0), quota)
-    const stage = new CarStage({ blockstore: this.components.blockstore, inUse: this.inUse })
+    const stage = new CarStage({ blockstore: this.components.blockstore, inUse: this.inUse, staged: this.staging.blocks() })
     const pinned: PinRecord[] = []
     let staged = 0
     try {
@@ -246,6 +249,7 @@ class DefaultPinning implements Pinning {
         pinned.push(record)
         await this.records.put(record, options)
       }
+      await stage.settle()
       this.log('account %s uploaded %d bytes, %d roots, %d new blocks', account, stage.bytes, stage.roots.length, stage.written.length)
       return pinned.map(r => this.toStatus(r))
     } catch (err) {
@@ -255,6 +259,7 @@ class DefaultPinning implements Pinning {
         await this.refs.release(parseCid(record.cid), account, record.requestid)
       }
       await this.refs.rollback(stage.written)
+      await stage.settle()
       throw err
     } finally {
       stage.release()
@@ -282,6 +287,7 @@ class DefaultPinning implements Pinning {
 
   async start (options?: AbortOptions): Promise<void> {
     this.stopped = false
+    await this.recover(options)
     for await (const record of this.records.list(undefined, options)) {
       if ((record.status === 'queued' || record.status === 'pinning') && !this.jobs.has(record.requestid)) this.enqueue(record)
     }
@@ -327,6 +333,7 @@ class DefaultPinning implements Pinning {
       cancel.throwIfAborted()
       record.status = 'pinning'
       if (!await this.saveIfExists(record)) return
+      await this.staging.noteRoot(record.account, record.requestid, cid, { signal })
       const size = await this.fetch(cid, record.origins, signal)
       const quota = (await this.components.accounts.quotaOf(record.account)).storageBytes
       this.assertFits(await this.totalUsage(record.account) + this.reservedFor(record.account) + size, quota)
@@ -334,12 +341,11 @@ class DefaultPinning implements Pinning {
       await this.releaseReplaced(record)
       record.status = 'pinned'
       record.size = size
-      if (!await this.saveIfExists(record, true)) {
-        // deleted while we pinned: give the reference straight back
-        await this.refs.release(cid, record.account, record.requestid)
-        return
-      }
-      this.log('pinned %c for %s (%d bytes)', cid, record.account, size)
+      const kept = await this.saveIfExists(record, true)
+      // deleted while we pinned: give the reference straight back
+      if (!kept) await this.refs.release(cid, record.account, record.requestid)
+      await this.staging.clearRoot(record.account, record.requestid)
+      if (kept) this.log('pinned %c for %s (%d bytes)', cid, record.account, size)
     } catch (err) {
       if (cancel.aborted) {
         this.log('pin %s cancelled', record.requestid)
@@ -352,8 +358,25 @@ class DefaultPinning implements Pinning {
       }
       await this.releaseReplaced(record)
       if (record.status === 'failed') await this.saveIfExists(record, true)
-      await this.refs.collect(cid).catch(err => { this.log.error('clean-up after %c failed - %e', cid, err) })
+      // the root's note stays if the clean-up fails: the next start collects it
+      await this.refs.collect(cid)
+        .then(async () => { await this.staging.clearRoot(record.account, record.requestid) })
+        .catch(err => { this.log.error('clean-up after %c failed - %e', cid, err) })
     }
+  }
+
+  /** Collect what ingests and clean-ups of a killed run left behind (staging.ts). */
+  private async recover (options?: AbortOptions): Promise<void> {
+    await this.staging.recover({
+      unpin: async cid => { await this.refs.finishUnpin(cid, options) },
+      blocks: async cids => { await this.refs.rollback(cids, options) },
+      root: async (account, requestid, root) => {
+        const record = await this.records.find(account, requestid, options)
+        if (record?.status === 'queued' || record?.status === 'pinning') return false
+        await this.refs.collect(root, options)
+        return true
+      }
+    }, options)
   }
 
   private async releaseReplaced (record: PinRecord): Promise<void> {

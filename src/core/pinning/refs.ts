@@ -10,12 +10,17 @@
  * `isPinned` says false for blocks that are still needed. So the cafe keeps its own set of
  * (block, root) pairs, /cafe/blockrefs/<multihash>/<root>, and deletes a block only when
  * neither that set nor Helia holds it.
+ *
+ * A clean-up notes its candidate blocks in the staging journal before it deletes the first,
+ * and dropping a DAG's last reference notes the unpin in the same batch, so a process killed
+ * half-way finishes the clean-up on the next start (`finishUnpin`, staging.ts).
  */
 import { Key } from 'interface-datastore'
 import { blockKey, isIdentity, walkDag } from './dag.ts'
 import { KeyedLock } from '../util/keyed-lock.ts'
 import type { DagBlock, DagIndex } from './dag.ts'
 import type { InUse } from './in-use.ts'
+import type { StagingJournal } from './staging.ts'
 import type { AbortOptions, AccountId } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
@@ -50,6 +55,7 @@ export interface PinRefsComponents {
   log: Logger
   /** blocks in-flight imports are using: never deleted */
   inUse: InUse
+  journal: StagingJournal
 }
 
 const PREFIX = '/cafe/pinrefs'
@@ -125,19 +131,51 @@ export class PinRefs {
   /** Drop a request's reference; the last one unpins the DAG and deletes the blocks nothing else needs. */
   async release (cid: CID, account: AccountId, requestid: string, options?: AbortOptions): Promise<void> {
     await this.exclusive(options, async () => {
-      await this.components.datastore.delete(new Key(cidPrefix(cid) + `${account}/${requestid}`))
-      if (await this.hasRefs(cid)) return
-      const candidates = new Map<string, CID>()
-      try {
-        for await (const block of this.components.pins.rm(cid.toV1())) candidates.set(blockKey(block), block)
-      } catch (err) {
-        if ((err as Error).name !== 'NotFoundError') throw err
-        this.components.log('%c was not pinned in Helia', cid)
-        for await (const { cid: block } of walkDag(this.components.blockstore, cid, { skipMissing: true })) candidates.set(blockKey(block), block)
-      }
-      for (const block of candidates.values()) await this.components.datastore.delete(blockRefKey(block, cid))
-      await this.deleteUnneeded(candidates.values())
+      const key = new Key(cidPrefix(cid) + `${account}/${requestid}`)
+      const last = !await this.hasOtherRefs(cid, key)
+      const batch = this.components.datastore.batch()
+      batch.delete(key)
+      if (last) this.components.journal.noteUnpin(batch, cid)
+      await batch.commit()
+      if (last) await this.unpin(cid)
     })
+  }
+
+  /** Finish an unpin a killed process left (recovery): a no-op if the DAG was pinned again since. */
+  async finishUnpin (cid: CID, options?: AbortOptions): Promise<void> {
+    await this.exclusive(options, async () => {
+      if (await this.hasRefs(cid)) await this.components.journal.clearUnpin(cid)
+      else await this.unpin(cid)
+    })
+  }
+
+  private async hasOtherRefs (cid: CID, mine: Key): Promise<boolean> {
+    for await (const key of this.components.datastore.queryKeys({ prefix: cidPrefix(cid), limit: 2 })) {
+      if (key.toString() !== mine.toString()) return true
+    }
+    return false
+  }
+
+  /** Helia's pin, the cafe's block references and the blocks nothing else needs go; then the unpin note. */
+  private async unpin (cid: CID): Promise<void> {
+    const { datastore, journal, pins, blockstore, log } = this.components
+    const candidates = new Map<string, CID>()
+    try {
+      for await (const block of pins.rm(cid.toV1())) candidates.set(blockKey(block), block)
+    } catch (err) {
+      if ((err as Error).name !== 'NotFoundError') throw err
+      log('%c was not pinned in Helia', cid)
+      // nothing is deleted before the candidates are noted, so the walk still finds them all
+      for await (const { cid: block } of walkDag(blockstore, cid, { skipMissing: true })) candidates.set(blockKey(block), block)
+    }
+    const staged = journal.blocks()
+    await staged.note(candidates.values())
+    const batch = datastore.batch()
+    for (const block of candidates.values()) batch.delete(blockRefKey(block, cid))
+    await batch.commit()
+    await journal.clearUnpin(cid)
+    await this.deleteUnneeded(candidates.values())
+    await staged.clear()
   }
 
   /** After a failed or cancelled pin: delete what of the DAG is stored but not needed. */
@@ -146,24 +184,34 @@ export class PinRefs {
       if (await this.hasRefs(root)) return
       const candidates: CID[] = []
       for await (const block of walkDag(this.components.blockstore, root, { skipMissing: true })) candidates.push(block.cid)
-      await this.deleteUnneeded(candidates)
+      await this.sweep(candidates)
     })
+  }
+
+  /** Note the candidates, delete those nothing needs, forget the note. */
+  private async sweep (cids: CID[]): Promise<void> {
+    const staged = this.components.journal.blocks()
+    await staged.note(cids)
+    await this.deleteUnneeded(cids)
+    await staged.clear()
   }
 
   /** Delete blocks that no pin holds and no in-flight import uses. */
   private async deleteUnneeded (cids: Iterable<CID>): Promise<number> {
+    const { inUse, blockstore, pins } = this.components
     let deleted = 0
     for (const cid of cids) {
-      if (isIdentity(cid) || this.components.inUse.has(blockKey(cid))) continue
-      if (await this.isNeeded(cid) || await this.components.pins.isPinned(cid)) continue
-      await this.components.blockstore.delete(cid)
-      deleted++
+      const key = blockKey(cid)
+      if (isIdentity(cid) || inUse.has(key)) continue
+      if (await this.isNeeded(cid) || await pins.isPinned(cid)) continue
+      // in use is checked again at the delete itself: an upload may have taken the block meanwhile
+      if (await inUse.deleteUnlessUsed(key, async () => { await blockstore.delete(cid) })) deleted++
     }
     this.components.log('deleted %d unneeded blocks', deleted)
     return deleted
   }
 
-  /** deleteUnneeded inside the pin lock (for an import rolling back). */
+  /** deleteUnneeded inside the pin lock (for an import rolling back, and for recovery: the caller holds the note). */
   async rollback (cids: Iterable<CID>, options?: AbortOptions): Promise<void> {
     await this.exclusive(options, async () => { await this.deleteUnneeded(cids) })
   }
