@@ -245,9 +245,12 @@ class DefaultPinning implements Pinning {
       for (const [i, root] of stage.roots.entries()) {
         const record = this.newRecord(account, { cid: root.toString(), name, meta }, 'pinned')
         record.size = sizes[i]
+        // a reference whose record a killed process never wrote is given back on the next start
+        await this.staging.noteRoot(account, record.requestid, root)
         await this.refs.add(root, account, record.requestid, { signal: options.signal, index: stage.index })
         pinned.push(record)
         await this.records.put(record, options)
+        await this.staging.clearRoot(account, record.requestid)
       }
       await stage.settle()
       this.log('account %s uploaded %d bytes, %d roots, %d new blocks', account, stage.bytes, stage.roots.length, stage.written.length)
@@ -368,12 +371,16 @@ class DefaultPinning implements Pinning {
   /** Collect what ingests and clean-ups of a killed run left behind (staging.ts). */
   private async recover (options?: AbortOptions): Promise<void> {
     await this.staging.recover({
+      adding: async cid => { await this.refs.finishAdd(cid, options) },
       unpin: async cid => { await this.refs.finishUnpin(cid, options) },
       blocks: async cids => { await this.refs.rollback(cids, options) },
       root: async (account, requestid, root) => {
         const record = await this.records.find(account, requestid, options)
         if (record?.status === 'queued' || record?.status === 'pinning') return false
-        await this.refs.collect(root, options)
+        // a reference the record never got (or a failed request's): given back, and what only it held collected
+        if (record?.status === 'pinned') return true
+        if (await this.refs.holds(root, account, requestid)) await this.refs.release(root, account, requestid, options)
+        else await this.refs.collect(root, options)
         return true
       }
     }, options)

@@ -18,7 +18,7 @@
 import { Key } from 'interface-datastore'
 import { blockKey, isIdentity, walkDag } from './dag.ts'
 import { KeyedLock } from '../util/keyed-lock.ts'
-import type { DagBlock, DagIndex } from './dag.ts'
+import type { DagIndex } from './dag.ts'
 import type { InUse } from './in-use.ts'
 import type { StagingJournal } from './staging.ts'
 import type { AbortOptions, AccountId } from '../types.ts'
@@ -39,7 +39,7 @@ export type PinWalkerFactory = (components: never) => {
 /** The part of Helia's `helia.pins` the cafe uses. */
 export interface PinsLike {
   add (cid: CID, options?: AbortOptions & { walker?: PinWalkerFactory }): AsyncIterable<CID>
-  rm (cid: CID, options?: AbortOptions): AsyncIterable<CID>
+  rm (cid: CID, options?: AbortOptions & { walker?: PinWalkerFactory }): AsyncIterable<CID>
   isPinned (cid: CID, options?: AbortOptions): Promise<boolean>
 }
 
@@ -67,6 +67,15 @@ function cidPrefix (cid: CID): string {
 
 function blockRefKey (block: CID, root: CID): Key {
   return new Key(`${BLOCK_PREFIX}/${blockKey(block)}/${root.toV1().toString()}`)
+}
+
+/** Helia walks a DAG with this: the local blocks only (never the network), from the index where it knows them. */
+function localWalker (blockstore: Blockstore, options: { index?: DagIndex, skipMissing?: boolean } = {}): PinWalkerFactory {
+  return () => ({
+    walk: async function * (root) {
+      for await (const { cid } of walkDag(blockstore, root, options)) yield { block: { cid } }
+    }
+  })
 }
 
 export class PinRefs {
@@ -103,28 +112,48 @@ export class PinRefs {
   /**
    * Take a reference on `cid` for a request, pinning it in Helia if it is the first. The
    * walk reads only blocks the index does not know, from the local blockstore; the cafe's
-   * block references are written in one batch, after Helia's pin (a crash in between is
-   * repaired by the next add: the AlreadyPinnedError branch).
+   * block references are written in one batch, after Helia's pin. Helia writes its
+   * per-block counts one by one, so the pin is noted first: a process killed half-way has
+   * the half-made Helia pin undone on the next start (`finishAdd`).
    */
   async add (cid: CID, account: AccountId, requestid: string, options: AddRefOptions = {}): Promise<void> {
-    const { blockstore, datastore, pins } = this.components
+    const { blockstore, datastore, journal } = this.components
     await this.exclusive(options, async () => {
       const batch = datastore.batch()
       if (!await this.hasRefs(cid)) {
-        const walk = (root: CID): AsyncIterable<DagBlock> => walkDag(blockstore, root, { index: options.index })
-        const walker: PinWalkerFactory = () => ({
-          walk: async function * (root) { for await (const { cid: block } of walk(root)) yield { block: { cid: block } } }
-        })
-        try {
-          for await (const block of pins.add(cid.toV1(), { walker })) batch.put(blockRefKey(block, cid), new Uint8Array(0))
-        } catch (err) {
-          // pinned outside the cafe's books (an earlier crash between the two writes): keep it
-          if ((err as Error).name !== 'AlreadyPinnedError') throw err
-          for await (const { cid: block } of walk(cid)) batch.put(blockRefKey(block, cid), new Uint8Array(0))
-        }
+        await journal.noteAdding(cid)
+        await this.pinInHelia(cid, block => { batch.put(blockRefKey(block, cid), new Uint8Array(0)) }, { index: options.index })
+        journal.clearAdding(batch, cid)
       }
       batch.put(new Key(cidPrefix(cid) + `${account}/${requestid}`), new Uint8Array(0))
       await batch.commit()
+    })
+  }
+
+  /** Helia's pin of the DAG, each block of it given to `onBlock`; one made already (by a killed run) is kept. */
+  private async pinInHelia (cid: CID, onBlock: (block: CID) => void, options: { index?: DagIndex, skipMissing?: boolean }): Promise<void> {
+    const { blockstore, pins } = this.components
+    try {
+      for await (const block of pins.add(cid.toV1(), { walker: localWalker(blockstore, options) })) onBlock(block)
+    } catch (err) {
+      if ((err as Error).name !== 'AlreadyPinnedError') throw err
+      for await (const { cid: block } of walkDag(blockstore, cid, options)) onBlock(block)
+    }
+  }
+
+  /**
+   * Recovery of an add a killed process left: kept if its references were written (the
+   * note went in the same batch, so only a crash between is left), else Helia's
+   * half-made pin is completed and taken back, with the blocks nothing else needs.
+   */
+  async finishAdd (cid: CID, options?: AbortOptions): Promise<void> {
+    await this.exclusive(options, async () => {
+      if (!await this.hasRefs(cid)) {
+        await this.pinInHelia(cid, () => {}, { skipMissing: true })
+        await this.components.journal.noteUnpinNow(cid)
+        await this.unpin(cid)
+      }
+      await this.components.journal.clearAddingNow(cid)
     })
   }
 
@@ -139,6 +168,11 @@ export class PinRefs {
       await batch.commit()
       if (last) await this.unpin(cid)
     })
+  }
+
+  /** Whether this request holds a reference on `cid`. */
+  async holds (cid: CID, account: AccountId, requestid: string, options?: AbortOptions): Promise<boolean> {
+    return this.components.datastore.has(new Key(cidPrefix(cid) + `${account}/${requestid}`), options)
   }
 
   /** Finish an unpin a killed process left (recovery): a no-op if the DAG was pinned again since. */
@@ -161,7 +195,7 @@ export class PinRefs {
     const { datastore, journal, pins, blockstore, log } = this.components
     const candidates = new Map<string, CID>()
     try {
-      for await (const block of pins.rm(cid.toV1())) candidates.set(blockKey(block), block)
+      for await (const block of pins.rm(cid.toV1(), { walker: localWalker(blockstore, { skipMissing: true }) })) candidates.set(blockKey(block), block)
     } catch (err) {
       if ((err as Error).name !== 'NotFoundError') throw err
       log('%c was not pinned in Helia', cid)

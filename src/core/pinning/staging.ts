@@ -8,6 +8,10 @@
  *   candidates before it deletes the first (a walk could not find the children of a
  *   block already deleted).
  * - `/cafe/staging/roots/<account>/<requestid>` → CID: a pin-by-CID job fetching a DAG.
+ * - `/cafe/staging/roots/<account>/<requestid>` also for each root of an upload, until its
+ *   record is written: a reference without a record is given back.
+ * - `/cafe/staging/adding/<cid v1>`: Helia is pinning a DAG for its first reference (Helia
+ *   writes its per-block counts one by one); cleared in the batch that writes the reference.
  * - `/cafe/staging/unpins/<cid v1>`: the last reference to a DAG is gone, its unpin not done.
  *
  * On recovery a block is deleted only if nothing needs it (PinRefs' books, Helia's pins,
@@ -36,6 +40,7 @@ export function unsynced (options?: AbortOptions): WriteOptions {
 const BLOCKS = '/cafe/staging/blocks/'
 const ROOTS = '/cafe/staging/roots/'
 const UNPINS = '/cafe/staging/unpins/'
+const ADDING = '/cafe/staging/adding/'
 const EMPTY = new Uint8Array(0)
 /** keys read and cleared at once on recovery */
 const SLICE = 1024
@@ -53,6 +58,8 @@ export interface RecoveryHandlers {
   root(account: AccountId, requestid: string, root: CID): Promise<boolean>
   /** finish unpinning a DAG (it clears the note itself) */
   unpin(cid: CID): Promise<void>
+  /** finish or undo a pin in Helia (it clears the note itself) */
+  adding(cid: CID): Promise<void>
 }
 
 /** One list of blocks that may be left unowned. */
@@ -125,6 +132,23 @@ export class StagingJournal {
     batch.put(new Key(UNPINS + cid.toV1().toString()), EMPTY)
   }
 
+  async noteUnpinNow (cid: CID, options?: AbortOptions): Promise<void> {
+    await this.datastore.put(new Key(UNPINS + cid.toV1().toString()), EMPTY, unsynced(options))
+  }
+
+  async noteAdding (cid: CID, options?: AbortOptions): Promise<void> {
+    await this.datastore.put(new Key(ADDING + cid.toV1().toString()), EMPTY, unsynced(options))
+  }
+
+  /** The adding note goes in the batch that writes the reference. */
+  clearAdding (batch: Batch, cid: CID): void {
+    batch.delete(new Key(ADDING + cid.toV1().toString()))
+  }
+
+  async clearAddingNow (cid: CID, options?: AbortOptions): Promise<void> {
+    await this.datastore.delete(new Key(ADDING + cid.toV1().toString()), unsynced(options))
+  }
+
   async clearUnpin (cid: CID, options?: AbortOptions): Promise<void> {
     await this.datastore.delete(new Key(UNPINS + cid.toV1().toString()), unsynced(options))
   }
@@ -138,11 +162,15 @@ export class StagingJournal {
   }
 
   /**
-   * Finish what a previous run left: unpins first (their clean-up may note blocks), then
-   * pin jobs' roots, then block lists. Returns how many notes were handled.
+   * Finish what a previous run left: half-made Helia pins, then unpins (their clean-up may
+   * note blocks), then roots of requests, then block lists. Returns how many notes were handled.
    */
   async recover (handlers: RecoveryHandlers, options?: AbortOptions): Promise<number> {
     let handled = 0
+    for (const key of await this.keysUnder(ADDING, options)) {
+      await handlers.adding(CID.parse(key.baseNamespace()))
+      handled++
+    }
     for (const key of await this.keysUnder(UNPINS, options)) {
       await handlers.unpin(CID.parse(key.baseNamespace()))
       handled++

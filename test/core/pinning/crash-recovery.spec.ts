@@ -134,4 +134,54 @@ describe('a cafe killed mid-ingest', () => {
     await until(async () => await countKeys(cafe.datastore, '/cafe/staging') === 0)
     expect(await storedKeys(cafe)).toEqual(await dagKeys(cafe, cid))
   })
+
+  it('undoes on its next start a Helia pin it was killed in the middle of writing, and collects the upload', async () => {
+    const cafe = await makeCafe()
+    const kept = await makeContent(cafe.source, randomContent(8_000, 7))
+    await cafe.pinning.importCar(ALICE, chunked(await carOf(cafe.source, [kept])))
+    const before = await storedKeys(cafe)
+    const root = await makeContent(cafe.source, randomContent(40_000, 8))
+
+    // Helia has counted 12 blocks to the new pin when the process dies
+    const add = cafe.helia.pins.add.bind(cafe.helia.pins)
+    let counted = 0
+    cafe.helia.pins.add = async function * (cid, options) {
+      for await (const block of add(cid, options)) {
+        yield block
+        if (++counted === 12) await new Promise(() => {})
+      }
+    }
+    void cafe.pinning.importCar(ALICE, chunked(await carOf(cafe.source, [root])))
+    await until(async () => counted === 12)
+    cafe.helia.pins.add = add
+    expect(await cafe.helia.pins.isPinned(root)).toBe(true)
+
+    await restart(cafe)
+    expect(await storedKeys(cafe)).toEqual(before)
+    expect(await cafe.helia.pins.isPinned(root)).toBe(false)
+    expect(await countKeys(cafe.datastore, '/pinned-block')).toBe(before.length)
+    expect(await countKeys(cafe.datastore, '/cafe/staging')).toBe(0)
+  })
+
+  it('gives back on its next start a reference whose pin record it was killed before writing', async () => {
+    const cafe = await makeCafe()
+    const root = await makeContent(cafe.source, randomContent(20_000, 9))
+    const put = cafe.datastore.put.bind(cafe.datastore)
+    let stuck = false
+    cafe.datastore.put = async (key, value, options) => {
+      if (key.toString().startsWith('/cafe/pins/')) { stuck = true; return new Promise(() => {}) }
+      return put(key, value, options)
+    }
+    void cafe.pinning.importCar(ALICE, chunked(await carOf(cafe.source, [root])))
+    await until(async () => stuck)
+    cafe.datastore.put = put
+    expect(await countKeys(cafe.datastore, '/cafe/pinrefs')).toBe(1)
+
+    const again = await restart(cafe)
+    expect(await storedKeys(cafe)).toEqual([])
+    expect(await countKeys(cafe.datastore, '/cafe/pinrefs')).toBe(0)
+    expect(await countKeys(cafe.datastore, '/cafe/blockrefs')).toBe(0)
+    expect(await countKeys(cafe.datastore, '/cafe/staging')).toBe(0)
+    expect(await again.usageOf(ALICE)).toEqual({ pins: 0, pinBytes: 0 })
+  })
 })
