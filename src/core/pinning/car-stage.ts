@@ -100,7 +100,7 @@ export class CarStage {
     // a clean-up that decided to delete this block before we held it finishes first
     await inUse.settled(blockKey(cid))
     if (await blockstore.has(cid, options)) return
-    await staged?.note([cid], options)
+    await staged?.note([cid])
     // before the write: a rollback deletes a half-written block too
     this.written.push(cid)
     await blockstore.put(cid, ownBytes(bytes), options)

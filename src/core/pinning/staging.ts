@@ -62,36 +62,69 @@ export interface RecoveryHandlers {
   adding(cid: CID): Promise<void>
 }
 
-/** One list of blocks that may be left unowned. */
+/** Notes waiting for one datastore batch. */
+interface PendingNotes {
+  entries: Array<[Key, Uint8Array]>
+  done: PromiseWithResolvers<void>
+}
+
+/**
+ * One list of blocks that may be left unowned. Notes arriving while a batch of notes is
+ * being written go into the next batch together (an upload writes several blocks at once),
+ * so a CAR of small blocks pays about one journal write per few blocks, not one per block.
+ */
 export class StagedBlocks {
   readonly id: string
   private readonly journal: StagingJournal
   private readonly keys: Key[] = []
-  private readonly noted = new Set<string>()
+  /** block → the write of its note */
+  private readonly noted = new Map<string, Promise<void>>()
+  private pending?: PendingNotes
+  private writing: Promise<void> = Promise.resolve()
 
   constructor (journal: StagingJournal, id: string) {
     this.journal = journal
     this.id = id
   }
 
-  /** Note blocks before they are written or deleted (one batch). */
-  async note (cids: Iterable<CID>, options?: AbortOptions): Promise<void> {
-    const batch = this.journal.datastore.batch()
-    let added = 0
+  /** Note blocks before they are written or deleted; resolves once the notes are stored. */
+  async note (cids: Iterable<CID>): Promise<void> {
+    const waits: Array<Promise<void>> = []
     for (const cid of cids) {
       const block = blockKey(cid)
-      if (this.noted.has(block)) continue
-      this.noted.add(block)
+      const earlier = this.noted.get(block)
+      if (earlier != null) { waits.push(earlier); continue }
+      const pending = this.pending ?? this.nextBatch()
       const key = new Key(`${BLOCKS}${this.id}/${block}`)
       this.keys.push(key)
-      batch.put(key, cid.bytes)
-      added++
+      pending.entries.push([key, cid.bytes])
+      this.noted.set(block, pending.done.promise)
+      waits.push(pending.done.promise)
     }
-    if (added > 0) await batch.commit(unsynced(options))
+    await Promise.all(waits)
+  }
+
+  private nextBatch (): PendingNotes {
+    const pending: PendingNotes = { entries: [], done: Promise.withResolvers<void>() }
+    this.pending = pending
+    this.writing = this.writing.then(async () => {
+      // from here on, new notes wait for the batch after this one
+      if (this.pending === pending) this.pending = undefined
+      try {
+        const batch = this.journal.datastore.batch()
+        for (const [key, value] of pending.entries) batch.put(key, value)
+        await batch.commit(unsynced())
+        pending.done.resolve()
+      } catch (err) {
+        pending.done.reject(err)
+      }
+    })
+    return pending
   }
 
   /** The work is settled (its blocks owned, or deleted): forget the list. */
   async clear (options?: AbortOptions): Promise<void> {
+    await this.writing
     await this.journal.deleteKeys(this.keys.splice(0), options)
     this.noted.clear()
     this.journal.ended(this.id)
