@@ -10,14 +10,14 @@ import { BadRequestError } from '../errors.ts'
 import { DagIndex, blockKey, isIdentity, verifyBlock } from './dag.ts'
 import type { InUse } from './in-use.ts'
 import type { StagedBlocks } from './staging.ts'
-import type { AbortOptions } from '../types.ts'
+import type { AbortOptions, AccountId } from '../types.ts'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 
 export interface CarStageComponents {
   blockstore: Blockstore
   inUse: InUse
-  /** the journal list the new blocks are noted in before they are written */
+  /** the journal list the new blocks (and the roots' requests) are noted in before they are written */
   staged?: StagedBlocks
 }
 
@@ -106,7 +106,12 @@ export class CarStage {
     await blockstore.put(cid, ownBytes(bytes), options)
   }
 
-  /** The upload is settled (pinned, or rolled back): its journal list goes. */
+  /** Note a root's request before its reference is taken: a killed process gives the reference back unless the record was written. */
+  async noteRoot (account: AccountId, requestid: string, root: CID, options?: AbortOptions): Promise<void> {
+    await this.components.staged?.noteRoot(account, requestid, root, options)
+  }
+
+  /** The upload is settled (pinned, or rolled back): its journal notes go. */
   async settle (options?: AbortOptions): Promise<void> {
     await this.components.staged?.clear(options)
   }

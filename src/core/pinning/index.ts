@@ -246,11 +246,10 @@ class DefaultPinning implements Pinning {
         const record = this.newRecord(account, { cid: root.toString(), name, meta }, 'pinned')
         record.size = sizes[i]
         // a reference whose record a killed process never wrote is given back on the next start
-        await this.staging.noteRoot(account, record.requestid, root)
+        await stage.noteRoot(account, record.requestid, root)
         await this.refs.add(root, account, record.requestid, { signal: options.signal, index: stage.index })
         pinned.push(record)
         await this.records.put(record, options)
-        await this.staging.clearRoot(account, record.requestid)
       }
       await stage.settle()
       this.log('account %s uploaded %d bytes, %d roots, %d new blocks', account, stage.bytes, stage.roots.length, stage.written.length)

@@ -122,7 +122,12 @@ export class StagedBlocks {
     return pending
   }
 
-  /** The work is settled (its blocks owned, or deleted): forget the list. */
+  /** Note a root an upload is about to take a reference on for a request (cleared with the list). */
+  async noteRoot (account: AccountId, requestid: string, root: CID, options?: AbortOptions): Promise<void> {
+    this.keys.push(await this.journal.noteRoot(account, requestid, root, options))
+  }
+
+  /** The work is settled (its blocks owned, or deleted; its roots' records written, or their references given back): forget the notes. */
   async clear (options?: AbortOptions): Promise<void> {
     await this.writing
     await this.journal.deleteKeys(this.keys.splice(0), options)
@@ -152,8 +157,10 @@ export class StagingJournal {
     this.live.delete(id)
   }
 
-  async noteRoot (account: AccountId, requestid: string, root: CID, options?: AbortOptions): Promise<void> {
-    await this.datastore.put(new Key(`${ROOTS}${account}/${requestid}`), root.bytes, unsynced(options))
+  async noteRoot (account: AccountId, requestid: string, root: CID, options?: AbortOptions): Promise<Key> {
+    const key = new Key(`${ROOTS}${account}/${requestid}`)
+    await this.datastore.put(key, root.bytes, unsynced(options))
+    return key
   }
 
   async clearRoot (account: AccountId, requestid: string, options?: AbortOptions): Promise<void> {
