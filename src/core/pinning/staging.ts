@@ -139,8 +139,9 @@ export class StagedBlocks {
 export class StagingJournal {
   readonly datastore: Datastore
   private readonly log: Logger
-  /** lists of this run: recovery leaves them to their owners */
+  /** lists and roots of this run: recovery leaves them to their owners */
   private readonly live = new Set<string>()
+  private readonly liveRoots = new Set<string>()
 
   constructor (components: StagingComponents) {
     this.datastore = components.datastore
@@ -159,12 +160,14 @@ export class StagingJournal {
 
   async noteRoot (account: AccountId, requestid: string, root: CID, options?: AbortOptions): Promise<Key> {
     const key = new Key(`${ROOTS}${account}/${requestid}`)
+    this.liveRoots.add(`${account}/${requestid}`)
     await this.datastore.put(key, root.bytes, unsynced(options))
     return key
   }
 
   async clearRoot (account: AccountId, requestid: string, options?: AbortOptions): Promise<void> {
     await this.datastore.delete(new Key(`${ROOTS}${account}/${requestid}`), unsynced(options))
+    this.liveRoots.delete(`${account}/${requestid}`)
   }
 
   /** Adds the unpin note to the batch that drops a DAG's last reference. */
@@ -199,6 +202,9 @@ export class StagingJournal {
       for (const key of keys.slice(i, i + SLICE)) batch.delete(key)
       await batch.commit(unsynced(options))
     }
+    for (const key of keys) {
+      if (key.toString().startsWith(ROOTS)) this.liveRoots.delete(key.toString().slice(ROOTS.length))
+    }
   }
 
   /**
@@ -207,31 +213,43 @@ export class StagingJournal {
    */
   async recover (handlers: RecoveryHandlers, options?: AbortOptions): Promise<number> {
     let handled = 0
+    // a note that cannot be handled now is kept for the next start: it must not stop this one
+    const attempt = async (what: string, work: () => Promise<void>): Promise<void> => {
+      try {
+        await work()
+        handled++
+      } catch (err) {
+        options?.signal?.throwIfAborted()
+        this.log.error('could not recover %s - %e', what, err)
+      }
+    }
     for (const key of await this.keysUnder(ADDING, options)) {
-      await handlers.adding(CID.parse(key.baseNamespace()))
-      handled++
+      await attempt(key.toString(), async () => { await handlers.adding(CID.parse(key.baseNamespace())) })
     }
     for (const key of await this.keysUnder(UNPINS, options)) {
-      await handlers.unpin(CID.parse(key.baseNamespace()))
-      handled++
+      await attempt(key.toString(), async () => { await handlers.unpin(CID.parse(key.baseNamespace())) })
     }
     for (const { key, value } of await this.entriesUnder(ROOTS, options)) {
-      const [account, requestid] = key.toString().slice(ROOTS.length).split('/')
-      if (await handlers.root(account, requestid, CID.decode(value))) await this.datastore.delete(key, unsynced(options))
-      handled++
+      const request = key.toString().slice(ROOTS.length)
+      if (this.liveRoots.has(request)) continue
+      const [account, requestid] = request.split('/')
+      await attempt(key.toString(), async () => {
+        if (await handlers.root(account, requestid, CID.decode(value))) await this.datastore.delete(key, unsynced(options))
+      })
     }
     // one list at a time, a slice at a time: a crashed upload of small blocks may have noted many
     const lists = new Set<string>()
     for (const key of await this.keysUnder(BLOCKS, options)) lists.add(key.toString().slice(BLOCKS.length).split('/')[0])
     for (const list of lists) {
       if (this.live.has(list)) continue
-      const entries = await this.entriesUnder(`${BLOCKS}${list}/`, options)
-      for (let i = 0; i < entries.length; i += SLICE) {
-        const slice = entries.slice(i, i + SLICE)
-        await handlers.blocks(slice.map(({ value }) => CID.decode(value)))
-        await this.deleteKeys(slice.map(({ key }) => key), options)
-      }
-      handled += entries.length
+      await attempt(`${BLOCKS}${list}`, async () => {
+        const entries = await this.entriesUnder(`${BLOCKS}${list}/`, options)
+        for (let i = 0; i < entries.length; i += SLICE) {
+          const slice = entries.slice(i, i + SLICE)
+          await handlers.blocks(slice.map(({ value }) => CID.decode(value)))
+          await this.deleteKeys(slice.map(({ key }) => key), options)
+        }
+      })
     }
     if (handled > 0) this.log('recovered %d staging notes left by an earlier run', handled)
     return handled
