@@ -376,8 +376,8 @@ class DefaultPinning implements Pinning {
       root: async (account, requestid, root) => {
         const record = await this.records.find(account, requestid, options)
         if (record?.status === 'queued' || record?.status === 'pinning') return false
-        // a reference the record never got (or a failed request's): given back, and what only it held collected
         if (record?.status === 'pinned') return true
+        // a reference the record never got (or a failed request's) is given back, and what only it held collected
         if (await this.refs.holds(root, account, requestid)) await this.refs.release(root, account, requestid, options)
         else await this.refs.collect(root, options)
         return true
