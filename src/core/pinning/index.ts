@@ -17,6 +17,7 @@ import { KeyedLock } from '../util/keyed-lock.ts'
 import { InUse } from './in-use.ts'
 import { PinRecords, newRequestId } from './records.ts'
 import { PinRefs } from './refs.ts'
+import { StagingJournal } from './staging.ts'
 import { parseCid, validateMeta, validateName, validatePin, validateQuery } from './validate.ts'
 import type { PinSummary } from './account-pins.ts'
 import type { WalkOptions } from './dag.ts'
@@ -129,6 +130,7 @@ class DefaultPinning implements Pinning {
   private readonly refs: PinRefs
   private readonly inUse = new InUse()
   private readonly ledger: StorageLedger
+  private readonly staging: StagingJournal
   private readonly pinTimeoutMs: number
   private readonly noProviderTimeoutMs: number
   private readonly perAccount: number
@@ -148,7 +150,8 @@ class DefaultPinning implements Pinning {
     this.log = components.logger.forComponent('cafe:pinning')
     this.clock = components.clock ?? Date.now
     this.records = new PinRecords(components.datastore)
-    this.refs = new PinRefs({ ...components, log: this.log, inUse: this.inUse })
+    this.staging = new StagingJournal({ datastore: components.datastore, log: this.log })
+    this.refs = new PinRefs({ ...components, log: this.log, inUse: this.inUse, journal: this.staging })
     this.pinTimeoutMs = init.pinTimeoutMs ?? DEFAULT_PIN_TIMEOUT_MS
     this.noProviderTimeoutMs = init.noProviderTimeoutMs ?? DEFAULT_NO_PROVIDER_TIMEOUT_MS
     const concurrency = init.concurrency ?? DEFAULT_CONCURRENCY
@@ -252,7 +255,7 @@ class DefaultPinning implements Pinning {
     const meta = validateMeta(options.meta)
     // a declared length is held whole from the start, so uploads that fit together never refuse each other
     const reservation = await this.ledger.reserve(account, options.declaredSize ?? 0, { signal: options.signal, sizeUnknown: options.declaredSize == null })
-    const stage = new CarStage({ blockstore: this.components.blockstore, inUse: this.inUse })
+    const stage = new CarStage({ blockstore: this.components.blockstore, inUse: this.inUse, staged: this.staging.blocks() })
     const pinned: PinRecord[] = []
     try {
       await stage.read(car, {
@@ -274,11 +277,14 @@ class DefaultPinning implements Pinning {
         for (const [i, root] of stage.roots.entries()) {
           const record = this.newRecord(account, { cid: root.toString(), name, meta }, 'pinned')
           record.size = sizes[i]
+          // a reference whose record a killed process never wrote is given back on the next start
+          await stage.noteRoot(account, record.requestid, root)
           await this.refs.add(root, account, record.requestid, { signal: options.signal, index: stage.index })
           pinned.push(record)
           await this.records.put(record, options)
         }
       }, options)
+      await stage.settle()
       this.log('account %s uploaded %d bytes, %d roots, %d new blocks', account, stage.bytes, stage.roots.length, stage.written.length)
       return pinned.map(r => this.toStatus(r))
     } catch (err) {
@@ -289,6 +295,7 @@ class DefaultPinning implements Pinning {
         await this.refs.release(parseCid(record.cid), account, record.requestid)
       }
       await this.refs.rollback(stage.written)
+      await stage.settle()
       throw err
     } finally {
       stage.release()
@@ -316,6 +323,7 @@ class DefaultPinning implements Pinning {
 
   async start (options?: AbortOptions): Promise<void> {
     this.stopped = false
+    await this.recover(options)
     for await (const record of this.records.list(undefined, options)) {
       if ((record.status === 'queued' || record.status === 'pinning') && !this.jobs.has(record.requestid)) this.enqueue(record)
     }
@@ -406,6 +414,7 @@ class DefaultPinning implements Pinning {
       cancel.throwIfAborted()
       record.status = 'pinning'
       if (!await this.saveIfExists(record)) return
+      await this.staging.noteRoot(record.account, record.requestid, cid, { signal })
       const size = await this.fetch(cid, record.origins, signal, noProvider)
       reservation ??= await this.ledger.reserve(record.account, 0, { signal })
       const kept = await reservation.commit(async (fit) => {
@@ -416,12 +425,10 @@ class DefaultPinning implements Pinning {
         record.size = size
         return this.saveIfExists(record, true)
       }, { signal })
-      if (!kept) {
-        // deleted while we pinned: give the reference straight back
-        await this.refs.release(cid, record.account, record.requestid)
-        return
-      }
-      this.log('pinned %c for %s (%d bytes)', cid, record.account, size)
+      // deleted while we pinned: give the reference straight back
+      if (!kept) await this.refs.release(cid, record.account, record.requestid)
+      await this.staging.clearRoot(record.account, record.requestid)
+      if (kept) this.log('pinned %c for %s (%d bytes)', cid, record.account, size)
     } catch (err) {
       if (cancel.aborted) {
         this.log('pin %s cancelled', record.requestid)
@@ -435,7 +442,10 @@ class DefaultPinning implements Pinning {
       }
       await this.releaseReplaced(record)
       if (record.status === 'failed') await this.saveIfExists(record, true)
-      await this.refs.collect(cid).catch(err => { this.log.error('clean-up after %c failed - %e', cid, err) })
+      // the root's note stays if the clean-up fails: the next start collects it
+      await this.refs.collect(cid)
+        .then(async () => { await this.staging.clearRoot(record.account, record.requestid) })
+        .catch(err => { this.log.error('clean-up after %c failed - %e', cid, err) })
     }
   }
 
@@ -449,6 +459,24 @@ class DefaultPinning implements Pinning {
       return new CafeError('internal error', 'INTERNAL_SERVER_ERROR')
     }
     return error
+  }
+
+  /** Collect what ingests and clean-ups of a killed run left behind (staging.ts). */
+  private async recover (options?: AbortOptions): Promise<void> {
+    await this.staging.recover({
+      adding: async cid => { await this.refs.finishAdd(cid, options) },
+      unpin: async cid => { await this.refs.finishUnpin(cid, options) },
+      blocks: async cids => { await this.refs.rollback(cids, options) },
+      root: async (account, requestid, root) => {
+        const record = await this.records.find(account, requestid, options)
+        if (record?.status === 'queued' || record?.status === 'pinning') return false
+        if (record?.status === 'pinned') return true
+        // a reference the record never got (or a failed request's) is given back, and what only it held collected
+        if (await this.refs.holds(root, account, requestid)) await this.refs.release(root, account, requestid, options)
+        else await this.refs.collect(root, options)
+        return true
+      }
+    }, options)
   }
 
   private async releaseReplaced (record: PinRecord): Promise<void> {
