@@ -22,7 +22,7 @@ const STYLE = 'body{font-family:system-ui,sans-serif;margin:2em}table{border-col
   'td,th{padding:.2em 1em;text-align:left}td.size{text-align:right}code{font-size:.9em;color:#555}'
 
 /** Changes whenever the markup does, so cached listings are invalidated (ETag). */
-export const LISTING_TEMPLATE_HASH = fnv1a(`v1|${STYLE}`)
+export const LISTING_TEMPLATE_HASH = templateHash(`v1|${STYLE}`)
 
 export function directoryListingEtag (cid: CID): string {
   return `"DirIndex-${LISTING_TEMPLATE_HASH}_CID-${cid}"`
@@ -72,7 +72,8 @@ function safeDecode (path: string): string {
   }
 }
 
-function fnv1a (text: string): string {
+/** A short hash of a page template, for ETags of generated HTML (FNV-1a). */
+export function templateHash (text: string): string {
   let hash = 0x811c9dc5
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i)
