@@ -163,10 +163,14 @@ describe('gateway: decrypting with ?key=', () => {
       expect(res.headers.get('Content-Range')).toBe(`bytes */${size}`)
     })
 
-    it('a multi-range request gets the whole plaintext', async () => {
+    it('a multi-range request gets 206 multipart/byteranges of the plaintext', async () => {
       const res = await range('bytes=0-1,5-6')
-      expect(res.status).toBe(200)
-      expect(await bodyBytes(res)).toEqual(plaintext)
+      expect(res.status).toBe(206)
+      expect(res.headers.get('Content-Type')).toMatch(/^multipart\/byteranges; boundary=/)
+      const text = new TextDecoder('latin1').decode(await bodyBytes(res))
+      expect(text).toContain(`Content-Range: bytes 0-1/${size}`)
+      expect(text).toContain(`Content-Range: bytes 5-6/${size}`)
+      expect(text).toContain(new TextDecoder('latin1').decode(plaintext.subarray(5, 7)))
     })
   })
 
@@ -186,10 +190,10 @@ describe('gateway: decrypting with ?key=', () => {
   it('a wrong key is 422 with a short message and no plaintext', async () => {
     const res = await get(gateway, photo(formatFileKey(new Uint8Array(32).fill(7))))
     expect(res.status).toBe(422)
-    expect(res.headers.get('Content-Type')).toBe('text/plain; charset=utf-8')
+    expect(res.headers.get('Content-Type')).toBe('application/json; charset=utf-8')
     expect(res.headers.get('Cache-Control')).toBe('no-store')
     const text = await res.text()
-    expect(text).toMatch(/wrong key/)
+    expect(JSON.parse(text).error.message).toMatch(/wrong key/)
     expect(text.length).toBeLessThan(200)
   })
 
