@@ -41,7 +41,7 @@ export const decryptHandler: Handler = async (ctx) => {
   }
 
   const blobs = ctx.blobs == null ? undefined : { blobs: ctx.blobs, blocks: ctx.blocks }
-  const file = await openEncryptedFile(fileCiphertextSource(entry, { blobs }), key, { signal: ctx.signal })
+  const file = await openEncryptedFile(fileCiphertextSource(entry, { blobs, blocks: ctx.blocks }), key, { signal: ctx.signal })
   const named = ctx.resolved.roots.length > 1 ? ctx.resolved.name : undefined
   const contentType = contentTypeFromName(ctx.target.query.get('filename') ?? named) ?? await sniff(file, ctx)
   const headers = headersFor(ctx, {

@@ -46,7 +46,7 @@ export function fileSource (ctx: HandlerContext, entry: FileEntry): RangedSource
   const blobs = ctx.blobs
   return {
     size: Number(entry.size),
-    read: (start, end) => readFileRange(entry, start, end - start, ctx),
+    read: (start, end) => readFileRange(entry, start, end - start, { blocks: ctx.blocks, signal: ctx.signal }),
     body: blobs == null ? undefined : async (start, end) => fileBlob(blobs, ctx.blocks, entry, start, end, ctx)
   }
 }
