@@ -244,6 +244,29 @@ describe('gateway: decrypting with ?key=', () => {
     expect(await bodyBytes(before)).toEqual(plaintext.subarray(0, 5 * SEGMENT))
   })
 
+  it('a damaged first segment is a 422 JSON error, sniffed or not, GET or HEAD', async () => {
+    const tampered = ciphertext.slice()
+    tampered[HEADER_BYTES + 100] ^= 1
+    const cid = await addFile(blockstore, tampered)
+    for (const [path, method] of [[`/ipfs/${cid}?key=${keyText}&filename=photo.jpg`, 'GET'], [`/ipfs/${cid}?key=${keyText}&filename=photo.jpg`, 'HEAD'], [`/ipfs/${cid}?key=${keyText}`, 'GET']]) {
+      const res = await get(gateway, path, { method })
+      expect(res.status, `${method} ${path}`).toBe(422)
+      expect(res.headers.get('Content-Type')).toBe('application/json; charset=utf-8')
+      if (method === 'GET') expect((await res.json()).error.code).toBe('DECRYPTION_FAILED')
+    }
+  })
+
+  it('a range that starts in a damaged segment is a 422, not an empty 206', async () => {
+    const tampered = ciphertext.slice()
+    tampered[HEADER_BYTES + 5 * SEALED + 100] ^= 1
+    const cid = await addFile(blockstore, tampered)
+    const res = await get(gateway, `/ipfs/${cid}?key=${keyText}&filename=photo.jpg`, { headers: { Range: `bytes=${5 * SEGMENT + 10}-${6 * SEGMENT + 10}` } })
+    expect(res.status).toBe(422)
+    expect((await res.json()).error.code).toBe('DECRYPTION_FAILED')
+    const multi = await get(gateway, `/ipfs/${cid}?key=${keyText}&filename=photo.jpg`, { headers: { Range: `bytes=${5 * SEGMENT}-${5 * SEGMENT + 5},0-3` } })
+    expect(multi.status).toBe(422)
+  })
+
   it('a tampered final segment or header is refused before any byte: 422', async () => {
     for (const at of [20, ciphertext.length - 3]) {
       const tampered = ciphertext.slice()
