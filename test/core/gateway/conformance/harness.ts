@@ -167,7 +167,7 @@ export async function fixture (path: string): Promise<Fixture> {
     loaded = (async () => {
       const reader = await CarReader.fromBytes(await readFile(join(FIXTURES, path)))
       const blocks = new Map<string, Uint8Array>()
-      for await (const { cid, bytes } of reader.blocks()) blocks.set(key(cid), bytes)
+      for await (const { cid, bytes } of reader.blocks()) blocks.set(key(cid), new Uint8Array(bytes))
       const [root] = await reader.getRoots()
       return new Fixture(root, blocks)
     })()
@@ -309,4 +309,75 @@ export async function text (res: Response): Promise<string> {
 
 export async function bytes (res: Response): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer())
+}
+
+/** Two ranges inside `size` bytes, fixed per name so a failure replays (the Go suite draws them at random). */
+function rangesFor (name: string, size: number): Array<[number, number]> {
+  let x = [...name].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261)
+  const next = (n: number): number => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return x % n }
+  const a = next(Math.max(1, Math.floor(size / 2)))
+  const b = a + next(Math.max(1, Math.floor(size / 2) - a))
+  const c = Math.floor(size / 2) + next(Math.max(1, Math.ceil(size / 2) - 1))
+  const d = c + next(Math.max(1, size - c))
+  return [[a, Math.min(b, size - 1)], [Math.min(c, size - 1), Math.min(d, size - 1)]]
+}
+
+/**
+ * helpers.OnlyRandomRangeTests: a single-range request (206 with the bytes, or the whole
+ * body with 200) and a multi-range one (200 whole, 206 with the first range, or 206
+ * multipart/byteranges with every part).
+ */
+export function rangeCases (name: string, request: () => Promise<{ path: string, init?: RequestInit, data: Uint8Array, contentType: string }>): ConformanceCase[] {
+  return [
+    {
+      name: `${name} (single range)`,
+      async run (target) {
+        const { path, init, data } = await request()
+        const [[start, end]] = rangesFor(name, data.byteLength)
+        const res = await target.fetch(path, { ...init, headers: { ...(init?.headers as Record<string, string>), Range: `bytes=${start}-${end}` } })
+        const body = await bytes(res)
+        if (res.status === 200) {
+          expect(body).toEqual(data)
+        } else {
+          expect(res.status).toBe(206)
+          expect(res.headers.get('Content-Range')).toBe(`bytes ${start}-${end}/${data.byteLength}`)
+          expect(body).toEqual(data.subarray(start, end + 1))
+        }
+      }
+    },
+    {
+      name: `${name} (multiple ranges)`,
+      async run (target) {
+        const { path, init, data, contentType } = await request()
+        const ranges = rangesFor(name, data.byteLength)
+        const header = `bytes=${ranges.map(([s, e]) => `${s}-${e}`).join(',')}`
+        const res = await target.fetch(path, { ...init, headers: { ...(init?.headers as Record<string, string>), Range: header } })
+        const body = await bytes(res)
+        const type = res.headers.get('Content-Type') ?? ''
+        if (res.status === 200) {
+          expect(body).toEqual(data)
+          expect(type).toBe(contentType)
+        } else if (type.startsWith('multipart/byteranges')) {
+          expect(res.status).toBe(206)
+          const latin1 = new TextDecoder('latin1').decode(body)
+          expect(latin1).toContain(`Content-Type: ${contentType}`)
+          for (const [s, e] of ranges) {
+            expect(latin1).toContain(`Content-Range: bytes ${s}-${e}/${data.byteLength}`)
+            expect(latin1).toContain(new TextDecoder('latin1').decode(data.subarray(s, e + 1)))
+          }
+        } else {
+          expect(res.status).toBe(206)
+          expect(body).toEqual(data.subarray(ranges[0][0], ranges[0][1] + 1))
+        }
+      }
+    }
+  ]
+}
+
+/** The Cache-Control check of the raw block tests: public, immutable, max-age >= 29030400. */
+export function expectImmutableCaching (value: string | null): void {
+  const directives = new Map((value ?? '').split(',').map(d => d.trim().split('=') as [string, string?]))
+  expect(directives.has('public')).toBe(true)
+  expect(directives.has('immutable')).toBe(true)
+  expect(Number(directives.get('max-age'))).toBeGreaterThanOrEqual(29030400)
 }
