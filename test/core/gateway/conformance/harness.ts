@@ -376,7 +376,7 @@ export function rangeCases (name: string, request: () => Promise<{ path: string,
 
 /** The Cache-Control check of the raw block tests: public, immutable, max-age >= 29030400. */
 export function expectImmutableCaching (value: string | null): void {
-  const directives = new Map((value ?? '').split(',').map(d => d.trim().split('=') as [string, string?]))
+  const directives = new Map((value ?? '').split(',').map(d => { const [name, arg] = d.trim().split('='); return [name, arg] as const }))
   expect(directives.has('public')).toBe(true)
   expect(directives.has('immutable')).toBe(true)
   expect(Number(directives.get('max-age'))).toBeGreaterThanOrEqual(29030400)

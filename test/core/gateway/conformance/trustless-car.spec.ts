@@ -18,7 +18,7 @@ const MISSING = 'trustless_gateway_car/file-3k-and-3-blocks-missing-block.car'
 const DUPLICATES = 'trustless_gateway_car/dir-with-duplicate-files.car'
 
 /** A CAR case: both the ?format=car and the Accept form, standard CAR headers, exact blocks in order. */
-function carCase (name: string, car: string, path: (f: Fixture) => string, query: Record<string, string>, expected: (f: Fixture) => CID[] | string[], inOrder = true): ConformanceCase {
+function carCase (name: string, car: string, path: (f: Fixture) => string, query: Record<string, string>, expected: (f: Fixture) => Array<CID | string>, inOrder = true): ConformanceCase {
   return {
     name,
     async run (target: Target) {
