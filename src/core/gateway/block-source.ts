@@ -24,6 +24,9 @@ export interface BlockSourceInit {
   networkTimeoutMs: number
 }
 
+/** Larger blocks from the network are refused (trustless gateway spec, "Block Limits"; bitswap's limit too). */
+export const MAX_NETWORK_BLOCK_BYTES = 2 * 1024 * 1024
+
 const HASHERS = new Map<number, MultihashHasher>([sha256, sha512].map(h => [h.code, h]))
 
 export function createBlockSource (components: BlockSourceComponents, init: BlockSourceInit): ReadableStorage {
@@ -61,6 +64,9 @@ export function createBlockSource (components: BlockSourceComponents, init: Bloc
         : `could not fetch block ${cid}`)
     }
 
+    if (bytes.byteLength > MAX_NETWORK_BLOCK_BYTES) {
+      throw new InvalidBlockError(`the network returned a block of ${bytes.byteLength} bytes for ${cid}, above the ${MAX_NETWORK_BLOCK_BYTES} bytes a block may have`)
+    }
     await verify(cid, bytes)
     return bytes
   }

@@ -81,6 +81,7 @@ class PathGateway implements Gateway {
     }
 
     let trustless = false
+    let onlyIfCached = false
     try {
       const target = parseGatewayUrl(url)
       const formats = parseFormatRequest(target.query, request.headers.get('Accept'))
@@ -88,10 +89,11 @@ class PathGateway implements Gateway {
       const entityBytes = parseEntityBytes(target.query)
       const signal = anySignal(request.signal, options.signal)
       trustless = TRUSTLESS_FORMATS.has(formats.candidates[0])
-      const blocks = trustless ? this.localBlocks : this.blocks
+      // only-if-cached: nothing may come from the network (path gateway spec)
+      onlyIfCached = /\bonly-if-cached\b/i.test(request.headers.get('Cache-Control') ?? '')
+      const blocks = trustless || onlyIfCached ? this.localBlocks : this.blocks
 
-      if (/\bonly-if-cached\b/i.test(request.headers.get('Cache-Control') ?? '') &&
-        !(await this.blockstore.has(target.cid, { signal }))) {
+      if (onlyIfCached && !(await this.blockstore.has(target.cid, { signal }))) {
         return preconditionFailedResponse(`${target.cid} is not stored here`)
       }
 
@@ -123,7 +125,7 @@ class PathGateway implements Gateway {
         }
       }
     } catch (err) {
-      return this.errorResponse(err, trustless)
+      return this.errorResponse(err, trustless, onlyIfCached)
     }
   }
 
@@ -133,9 +135,10 @@ class PathGateway implements Gateway {
    * when it has no network at all. Otherwise it is 504 with Retry-After: the network
    * may deliver it later.
    */
-  private errorResponse (err: unknown, trustless: boolean): Response {
+  private errorResponse (err: unknown, trustless: boolean, onlyIfCached: boolean): Response {
     if (err instanceof BlockUnavailableError) {
       this.log('block unavailable %c: %s', err.cid, err.message)
+      if (onlyIfCached) return preconditionFailedResponse(`${err.cid} is not stored here`)
       if (trustless || err.offline) return notFoundResponse(`${err.cid} is not stored here`, 'BLOCK_NOT_FOUND')
     } else if ((err as Error)?.name !== 'AbortError' && (err as { status?: number })?.status == null) {
       this.log.error('gateway failed - %e', err)
@@ -149,16 +152,17 @@ function isFormat (candidate: Candidate): candidate is ResponseFormat {
 }
 
 /**
- * The URL that names this representation by query alone, when Accept chose it (or
- * chose CAR parameters): caches then keep the block, the CAR and the file apart.
+ * The URL that names this representation by query alone, when Accept took part in
+ * choosing it (the format, or CAR parameters, or a format the query overrode): caches
+ * then keep the block, the CAR and the file apart.
  */
 function contentLocation (url: URL, formats: FormatRequest, candidate: Candidate): string | undefined {
   if (!isFormat(candidate)) return undefined
-  const fromAccept = candidate === 'car' ? formats.car.fromAccept : []
-  if (formats.explicit && fromAccept.length === 0) return undefined
+  const car = candidate === 'car'
+  if (formats.explicit && !formats.acceptNamesFormat && !(car && formats.car.fromAccept)) return undefined
   const query = new URLSearchParams(url.search)
   query.set('format', candidate)
-  for (const [name, value] of fromAccept) query.set(name, value)
+  if (car) for (const [name, value] of formats.car.given) query.set(name, value)
   return `${url.pathname}?${query.toString()}`
 }
 

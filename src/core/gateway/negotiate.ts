@@ -40,8 +40,10 @@ export interface CarParams {
   order: 'dfs'
   /** duplicate blocks sent every time they occur in the walk */
   dups: boolean
-  /** the parameters that came from Accept rather than the query (for Content-Location) */
-  fromAccept: Array<['car-order' | 'car-dups', string]>
+  /** the parameters the request gave, by query or Accept, with the value in force (for Content-Location) */
+  given: Array<['car-order' | 'car-dups', string]>
+  /** Accept gave CAR parameters */
+  fromAccept: boolean
 }
 
 export interface FormatRequest {
@@ -49,6 +51,8 @@ export interface FormatRequest {
   candidates: Candidate[]
   /** the format came from the query (`?format=`) */
   explicit: boolean
+  /** Accept names a specific format (raw, CAR, a codec type) */
+  acceptNamesFormat: boolean
   car: CarParams
 }
 
@@ -63,22 +67,23 @@ export function parseFormatRequest (query: URLSearchParams, accept: string | nul
   const carRange = ranges.find(r => r.type === MEDIA_TYPES.car && isSupportedCar(r.params))
   const car = carParams(query, carRange)
 
+  const acceptNamesFormat = ranges.some(r => FORMAT_BY_MEDIA_TYPE.has(r.type))
   const format = query.get('format')
   if (format != null) {
     if (!Object.hasOwn(MEDIA_TYPES, format)) {
       throw new BadRequestError(`unsupported format: ${format.slice(0, 50)}`, 'UNSUPPORTED_FORMAT')
     }
-    return { candidates: [format as ResponseFormat], explicit: true, car }
+    return { candidates: [format as ResponseFormat], explicit: true, acceptNamesFormat, car }
   }
 
-  if (ranges.length === 0) return { candidates: ['default'], explicit: false, car }
+  if (ranges.length === 0) return { candidates: ['default'], explicit: false, acceptNamesFormat, car }
   const candidates: Candidate[] = []
   for (const range of ranges) {
     const candidate = candidateFor(range)
     if (candidate != null && !candidates.includes(candidate)) candidates.push(candidate)
   }
   if (candidates.length === 0) throw new NotAcceptableError(`cannot produce any of: ${accept?.slice(0, 200)}`)
-  return { candidates, explicit: false, car }
+  return { candidates, explicit: false, acceptNamesFormat, car }
 }
 
 function candidateFor (range: MediaRange): Candidate | undefined {
@@ -98,12 +103,14 @@ function carParams (query: URLSearchParams, accepted: MediaRange | undefined): C
   const dups = query.get('car-dups')
   if (dups != null && dups !== 'y' && dups !== 'n') throw new BadRequestError(`unsupported car-dups: ${dups.slice(0, 20)}`, 'UNSUPPORTED_CAR_DUPS')
 
-  const fromAccept: CarParams['fromAccept'] = []
   const acceptedOrder = accepted?.params.get('order')
-  if (order == null && acceptedOrder != null && acceptedOrder !== '') fromAccept.push(['car-order', 'dfs'])
   const acceptedDups = accepted?.params.get('dups')
-  if (dups == null && acceptedDups != null) fromAccept.push(['car-dups', acceptedDups])
-  return { order: 'dfs', dups: (dups ?? acceptedDups) === 'y', fromAccept }
+  const given: CarParams['given'] = []
+  // any order asked for is answered in dfs
+  if (order != null || (acceptedOrder != null && acceptedOrder !== '')) given.push(['car-order', 'dfs'])
+  const effectiveDups = dups ?? acceptedDups
+  if (effectiveDups != null) given.push(['car-dups', effectiveDups])
+  return { order: 'dfs', dups: effectiveDups === 'y', given, fromAccept: acceptedOrder != null || acceptedDups != null }
 }
 
 /** `dag-scope`, default `all` (`entity` when `entity-bytes` is given). */

@@ -35,7 +35,9 @@ const encoder = new TextEncoder()
 
 export async function rangedResponse (source: RangedSource, init: RangedInit): Promise<Response> {
   const { size } = source
-  const ranges = parseRanges(init.request.headers.get('Range'), size)
+  const ranges = ifRangeHolds(init.request, init.headers)
+    ? parseRanges(init.request.headers.get('Range'), size)
+    : undefined
   if (ranges === 'unsatisfiable') return rangeNotSatisfiableResponse(size)
 
   const head = init.request.method === 'HEAD'
@@ -61,6 +63,17 @@ export async function rangedResponse (source: RangedSource, init: RangedInit): P
     return rangeResponse(await span(range.start, range.end + 1), init.headers, range, size)
   }
   return multipart(source, ranges, init, prime, head)
+}
+
+/**
+ * RFC 9110 §13.1.5: a Range with an If-Range that does not match (strong comparison
+ * with the ETag; a date cannot be checked, there is no Last-Modified) gets the whole.
+ */
+function ifRangeHolds (request: Request, headers: Headers): boolean {
+  const condition = request.headers.get('If-Range')
+  if (condition == null) return true
+  const etag = headers.get('ETag')
+  return etag != null && !etag.startsWith('W/') && condition.trim() === etag
 }
 
 async function multipart (source: RangedSource, ranges: ByteRange[], init: RangedInit, prime: boolean, head: boolean): Promise<Response> {

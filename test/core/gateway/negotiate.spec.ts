@@ -52,8 +52,8 @@ describe('parseFormatRequest', () => {
 
   it('CAR dups come from car-dups, else from Accept; the query wins', () => {
     expect(parseFormatRequest(q('format=car'), null).car.dups).toBe(false)
-    expect(parseFormatRequest(q(), 'application/vnd.ipld.car; dups=y').car).toMatchObject({ dups: true, fromAccept: [['car-dups', 'y']] })
-    expect(parseFormatRequest(q('format=car&car-dups=y'), 'application/vnd.ipld.car; dups=n').car).toMatchObject({ dups: true, fromAccept: [] })
+    expect(parseFormatRequest(q(), 'application/vnd.ipld.car; dups=y').car).toMatchObject({ dups: true, fromAccept: true, given: [['car-dups', 'y']] })
+    expect(parseFormatRequest(q('format=car&car-dups=y'), 'application/vnd.ipld.car; dups=n').car).toMatchObject({ dups: true, fromAccept: true, given: [['car-dups', 'y']] })
     expect(parseFormatRequest(q('format=car&car-dups=n'), 'application/vnd.ipld.car; dups=y').car.dups).toBe(false)
   })
 })

@@ -120,3 +120,60 @@ describe('gateway: the path and trustless gateway spec rules', () => {
     expect((await res.json()).error.code).toBe('BLOCK_UNAVAILABLE')
   })
 })
+
+describe('gateway: more spec rules', () => {
+  let blockstore: MemoryBlockstore
+  let gateway: Gateway
+  let file: CID
+  const content = patternBytes(5000, 8)
+
+  beforeAll(async () => {
+    blockstore = new MemoryBlockstore()
+    gateway = gatewayOver(blockstore)
+    file = await addFile(blockstore, content)
+  })
+
+  it('If-Range with the ETag keeps the range; with another tag or a date the whole file is sent', async () => {
+    const kept = await get(gateway, `/ipfs/${file}`, { headers: { Range: 'bytes=0-9', 'If-Range': `"${file}"` } })
+    expect(kept.status).toBe(206)
+    await kept.body?.cancel()
+    for (const condition of ['"other"', `W/"${file}"`, 'Wed, 21 Oct 2015 07:28:00 GMT']) {
+      const whole = await get(gateway, `/ipfs/${file}`, { headers: { Range: 'bytes=0-9', 'If-Range': condition } })
+      expect(whole.status, condition).toBe(200)
+      expect(await bodyBytes(whole)).toEqual(content)
+    }
+  })
+
+  it('only-if-cached never reaches the network: a block missing under a local root is 412', async () => {
+    const partial = new MemoryBlockstore()
+    const root: Uint8Array[] = []
+    for await (const c of blockstore.get(file)) root.push(c)
+    await partial.put(file, root[0])
+    const asked: string[] = []
+    const g = gatewayOver(partial, { fetchBlock: async (cid) => { asked.push(cid.toString()); return new Promise(() => {}) } }, { networkTimeoutMs: 5_000 })
+    const res = await get(g, `/ipfs/${file}`, { headers: { 'Cache-Control': 'only-if-cached' } })
+    expect(res.status).toBe(412)
+    expect(asked).toEqual([])
+  })
+
+  it('a path deeper than 256 segments is 400', async () => {
+    const res = await get(gateway, `/ipfs/${file}/${'a/'.repeat(300)}`)
+    expect(res.status).toBe(400)
+    expect((await res.json()).error.code).toBe('PATH_TOO_DEEP')
+  })
+
+  it('a block above 2 MiB from the network is refused (502), before hashing', async () => {
+    const g = gatewayOver(new MemoryBlockstore(), { fetchBlock: async () => new Uint8Array(2 * 1024 * 1024 + 1) }, { networkTimeoutMs: 1_000 })
+    expect((await get(g, `/ipfs/${file}`)).status).toBe(502)
+  })
+
+  it('format in the query and another in Accept: the query wins, and Content-Location names it', async () => {
+    const res = await get(gateway, `/ipfs/${file}?format=car`, { headers: { Accept: 'application/vnd.ipld.raw' } })
+    expect(res.headers.get('Content-Type')).toMatch(/^application\/vnd\.ipld\.car/)
+    expect(res.headers.get('Content-Location')).toBe(`/ipfs/${file}?format=car`)
+    await res.body?.cancel()
+    const plain = await get(gateway, `/ipfs/${file}?format=raw`)
+    expect(plain.headers.get('Content-Location')).toBeNull()
+    await plain.body?.cancel()
+  })
+})
