@@ -94,7 +94,6 @@ export function multipartRangeResponse (body: Body, headers: Headers, boundary: 
   const h = new Headers(headers)
   h.set('Content-Type', `multipart/byteranges; boundary=${boundary}`)
   h.set('Content-Length', String(length))
-  h.delete('Content-Disposition')
   return new Response(toBodyInit(body), { status: 206, headers: h })
 }
 

@@ -16,15 +16,16 @@ export interface BlockResponseInit {
   extra?: Record<string, string>
 }
 
-export async function serveBlock (ctx: HandlerContext, init: BlockResponseInit): Promise<Response> {
+/** The block the path names (or `bytes` already in hand) as a ranged body. */
+export async function serveBlock (ctx: HandlerContext, init: BlockResponseInit, bytes?: Uint8Array): Promise<Response> {
   const headers = headersFor(ctx, {
     etag: init.etag,
     contentType: init.contentType,
     extra: { 'Accept-Ranges': 'bytes', ...init.extra }
   })
   if (isNotModified(ctx, init.etag)) return notModifiedResponse(headers)
-  const bytes = await readBlock(ctx.blocks, ctx.resolved.cid, ctx)
-  return rangedResponse(bytesSource(bytes), { request: ctx.request, headers })
+  const body = bytes ?? await readBlock(ctx.blocks, ctx.resolved.cid, ctx)
+  return rangedResponse(bytesSource(body), { request: ctx.request, headers })
 }
 
 /** Bytes in memory as a ranged source. */

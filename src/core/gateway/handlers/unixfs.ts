@@ -36,7 +36,7 @@ export const unixfsHandler: Handler = async (ctx) => {
   const entry = await exportEntry(ctx)
   if (entry.type === 'file' && entry.unixfs.type === 'symlink') {
     // the link's target path is the content (as other gateways serve it)
-    return serveBlockBytes(ctx, entry.unixfs.data ?? new Uint8Array(0))
+    return serveBlock(ctx, { etag: `"${entry.cid}"`, contentType: 'text/plain; charset=utf-8' }, entry.unixfs.data ?? new Uint8Array(0))
   }
   if (isFileEntry(entry)) return serveFile(ctx, entry, { name: nameOf(ctx) })
   if (entry.type === 'directory') return serveDirectory(ctx, entry)
@@ -66,11 +66,4 @@ function isJson (text: string, complete: boolean): boolean {
   } catch {
     return false
   }
-}
-
-async function serveBlockBytes (ctx: HandlerContext, bytes: Uint8Array): Promise<Response> {
-  return serveBlock({ ...ctx, blocks: { async * get () { yield bytes } } }, {
-    etag: `"${ctx.resolved.cid}"`,
-    contentType: 'text/plain; charset=utf-8'
-  })
 }
