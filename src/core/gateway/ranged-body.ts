@@ -46,7 +46,8 @@ export async function rangedResponse (source: RangedSource, init: RangedInit): P
   async function span (start: number, end: number): Promise<Body> {
     if (head && !prime) return new Uint8Array(0)
     if (start === end) return new Uint8Array(0)
-    const ready = prime ? undefined : await source.body?.(start, end)
+    // a ready body (a Blob of stored leaves) has every block already: nothing to prime
+    const ready = head ? undefined : await source.body?.(start, end)
     if (ready != null) return ready
     return prime
       ? primedStream(source.read(start, end), init.readAhead)

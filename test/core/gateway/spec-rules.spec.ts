@@ -177,3 +177,26 @@ describe('gateway: more spec rules', () => {
     await plain.body?.cancel()
   })
 })
+
+describe('gateway: stored Blobs (the Service Worker path)', () => {
+  it('a whole file and a range come from the stored leaves as Blobs, not through the block walk', async () => {
+    const blockstore = new MemoryBlockstore()
+    const content = patternBytes(5000, 3)
+    const file = await addFile(blockstore, content)
+    let blobReads = 0
+    const blobs = {
+      async getBlob (cid: CID): Promise<Blob> {
+        blobReads++
+        const chunks: Uint8Array[] = []
+        for await (const c of blockstore.get(cid)) chunks.push(c)
+        return new Blob(chunks as BlobPart[])
+      }
+    }
+    const g = gatewayOver(blockstore, { blobs })
+    expect(await bodyBytes(await get(g, `/ipfs/${file}?filename=x.bin`))).toEqual(content)
+    expect(blobReads).toBe(5)
+    const part = await get(g, `/ipfs/${file}?filename=x.bin`, { headers: { Range: 'bytes=1500-2600' } })
+    expect(await bodyBytes(part)).toEqual(content.subarray(1500, 2601))
+    expect(blobReads).toBe(7)
+  })
+})
