@@ -212,12 +212,11 @@ export class DurableLevelDatastore extends LevelDatastore {
 
   /** The same database, every write unsynced: for Helia, whose writes acknowledge nothing to a client. */
   unsynced (): Datastore {
-    const store = this
-    return Object.assign(Object.create(store) as DurableLevelDatastore, {
-      async put (key: Key, value: Uint8Array, options?: AbortOptions) { return store.put(key, value, { ...options, sync: false }) },
-      async delete (key: Key, options?: AbortOptions) { await store.delete(key, { ...options, sync: false }) },
-      batch (): Batch {
-        const batch = store.batch()
+    return Object.assign(Object.create(this) as DurableLevelDatastore, {
+      put: async (key: Key, value: Uint8Array, options?: AbortOptions) => this.put(key, value, { ...options, sync: false }),
+      delete: async (key: Key, options?: AbortOptions) => { await this.delete(key, { ...options, sync: false }) },
+      batch: (): Batch => {
+        const batch = this.batch()
         const unsyncedOptions: WriteOptions = { sync: false }
         return { ...batch, commit: async (options?: AbortOptions) => { await batch.commit({ ...options, ...unsyncedOptions }) } }
       },

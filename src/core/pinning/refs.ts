@@ -117,7 +117,7 @@ export class PinRefs {
    * the half-made Helia pin undone on the next start (`finishAdd`).
    */
   async add (cid: CID, account: AccountId, requestid: string, options: AddRefOptions = {}): Promise<void> {
-    const { blockstore, datastore, journal } = this.components
+    const { datastore, journal } = this.components
     await this.exclusive(options, async () => {
       const batch = datastore.batch()
       if (!await this.hasRefs(cid)) {
