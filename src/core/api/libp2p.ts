@@ -1,12 +1,16 @@
 /**
  * The libp2p door: protocol `/cafe/api/1.0.0`. Each stream carries one request
  * frame `{ op, auth?, input }` and one response frame; the remote peer id is
- * the rate-limit key. Like the HTTP door, it only translates: the rules live in
+ * the rate-limit key, and failure limits count the remote address as well
+ * (`remoteAddressOf`). Like the HTTP door, it only translates: the rules live in
  * `CafeApi.call`. Owner operations are not reachable here.
  */
 import { BadRequestError, PayloadTooLargeError, RateLimitedError, toCafeError } from '../errors.ts'
 import { CAFE_PROTOCOL, MAX_MESSAGE_BYTES, decodeJson, encodeFrame } from './protocol.ts'
-import { frameStream } from './stream.ts'
+import { frameStream, streamScope } from './stream.ts'
+import type { Caller } from '../util/rate-limiter.ts'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { LengthPrefixedStream } from 'it-length-prefixed-stream'
 import type { CafeApi } from './api.ts'
 import type { RequestFrame, ResponseFrame } from './protocol.ts'
 import type { AbortOptions, ComponentLogger } from '../types.ts'
@@ -26,6 +30,61 @@ export interface CafeProtocolInit {
   timeoutMs?: number
   /** default 32 */
   maxInboundStreams?: number
+}
+
+/** The first four groups of an IPv6 address: one host is given a whole /64, so it is the unit a limit counts. */
+function ipv6Prefix (ip: string): string {
+  const [head, tail = ''] = ip.split('%')[0].split('::')
+  const front = head === '' ? [] : head.split(':')
+  const back = tail === '' ? [] : tail.split(':')
+  const groups = ip.includes('::') ? [...front, ...new Array(Math.max(0, 8 - front.length - back.length)).fill('0'), ...back] : front
+  return `${groups.slice(0, 4).map(group => group.replace(/^0+(?=.)/, '').toLowerCase()).join(':')}::/64`
+}
+
+/**
+ * The network address a libp2p caller is counted by, beside its peer id (which costs
+ * nothing to make):
+ * - a direct connection: its IP (`ip:1.2.3.4`; IPv6 by its /64, which one host holds whole);
+ * - a relayed connection (`/p2p-circuit`): the relay (`relay:<relay peer id>`). The cafe only
+ *   sees the relay's end of the circuit; the relay sees the client's IP and limits it itself.
+ *   The cafe accepts circuits only through relays it holds a reservation on, so a hostile
+ *   peer cannot switch to a fresh address, at the cost that everyone behind one relay shares
+ *   its address allowance (which is why an address gets several times a peer's);
+ * - an address that names no host (the answering side of a WebRTC connection is
+ *   `/webrtc/p2p/<peer>`): undefined, so only the peer id counts. Setting up such a
+ *   connection takes a signalling round over a relayed circuit, which the relay limits by IP.
+ */
+export function remoteAddressOf (addr: Multiaddr): string | undefined {
+  const components = addr.getComponents()
+  const circuit = components.findIndex(component => component.name === 'p2p-circuit')
+  if (circuit !== -1) {
+    const relay = components.slice(0, circuit).reverse().find(component => component.name === 'p2p')?.value
+    if (relay != null) return `relay:${relay}`
+  }
+  const host = components.find(component => component.name === 'ip4' || component.name === 'ip6')
+  if (host?.value == null) return undefined
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host.value)
+  if (host.name === 'ip4' || mapped != null) return `ip:${mapped?.[1] ?? host.value}`
+  return `ip:${ipv6Prefix(host.value)}`
+}
+
+/** The remote of a libp2p connection as the limits count it. */
+export function callerOf (connection: Pick<Connection, 'remotePeer' | 'remoteAddr'>): Caller & { remote: string } {
+  return { remote: connection.remotePeer.toString(), address: remoteAddressOf(connection.remoteAddr) }
+}
+
+/**
+ * Writes the one response frame and closes the stream; a stream the remote already
+ * dropped is aborted instead (nobody is there to read the answer).
+ */
+export async function answer (stream: Stream, frames: LengthPrefixedStream<any>, response: ResponseFrame, signal: AbortSignal): Promise<void> {
+  try {
+    if (signal.aborted) throw signal.reason
+    await frames.write(encodeFrame(response), { signal })
+    await stream.close({ signal })
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+  }
 }
 
 function parseRequest (bytes: Uint8Array): RequestFrame {
@@ -57,8 +116,9 @@ export function errorFrame (err: unknown): ResponseFrame {
 }
 
 export async function handleCafeStream (api: CafeApi<any>, stream: Stream, connection: Connection, init: CafeProtocolInit, log: Logger): Promise<void> {
-  const signal = AbortSignal.timeout(init.timeoutMs ?? 30_000)
+  const { signal, done } = streamScope(stream, init.timeoutMs ?? 30_000)
   const frames = frameStream(stream, init.maxMessageBytes ?? MAX_MESSAGE_BYTES)
+  const caller = callerOf(connection)
   let response: ResponseFrame
   try {
     const request = parseRequest((await frames.read({ signal })).subarray())
@@ -66,18 +126,19 @@ export async function handleCafeStream (api: CafeApi<any>, stream: Stream, conne
       op: request.op,
       input: request.input,
       auth: request.auth,
-      remote: connection.remotePeer.toString()
+      remote: caller.remote,
+      remoteAddress: caller.address
     }, { signal })
     response = { ok: true, output: output ?? null }
   } catch (err) {
-    response = errorFrame(err)
+    // once the stream is gone, whatever failed, failed because of that
+    response = errorFrame(signal.aborted ? signal.reason : err)
     if (response.ok === false && response.error.status >= 500) log.error('request from %p failed: %o', connection.remotePeer, err)
   }
   try {
-    await frames.write(encodeFrame(response), { signal })
-    await stream.close({ signal })
-  } catch (err) {
-    stream.abort(err as Error)
+    await answer(stream, frames, response, signal)
+  } finally {
+    done()
   }
 }
 
