@@ -69,7 +69,7 @@ async function handleUpload (components: CarProtocolComponents, stream: Stream, 
     if (response.ok === false && response.error.status >= 500) log.error('upload from %p failed: %o', connection.remotePeer, err)
   }
   try {
-    await answer(stream, frames, response, signal)
+    await answer(stream, frames, response)
   } finally {
     done()
   }

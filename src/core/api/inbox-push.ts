@@ -9,7 +9,7 @@
  * is dropped rather than buffered for.
  */
 import { MAX_MESSAGE_BYTES, decodeJson, encodeFrame } from './protocol.ts'
-import { callerOf, errorFrame } from './libp2p.ts'
+import { answer, callerOf, errorFrame, finish } from './libp2p.ts'
 import { messageJSON } from './routes/messaging.ts'
 import { frameStream, streamScope } from './stream.ts'
 import type { ProtocolHost } from './libp2p.ts'
@@ -84,28 +84,25 @@ async function subscribe (components: InboxPushComponents, subscribers: Subscrib
       expiresAt = session.expiresAt
       await frames.write(encodeFrame({ ok: true, output: { subscribed: true, expiresAt } }), { signal })
     } catch (err) {
-      if (signal.aborted) {
-        stream.abort(signal.reason)
-        return
-      }
-      await frames.write(encodeFrame(errorFrame(err)), { signal }).catch(() => {})
-      await stream.close({ signal }).catch(reason => { stream.abort(reason) })
+      await answer(stream, frames, errorFrame(signal.aborted ? signal.reason : err))
       return
     }
   } finally {
     handshake.done()
   }
 
-  // the subscription lives until the stream closes or the token expires
-  const lifetime = streamScope(stream, Math.max(0, expiresAt - Date.now()))
+  // the subscription lives until the stream closes or the token expires (setTimeout holds at most ~24 days)
+  const lifetime = streamScope(stream, Math.min(2 ** 31 - 1, Math.max(0, expiresAt - Date.now())))
   const subscription: Subscription = { stream, frames, signal: lifetime.signal, pending: 0 }
   const unsubscribe = subscribers.add(account, subscription)
-  lifetime.signal.addEventListener('abort', () => {
+  const end = (): void => {
     unsubscribe()
     // a closed stream stays closed; an expired one is closed here so the client subscribes again
-    stream.close().catch(reason => { stream.abort(reason) })
+    void finish(stream)
     log('subscription of %s ended', account)
-  }, { once: true })
+  }
+  if (lifetime.signal.aborted) end()
+  else lifetime.signal.addEventListener('abort', end, { once: true })
 }
 
 /** Writes one push to a subscriber, dropping a subscriber that lets pushes pile up unread. */

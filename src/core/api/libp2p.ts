@@ -73,18 +73,43 @@ export function callerOf (connection: Pick<Connection, 'remotePeer' | 'remoteAdd
   return { remote: connection.remotePeer.toString(), address: remoteAddressOf(connection.remoteAddr) }
 }
 
+/** How long the remote may keep its end open once it has the answer. */
+const LINGER_MS = 5_000
+
 /**
- * Writes the one response frame and closes the stream; a stream the remote already
- * dropped is aborted instead (nobody is there to read the answer).
+ * Closes our end of a stream whose exchange is over. The stream is only freed (and its
+ * slot of `maxInboundStreams` given back) once the remote closes its end too, so a
+ * remote that does not is cut off after a short grace, long enough to read the answer.
  */
-export async function answer (stream: Stream, frames: LengthPrefixedStream<any>, response: ResponseFrame, signal: AbortSignal): Promise<void> {
+export async function finish (stream: Stream, options: AbortOptions = {}): Promise<void> {
   try {
-    if (signal.aborted) throw signal.reason
-    await frames.write(encodeFrame(response), { signal })
-    await stream.close({ signal })
+    await stream.close(options)
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)))
+    return
   }
+  if (stream.status === 'closed' || stream.status === 'aborted' || stream.status === 'reset') return
+  const timer = setTimeout(() => { stream.abort(new Error('the remote kept the stream open after the answer')) }, LINGER_MS)
+  stream.addEventListener('close', () => { clearTimeout(timer) }, { once: true })
+}
+
+/**
+ * Writes the one response frame and finishes the stream, in bounded time whatever the
+ * handler's own signal says (a 408 is still worth sending); a stream the remote already
+ * dropped is aborted instead (nobody is there to read the answer).
+ */
+export async function answer (stream: Stream, frames: LengthPrefixedStream<any>, response: ResponseFrame): Promise<void> {
+  if (stream.writeStatus !== 'writable') {
+    stream.abort(new Error('the stream closed before the answer'))
+    return
+  }
+  try {
+    await frames.write(encodeFrame(response), { signal: AbortSignal.timeout(LINGER_MS) })
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    return
+  }
+  await finish(stream, { signal: AbortSignal.timeout(LINGER_MS) })
 }
 
 function parseRequest (bytes: Uint8Array): RequestFrame {
@@ -136,7 +161,7 @@ export async function handleCafeStream (api: CafeApi<any>, stream: Stream, conne
     if (response.ok === false && response.error.status >= 500) log.error('request from %p failed: %o', connection.remotePeer, err)
   }
   try {
-    await answer(stream, frames, response, signal)
+    await answer(stream, frames, response)
   } finally {
     done()
   }
