@@ -41,7 +41,8 @@ async function fetchBlock (cid: CID, options: AbortOptions): Promise<Uint8Array>
   // a page that stops reading stops the SharedWorker's network fetch too
   const cancel = cancelSender(options.signal ?? new AbortController().signal)
   try {
-    return await bridge.fetchBlock(cid.toString(), remaining, cancel.port)
+    // bounded here too: a port to a SharedWorker that died mid-call never answers
+    return await withTimeout(bridge.fetchBlock(cid.toString(), remaining, cancel.port), remaining + 1_000, () => new Error('no answer from the cafe'))
   } catch (err) {
     if (options.signal?.aborted === true) throw options.signal.reason
     throw new TimeoutError(`block ${cid} could not be fetched from the network: ${(err as Error).message}`)

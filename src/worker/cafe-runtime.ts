@@ -72,9 +72,15 @@ function bridgeFor (node: CafeNode, cafe: Cafe): Bridge {
     },
     async handleHttp (forwarded, remote, cancel) {
       return counted(cancel, async (signal) => {
-        const response = await cafe.http.fetch(toRequest(forwarded, signal), { remote, signal })
-        const body = await response.arrayBuffer()
-        return Comlink.transfer({ status: response.status, headers: [...response.headers], body }, [body])
+        const request = toRequest(forwarded, signal)
+        try {
+          const response = await cafe.http.fetch(request, { remote, signal })
+          const body = await response.arrayBuffer()
+          return Comlink.transfer({ status: response.status, headers: [...response.headers], body }, [body])
+        } finally {
+          // an answer given before the body was read (413, 401) lets go of the page's upload stream
+          if (request.body != null && !request.bodyUsed) await request.body.cancel().catch(() => {})
+        }
       })
     },
     async ping () { return 'pong' }
