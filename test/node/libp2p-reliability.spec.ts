@@ -5,6 +5,9 @@
  * A client over TCP on 127.0.0.1 against a whole cafe with a Helia blockstore.
  */
 import { randomBytes } from 'node:crypto'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
 import { defaultLogger } from '@libp2p/logger'
@@ -22,6 +25,7 @@ import { CAFE_PROTOCOL, MAX_MESSAGE_BYTES } from '../../src/core/api/protocol.ts
 import { registerCafeProtocol } from '../../src/core/api/libp2p.ts'
 import { frameStream } from '../../src/core/api/stream.ts'
 import { envelopeToJSON, sealMessage } from '../../src/core/inbox/index.ts'
+import { createHeadlessCafe, type HeadlessCafe } from '../../src/node/headless.ts'
 import { createTestCafe, tcpNode, type Libp2pCafe, type TestCafeOptions } from '../client/fixtures.ts'
 import { CAFE_CONNECTION_MANAGER, waitFor } from './fixtures.ts'
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
@@ -315,6 +319,77 @@ describe('the cafe survives libp2p clients that drop, garble and vanish', () => 
     staying.stream.abort(new Error('done'))
     await waitFor(() => streamsOf(p2p.cafeNode, INBOX_PUSH_PROTOCOL).length === 0, 10_000, 'the last subscription to end')
   })
+})
+
+/** Every file under `dir`, temporary ones included. */
+async function filesUnder (dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  return entries.filter(entry => entry.isFile()).map(entry => join(entry.parentPath, entry.name)).sort()
+}
+
+describe('the headless cafe (blocks on disk) and dropped libp2p uploads', () => {
+  let dataDir: string
+  let cafe: HeadlessCafe
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'cafe-p2p-drops-'))
+    cafe = await createHeadlessCafe({ dataDir, http: { port: 0 }, listen: ['/ip4/127.0.0.1/tcp/0'] })
+  })
+
+  afterAll(async () => {
+    await cafe?.stop()
+    await rm(dataDir, { recursive: true, force: true })
+  })
+
+  it('uploads dropped at random bytes leave no block file, temporary or not, and the next upload reads back', async () => {
+    const rejections: unknown[] = []
+    const onRejection = (reason: unknown): void => { rejections.push(reason) }
+    process.on('unhandledRejection', onRejection)
+    const blocksDir = join(dataDir, 'blocks')
+    const before = await filesUnder(blocksDir)
+    const { token } = await cafe.cafe.owner.createToken({ uses: 1 })
+    const address = cafe.multiaddrs()[0]
+    const nodes: Libp2p[] = []
+    try {
+      const owner = await tcpNode()
+      nodes.push(owner)
+      const client = new CafeClient({ privateKey: await generateKeyPair('Ed25519'), transport: new Libp2pTransport(owner, address), store: new MemorySessionStore() })
+      await client.register(token)
+      const auth = (await client.session())!.accessToken
+      // 4 peers x 9 uploads: within what one address may open in a burst (40)
+      let dropped = 0
+      for (let peer = 0; peer < 4; peer++) {
+        const node = await tcpNode()
+        nodes.push(node)
+        const uploads = await Promise.all(Array.from({ length: 9 }, async () => upload(auth, 700_000)))
+        await Promise.all(uploads.map(async (car, i) => {
+          const connection = await node.dial(address, { force: i % 2 === 1 })
+          const stream = await connection.newStream(CAR_PROTOCOL)
+          await send(stream, car.wire.subarray(0, Math.floor(Math.random() * (car.wire.byteLength - 1)))).catch(() => {})
+          if (i % 2 === 1) connection.abort(new Error('dropped by the test'))
+          else stream.abort(new Error('dropped by the test'))
+          dropped++
+        }))
+      }
+      expect(dropped).toBe(36)
+      await waitFor(() => streamsOf(cafe.helia.libp2p, CAR_PROTOCOL).length === 0, 10_000, 'the cafe to close every dropped upload stream')
+      await waitFor(async () => (await filesUnder(blocksDir)).length === before.length, 5_000, 'the dropped uploads\' blocks to be gone')
+      expect(await filesUnder(blocksDir)).toEqual(before)
+
+      const whole = await upload(auth, 700_000)
+      const stream = await owner.dialProtocol(address, CAR_PROTOCOL)
+      await send(stream, whole.wire)
+      expect(await answerOf(stream)).toMatchObject({ ok: true, output: { results: [{ status: 'pinned' }] } })
+      const read = await fetch(`${cafe.url}/ipfs/${whole.root.toString()}`)
+      expect(read.status).toBe(200)
+      expect((await read.arrayBuffer()).byteLength).toBe(700_000)
+      expect((await filesUnder(blocksDir)).filter(file => file.endsWith('.tmp') || file.includes('/.'))).toEqual([])
+      expect(rejections).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onRejection)
+      await Promise.all(nodes.map(async node => node.stop()))
+    }
+  }, 60_000)
 })
 
 describe('a libp2p client that stalls', () => {
