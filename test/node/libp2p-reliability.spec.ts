@@ -443,15 +443,15 @@ describe('libp2p failure limits count the remote address, not only the peer id',
     await late.stop()
   })
 
-  it('failed authentication on the CAR and inbox protocols counts as a failure of the address too', async () => {
+  it('failed authentication on every libp2p protocol counts as a failure of the address too', async () => {
     p2p.cafe.advance(60 * 60_000)
     const codes: string[] = []
     for (let i = 0; i < 5; i++) {
       const node = await tcpNode()
       const connection = await node.dial(p2p.address)
-      for (const protocol of [CAR_PROTOCOL, INBOX_PUSH_PROTOCOL, CAR_PROTOCOL, INBOX_PUSH_PROTOCOL, CAR_PROTOCOL]) {
+      for (const protocol of [CAR_PROTOCOL, INBOX_PUSH_PROTOCOL, CAFE_PROTOCOL, INBOX_PUSH_PROTOCOL, CAR_PROTOCOL]) {
         const stream = await connection.newStream(protocol)
-        await send(stream, frame(json({ auth: 'not.a.token' })))
+        await send(stream, frame(json({ op: 'account.get', auth: 'not.a.token' })))
         const reply = await answerOf(stream)
         codes.push(reply.error?.code)
       }
