@@ -65,6 +65,7 @@ async function handleUpload (components: CarProtocolComponents, stream: Stream, 
     const output = await components.pinning.importCar(account, carChunks(frames, signal), { name: input.name, meta: input.meta, signal })
     response = { ok: true, output: { count: output.length, results: output } }
   } catch (err) {
+    // once the stream is gone or out of time, that is why whatever failed, failed
     response = errorFrame(signal.aborted ? signal.reason : err)
     if (response.ok === false && response.error.status >= 500) log.error('upload from %p failed: %o', connection.remotePeer, err)
   }

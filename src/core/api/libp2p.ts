@@ -156,7 +156,7 @@ export async function handleCafeStream (api: CafeApi<any>, stream: Stream, conne
     }, { signal })
     response = { ok: true, output: output ?? null }
   } catch (err) {
-    // once the stream is gone, whatever failed, failed because of that
+    // once the stream is gone or out of time, that is why whatever failed, failed
     response = errorFrame(signal.aborted ? signal.reason : err)
     if (response.ok === false && response.error.status >= 500) log.error('request from %p failed: %o', connection.remotePeer, err)
   }

@@ -47,7 +47,7 @@ export function streamScope (stream: Pick<Stream, 'status' | 'addEventListener' 
   const controller = new AbortController()
   const onClose = (): void => { controller.abort(new DOMException('the stream closed', 'AbortError')) }
   const timer = setTimeout(() => {
-    controller.abort(new CafeError(`the stream did not finish within ${Math.round(timeoutMs / 1000)} s`, 'STREAM_TIMEOUT', 408))
+    controller.abort(new CafeError(`the stream did not finish within ${timeoutMs / 1000} s`, 'STREAM_TIMEOUT', 408))
   }, timeoutMs)
   const done = (): void => {
     clearTimeout(timer)
