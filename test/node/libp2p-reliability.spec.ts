@@ -323,6 +323,46 @@ describe('the cafe survives libp2p clients that drop, garble and vanish', () => 
     staying.stream.abort(new Error('done'))
     await waitFor(() => streamsOf(p2p.cafeNode, INBOX_PUSH_PROTOCOL).length === 0, 10_000, 'the last subscription to end')
   })
+  it('a subscriber that stops reading does not hold up another, which gets every push', async () => {
+    refill()
+    const auth = await accessToken()
+    const subscribe = async (node: Libp2p): Promise<{ stream: Stream, frames: ReturnType<typeof frameStream> }> => {
+      const stream = await node.dialProtocol(p2p.address, INBOX_PUSH_PROTOCOL)
+      const frames = frameStream(stream, MAX_MESSAGE_BYTES)
+      await frames.write(json({ op: 'inbox.subscribe', auth }))
+      expect(JSON.parse(new TextDecoder().decode((await frames.read()).subarray()))).toMatchObject({ ok: true })
+      return { stream, frames }
+    }
+    await p2p.cafe.owner.setClientQuota(client.account, { storageBytes: 1024 ** 3, inboxMessages: 1000, inboxBytes: 100 * 1024 ** 2 })
+    const readerNode = await tcpNode()
+    const stuckNode = await tcpNode()
+    try {
+      const reader = await subscribe(readerNode)
+      await subscribe(stuckNode) // and never read again
+      const count = 120
+      let received = 0
+      const reading = (async () => {
+        while (received < count) {
+          await reader.frames.read({ signal: AbortSignal.timeout(20_000) })
+          received++
+        }
+      })()
+      reading.catch(() => {}) // awaited below; a failed delivery must not leave it unhandled
+      for (let i = 0; i < count; i++) {
+        const envelope = await sealMessage(await generateKeyPair('Ed25519'), client.account, randomBytes(60 * 1024))
+        await p2p.cafe.api.call({ op: 'inbox.deliver', input: { envelope: envelopeToJSON(envelope) }, remote: `sender-${i}` })
+        if (i % 50 === 49) refill()
+        // a steady stream, not one burst: the reader keeps up
+        await waitFor(() => received >= i - 8, 10_000, 'the reader to keep up', 5)
+      }
+      await reading
+      expect(received).toBe(count)
+      reader.stream.abort(new Error('done'))
+    } finally {
+      await Promise.all([readerNode.stop(), stuckNode.stop()])
+    }
+    await waitFor(() => streamsOf(p2p.cafeNode, INBOX_PUSH_PROTOCOL).length === 0, 10_000, 'both subscriptions to end with their nodes')
+  }, 60_000)
 })
 
 /** Every file under `dir`, temporary ones included. */

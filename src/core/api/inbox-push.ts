@@ -32,8 +32,8 @@ export interface InboxPushComponents {
 export interface InboxPushInit {
   /** time to send `{ auth }` and be answered; default 10 s */
   handshakeTimeoutMs?: number
-  /** pushes a subscriber may leave unread before it is dropped; default 32 */
-  maxPending?: number
+  /** bytes of pushes a subscriber may leave unsent (it does not read) before it is dropped; default 8 MiB */
+  maxPendingBytes?: number
 }
 
 type Frames = ReturnType<typeof frameStream>
@@ -43,7 +43,8 @@ interface Subscription {
   frames: Frames
   /** aborts when the stream closes or the token expires */
   signal: AbortSignal
-  pending: number
+  /** bytes of pushes not yet handed to the stream */
+  pendingBytes: number
 }
 
 class Subscribers {
@@ -93,7 +94,7 @@ async function subscribe (components: InboxPushComponents, subscribers: Subscrib
 
   // the subscription lives until the stream closes or the token expires (setTimeout holds at most ~24 days)
   const lifetime = streamScope(stream, Math.min(2 ** 31 - 1, Math.max(0, expiresAt - Date.now())))
-  const subscription: Subscription = { stream, frames, signal: lifetime.signal, pending: 0 }
+  const subscription: Subscription = { stream, frames, signal: lifetime.signal, pendingBytes: 0 }
   const unsubscribe = subscribers.add(account, subscription)
   const end = (): void => {
     unsubscribe()
@@ -106,29 +107,29 @@ async function subscribe (components: InboxPushComponents, subscribers: Subscrib
 }
 
 /** Writes one push to a subscriber, dropping a subscriber that lets pushes pile up unread. */
-function push (subscription: Subscription, frame: Uint8Array, maxPending: number, log: Logger): void {
+function push (subscription: Subscription, frame: Uint8Array, maxPendingBytes: number, log: Logger): void {
   if (subscription.signal.aborted) return
-  if (subscription.pending >= maxPending) {
-    log('dropping a subscriber with %d unread pushes', subscription.pending)
+  if (subscription.pendingBytes + frame.byteLength > maxPendingBytes) {
+    log('dropping a subscriber with %d bytes of pushes unsent', subscription.pendingBytes)
     subscription.stream.abort(new Error('the subscriber does not read its pushes'))
     return
   }
-  subscription.pending++
+  subscription.pendingBytes += frame.byteLength
   subscription.frames.write(frame, { signal: subscription.signal })
     .catch(err => { log('push failed: %e', err) })
-    .finally(() => { subscription.pending-- })
+    .finally(() => { subscription.pendingBytes -= frame.byteLength })
 }
 
 /** Serves subscriptions and writes each delivered message to its recipient's open streams. */
 export async function registerInboxPush (node: ProtocolHost, components: InboxPushComponents, init: InboxPushInit = {}): Promise<() => Promise<void>> {
   const log = components.logger.forComponent('cafe:api:inbox-push')
   const subscribers = new Subscribers()
-  const maxPending = init.maxPending ?? 32
+  const maxPendingBytes = init.maxPendingBytes ?? 8 * 1024 * 1024
   const stopListening = components.inbox.onDelivered(({ account, message }) => {
     const targets = subscribers.of(account)
     if (targets.length === 0) return
     const frame = encodeFrame({ ok: true, output: messageJSON(message) })
-    for (const subscription of targets) push(subscription, frame, maxPending, log)
+    for (const subscription of targets) push(subscription, frame, maxPendingBytes, log)
   })
   await node.handle(INBOX_PUSH_PROTOCOL, (stream, connection) => {
     subscribe(components, subscribers, stream, connection, init, log).catch(err => { log.error('subscription failed: %e', err) })
