@@ -73,8 +73,10 @@ export function callerOf (connection: Pick<Connection, 'remotePeer' | 'remoteAdd
   return { remote: connection.remotePeer.toString(), address: remoteAddressOf(connection.remoteAddr) }
 }
 
-/** How long the remote may keep its end open once it has the answer. */
-const LINGER_MS = 5_000
+/** How long the remote may keep its end open once the answer is sent. */
+const LINGER_MS = 10_000
+/** How long sending the answer may take (a 1 MiB frame over a slow relayed link). */
+const ANSWER_MS = 30_000
 
 /**
  * Closes our end of a stream whose exchange is over. The stream is only freed (and its
@@ -104,12 +106,12 @@ export async function answer (stream: Stream, frames: LengthPrefixedStream<any>,
     return
   }
   try {
-    await frames.write(encodeFrame(response), { signal: AbortSignal.timeout(LINGER_MS) })
+    await frames.write(encodeFrame(response), { signal: AbortSignal.timeout(ANSWER_MS) })
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)))
     return
   }
-  await finish(stream, { signal: AbortSignal.timeout(LINGER_MS) })
+  await finish(stream, { signal: AbortSignal.timeout(ANSWER_MS) })
 }
 
 function parseRequest (bytes: Uint8Array): RequestFrame {
