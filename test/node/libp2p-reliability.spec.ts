@@ -214,6 +214,7 @@ describe('the cafe survives libp2p clients that drop, garble and vanish', () => 
     for (const { cids } of kept) for (const cid of cids) expect(await p2p.cafe.helia!.blockstore.has(cid)).toBe(true)
     expect(dropped).toBe(batches * perBatch)
     expect(answered).toBeGreaterThan(0)
+    console.log(`${dropped} uploads dropped at random bytes (the ${answered} that ended cleanly got a 4xx), ${batches} kept, in ${Date.now() - started} ms`)
     expect(Date.now() - started).toBeLessThan(100_000)
   }, 120_000)
 
@@ -261,6 +262,7 @@ describe('the cafe survives libp2p clients that drop, garble and vanish', () => 
     expect(statuses).toContain(413)
     expect(statuses).toContain(400)
     expect(statuses.length + closed).toBeGreaterThan(cases.length * 2)
+    console.log(`${cases.length * 3} malformed streams: ${statuses.length} typed errors (${[...new Set(statuses)].sort().join(', ')}), ${closed} closed, 0 >= 500`)
     // the cafe is unharmed
     expect(await client.info()).toMatchObject({ peerId: p2p.cafe.peerId })
     await waitFor(() => streamsOf(p2p.cafeNode, CAFE_PROTOCOL).length === 0 && streamsOf(p2p.cafeNode, CAR_PROTOCOL).length === 0, 10_000, 'every fuzz stream to close')
