@@ -5,7 +5,7 @@
  * components.
  */
 import { createAccountServices, type AccountServicesInit } from './accounts/index.ts'
-import { createRateLimiter, type RateLimiterInit } from './util/rate-limiter.ts'
+import { createCallerLimiter, type RateLimiterInit } from './util/rate-limiter.ts'
 import { registerCarProtocol } from './api/car-protocol.ts'
 import { createCafeHttp } from './api/cafe-http.ts'
 import { registerInboxPush } from './api/inbox-push.ts'
@@ -98,8 +98,8 @@ export function createCafe (components: CafeComponents, init: CafeInit = {}): Ca
     pinning: pinning == null ? undefined : createPinningHttp({ pinning }),
     clock
   }, { requests: init.requests })
-  // new CAR uploads and inbox subscriptions per remote peer
-  const streams = createRateLimiter({ capacity: 10, refillPerSecond: 1, clock })
+  // new CAR uploads and inbox subscriptions per remote peer and per remote address
+  const streams = createCallerLimiter({ capacity: 10, refillPerSecond: 1, clock })
 
   return {
     services,

@@ -14,7 +14,9 @@ import { CafeError, TimeoutError, UnavailableError } from '../core/errors.ts'
 import { databaseNames } from '../node/database-names.ts'
 import { IdbBlockstore } from '../node/idb-blockstore.ts'
 import { DEFAULT_CAFE_NAME, NETWORK_TIMEOUT_MS } from '../worker/config.ts'
+import { cancelSender } from '../worker/cancel-port.ts'
 import { toResponse, transferRequest } from './api-forward.ts'
+import { clientSignal } from './client-signal.ts'
 import { PORT_MESSAGE, WorkerLink, withTimeout } from './worker-link.ts'
 import '../worker/comlink-errors.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -36,10 +38,16 @@ async function fetchBlock (cid: CID, options: AbortOptions): Promise<Uint8Array>
   if (bridge == null) throw new UnavailableError('the cafe node is not running: open the cafe page to fetch from the network')
   options.signal?.throwIfAborted()
   const remaining = Math.max(1, NETWORK_TIMEOUT_MS - (Date.now() - started))
+  // a page that stops reading stops the SharedWorker's network fetch too
+  const cancel = cancelSender(options.signal ?? new AbortController().signal)
   try {
-    return await bridge.fetchBlock(cid.toString(), remaining)
+    // bounded here too: a port to a SharedWorker that died mid-call never answers
+    return await withTimeout(bridge.fetchBlock(cid.toString(), remaining, cancel.port), remaining + 1_000, () => new Error('no answer from the cafe'))
   } catch (err) {
+    if (options.signal?.aborted === true) throw options.signal.reason
     throw new TimeoutError(`block ${cid} could not be fetched from the network: ${(err as Error).message}`)
+  } finally {
+    cancel.done()
   }
 }
 
@@ -53,26 +61,30 @@ const gateway = createGateway({
   fetchBlock
 }, { networkTimeoutMs: NETWORK_TIMEOUT_MS })
 
-async function serveGateway (request: Request): Promise<Response> {
+async function serveGateway (request: Request, signal: AbortSignal): Promise<Response> {
   // a failed open is tried again on the next request
   opened ??= blockstore.open().catch((err: unknown) => { opened = undefined; throw err })
   await opened
-  return gateway.fetch(request)
+  return gateway.fetch(request, { signal })
 }
 
 /** How long an API request may take in the SharedWorker (uploads included). */
 const API_TIMEOUT_MS = 120_000
 
-async function serveApi (request: Request, remote: string): Promise<Response> {
+async function serveApi (request: Request, remote: string, signal: AbortSignal): Promise<Response> {
   const bridge = await link.get(1_000)
   if (bridge == null) return errorResponse(new UnavailableError('the cafe is not running: open the cafe page', 'CAFE_NOT_RUNNING'))
   const timedOut = new Error(`no answer within ${API_TIMEOUT_MS / 1000} s`)
+  // the SharedWorker stops working for a page that aborted its fetch or went away
+  const cancel = cancelSender(signal)
   try {
-    return toResponse(await withTimeout(bridge.handleHttp(transferRequest(request), remote), API_TIMEOUT_MS, () => timedOut))
+    return toResponse(await withTimeout(bridge.handleHttp(transferRequest(request), remote, cancel.port), API_TIMEOUT_MS, () => timedOut))
   } catch (err) {
     return err === timedOut
       ? errorResponse(new TimeoutError(`the cafe did not answer: ${timedOut.message}`, 'CAFE_TIMEOUT'))
       : errorResponse(new CafeError(`the cafe could not answer: ${(err as Error).message}`, 'CAFE_FAILED', 502))
+  } finally {
+    cancel.done()
   }
 }
 
@@ -83,9 +95,15 @@ self.addEventListener('message', (event) => {
   if (event.data?.type === PORT_MESSAGE && event.data.port instanceof MessagePort) link.accept(event.data.port)
 })
 
+/** Answers with `serve`, under a signal that aborts when the asking page aborts or is gone. */
+function respond (event: FetchEvent, serve: (signal: AbortSignal) => Promise<Response>): void {
+  const watch = clientSignal(self.clients, event.clientId, event.request)
+  event.respondWith(serve(watch.signal).finally(watch.done))
+}
+
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url)
   if (url.origin !== self.location.origin) return
-  if (url.pathname.startsWith('/ipfs/')) event.respondWith(serveGateway(event.request))
-  else if (url.pathname.startsWith('/api/')) event.respondWith(serveApi(event.request, event.clientId !== '' ? event.clientId : event.resultingClientId))
+  if (url.pathname.startsWith('/ipfs/')) respond(event, async signal => serveGateway(event.request, signal))
+  else if (url.pathname.startsWith('/api/')) respond(event, async signal => serveApi(event.request, event.clientId !== '' ? event.clientId : event.resultingClientId, signal))
 })

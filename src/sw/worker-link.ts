@@ -21,8 +21,24 @@ export function withTimeout<T> (promise: Promise<T>, ms: number, onTimeout: () =
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
+/** How long a released port stays open so its release message reaches the SharedWorker. */
+const RELEASE_GRACE_MS = 1_000
+
+/** Asks the SharedWorker to stop serving a port (Comlink's release), then closes our end. */
+function release ({ bridge, port }: Link): void {
+  try {
+    bridge[Comlink.releaseProxy]()
+  } catch {}
+  setTimeout(() => { port.close() }, RELEASE_GRACE_MS)
+}
+
+interface Link {
+  bridge: Comlink.Remote<ServiceWorkerBridge>
+  port: MessagePort
+}
+
 export class WorkerLink {
-  private bridge?: Comlink.Remote<ServiceWorkerBridge>
+  private link?: Link
   private waiters: Array<(bridge: Comlink.Remote<ServiceWorkerBridge>) => void> = []
   private readonly components: WorkerLinkComponents
 
@@ -31,17 +47,25 @@ export class WorkerLink {
   }
 
   accept (port: MessagePort): void {
-    this.bridge = Comlink.wrap<ServiceWorkerBridge>(port)
-    for (const waiter of this.waiters.splice(0)) waiter(this.bridge)
+    const link = { bridge: Comlink.wrap<ServiceWorkerBridge>(port), port }
+    // every open page answers a port request: keep one, and let the SharedWorker close the
+    // others (an unused extra has no call in flight)
+    if (this.link != null && this.waiters.length === 0) {
+      release(link)
+      return
+    }
+    this.link = link
+    for (const waiter of this.waiters.splice(0)) waiter(link.bridge)
   }
 
   /** A live bridge, or undefined when no page can provide one within `timeoutMs`. */
   async get (timeoutMs: number): Promise<Comlink.Remote<ServiceWorkerBridge> | undefined> {
-    const current = this.bridge
+    const current = this.link
     if (current != null) {
-      const alive = await withTimeout(current.ping(), Math.min(500, timeoutMs), () => new Error('stale')).then(() => true, () => false)
-      if (alive) return current
-      if (this.bridge === current) this.bridge = undefined
+      const alive = await withTimeout(current.bridge.ping(), Math.min(500, timeoutMs), () => new Error('stale')).then(() => true, () => false)
+      if (alive) return current.bridge
+      // not released: a SharedWorker too busy to answer a ping in time may still answer the calls in flight
+      if (this.link === current) this.link = undefined
     }
     let waiter!: (bridge: Comlink.Remote<ServiceWorkerBridge>) => void
     const next = new Promise<Comlink.Remote<ServiceWorkerBridge>>(resolve => { waiter = resolve })

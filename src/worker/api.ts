@@ -14,6 +14,8 @@ export interface CafeStatus {
   /** bytes used and available on this origin, from navigator.storage.estimate() */
   storage: { usage: number, quota: number }
   startedAt: number
+  /** calls from the Service Worker being answered now (API requests, block fetches) */
+  serviceWorkerCalls?: number
 }
 
 export interface FileUpload {
@@ -55,11 +57,14 @@ export interface ForwardedResponse {
   body: ArrayBuffer
 }
 
-/** What the Service Worker calls on its port. */
+/**
+ * What the Service Worker calls on its port. `cancel` is one end of a channel the
+ * Service Worker posts on when the page's fetch is aborted (src/worker/cancel-port.ts).
+ */
 export interface ServiceWorkerBridge {
   /** answers a request to /api/ with the cafe's HTTP API; `remote` names the caller for rate limits */
-  handleHttp(request: ForwardedRequest, remote: string): Promise<ForwardedResponse>
+  handleHttp(request: ForwardedRequest, remote: string, cancel?: MessagePort): Promise<ForwardedResponse>
   /** a block that is not in IndexedDB, from the network; rejects after `timeoutMs` */
-  fetchBlock(cid: string, timeoutMs: number): Promise<Uint8Array>
+  fetchBlock(cid: string, timeoutMs: number, cancel?: MessagePort): Promise<Uint8Array>
   ping(): Promise<'pong'>
 }

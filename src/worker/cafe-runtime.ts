@@ -14,6 +14,7 @@ import { createLibrary } from '../core/library/library.ts'
 import { createBrowserCafeNode, type CafeNode } from '../node/browser-node.ts'
 import { createFetchDag } from '../node/fetch-dag.ts'
 import { startCafeNetwork } from './webrtc/network.ts'
+import { cancelReceiver } from './cancel-port.ts'
 import './comlink-errors.ts'
 import type { CafeStatus, CafeWorkerApi, FileUpload, ForwardedRequest, ServiceWorkerBridge } from './api.ts'
 import type { Library } from '../core/library/library.ts'
@@ -30,27 +31,57 @@ async function storageEstimate (): Promise<{ usage: number, quota: number }> {
   return { usage: estimate.usage ?? 0, quota: estimate.quota ?? 0 }
 }
 
-function toRequest (forwarded: ForwardedRequest): Request {
+function toRequest (forwarded: ForwardedRequest, signal: AbortSignal): Request {
   return new Request(forwarded.url, {
     method: forwarded.method,
     headers: forwarded.headers,
     body: forwarded.body,
+    signal,
     duplex: 'half'
   } as RequestInit)
 }
 
-function bridgeFor (node: CafeNode, cafe: Cafe): ServiceWorkerBridge {
+interface Bridge extends ServiceWorkerBridge {
+  /** calls being answered now */
+  readonly calls: number
+}
+
+/** What the Service Worker calls: each call stops when the page's fetch is aborted. */
+function bridgeFor (node: CafeNode, cafe: Cafe): Bridge {
+  let calls = 0
+  const counted = async <T>(cancel: MessagePort | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    const receiver = cancelReceiver(cancel)
+    calls++
+    try {
+      return await work(receiver.signal)
+    } finally {
+      calls--
+      receiver.done()
+    }
+  }
   return {
-    async fetchBlock (cid, timeoutMs) {
-      const chunks: Uint8Array[] = []
-      for await (const chunk of node.helia.blockstore.get(CID.parse(cid), { signal: AbortSignal.timeout(timeoutMs) })) chunks.push(chunk)
-      const bytes = chunks.length === 1 ? chunks[0] : new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer())
-      return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer])
+    get calls () { return calls },
+    async fetchBlock (cid, timeoutMs, cancel) {
+      return counted(cancel, async (cancelled) => {
+        const signal = AbortSignal.any([cancelled, AbortSignal.timeout(timeoutMs)])
+        const chunks: Uint8Array[] = []
+        for await (const chunk of node.helia.blockstore.get(CID.parse(cid), { signal })) chunks.push(chunk)
+        const bytes = chunks.length === 1 ? chunks[0] : new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer())
+        return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer])
+      })
     },
-    async handleHttp (forwarded, remote) {
-      const response = await cafe.http.fetch(toRequest(forwarded), { remote })
-      const body = await response.arrayBuffer()
-      return Comlink.transfer({ status: response.status, headers: [...response.headers], body }, [body])
+    async handleHttp (forwarded, remote, cancel) {
+      return counted(cancel, async (signal) => {
+        const request = toRequest(forwarded, signal)
+        try {
+          const response = await cafe.http.fetch(request, { remote, signal })
+          const body = await response.arrayBuffer()
+          return Comlink.transfer({ status: response.status, headers: [...response.headers], body }, [body])
+        } finally {
+          // an answer given before the body was read (413, 401) lets go of the page's upload stream
+          if (request.body != null && !request.bodyUsed) await request.body.cancel().catch(() => {})
+        }
+      })
     },
     async ping () { return 'pong' }
   }
@@ -74,6 +105,12 @@ export async function startCafeRuntime (name: string): Promise<CafeRuntime> {
   await cafe.handleProtocols(libp2p)
   await cafe.start()
   const bridge = bridgeFor(node, cafe)
+  // only the bridge's methods go on the port (a getter would be read once, when exposed)
+  const serviceWorkerApi: ServiceWorkerBridge = {
+    fetchBlock: async (cid, timeoutMs, cancel) => bridge.fetchBlock(cid, timeoutMs, cancel),
+    handleHttp: async (request, remote, cancel) => bridge.handleHttp(request, remote, cancel),
+    ping: async () => bridge.ping()
+  }
   const network = await startCafeNetwork({ libp2p, datastore: node.datastore, logger, bridge: webRtcBridge })
 
   const api: CafeWorkerApi = {
@@ -85,7 +122,8 @@ export async function startCafeRuntime (name: string): Promise<CafeRuntime> {
         connections: libp2p.getConnections().length,
         blocks: await node.blockstore.count(),
         storage: await storageEstimate(),
-        startedAt
+        startedAt,
+        serviceWorkerCalls: bridge.calls
       }
     },
     async addFiles (files: FileUpload[]) {
@@ -100,7 +138,7 @@ export async function startCafeRuntime (name: string): Promise<CafeRuntime> {
       return library.list()
     },
     async connectServiceWorker (port: MessagePort) {
-      Comlink.expose(bridge, port)
+      Comlink.expose(serviceWorkerApi, port)
     },
     async hostWebRtc (port: MessagePort, hostId: string) {
       webRtcBridge?.attachHost(port, hostId)

@@ -10,7 +10,7 @@ import { challengeMessage } from './challenge-message.ts'
 import { fromBase64url } from './crypto.ts'
 import { KeyedLock, getRecord, listRecords, putRecord, recordKey } from './records.ts'
 import type { Challenge, ChallengeService } from './challenges.ts'
-import type { RateLimiter } from '../util/rate-limiter.ts'
+import type { Caller, CallerLimiter } from '../util/rate-limiter.ts'
 import type { SessionService, SessionTokens, VerifiedSession } from './sessions.ts'
 import type { TokenService } from './tokens.ts'
 import type { AbortOptions, AccountDataOwner, AccountDirectory, AccountId, BaseComponents, Clock, Quota } from '../types.ts'
@@ -51,6 +51,12 @@ export interface ClientInfo extends AccountInfo {
 export interface CallerOptions extends AbortOptions {
   /** who is asking (remote peer id, client id): the key for failure limits */
   remote?: string
+  /** where it asks from (see `remoteAddressOf`): failures count against the address too */
+  remoteAddress?: string
+}
+
+export interface AuthenticateOptions extends AbortOptions {
+  caller?: Caller
 }
 
 export interface AccountService extends AccountDirectory {
@@ -62,8 +68,12 @@ export interface AccountService extends AccountDirectory {
   /** Registers the account or signs it in; repeated failures from one remote get 429. */
   createSession (request: SessionRequest, options?: CallerOptions): Promise<SessionResult>
   refresh (refreshToken: string | undefined, options?: AbortOptions): Promise<SessionTokens>
-  /** Verifies an access token and notes that the account was seen. */
-  authenticate (accessToken: string | undefined, options?: AbortOptions): Promise<VerifiedSession>
+  /**
+   * Verifies an access token and notes that the account was seen. With `caller`, a
+   * failure counts toward its failure limit and a caller over it gets 429 (the libp2p
+   * doors pass it: a peer id costs nothing, so failures are what limit a hostile one).
+   */
+  authenticate (accessToken: string | undefined, options?: AuthenticateOptions): Promise<VerifiedSession>
   whoami (account: AccountId, options?: AbortOptions): Promise<AccountInfo>
   /** Ends the registration, its sessions and everything stored for it. 404 if not registered. */
   remove (account: AccountId, options?: AbortOptions): Promise<void>
@@ -80,8 +90,8 @@ export interface AccountComponents extends BaseComponents {
   tokens: TokenService
   challenges: ChallengeService
   sessions: SessionService
-  /** counts failed registrations and sign-ins per remote */
-  failures: RateLimiter
+  /** counts failed registrations, sign-ins and (given a remote) authentications per remote and per address */
+  failures: CallerLimiter
 }
 
 export interface AccountInit {
@@ -162,14 +172,19 @@ class DefaultAccountService implements AccountService {
   }
 
   async createSession (request: SessionRequest, options: CallerOptions = {}): Promise<SessionResult> {
-    const remote = options.remote ?? 'anonymous'
-    this.components.failures.check(remote)
+    const caller = { remote: options.remote ?? 'anonymous', address: options.remoteAddress }
+    return this.countingFailures(caller, async () => this.proveAndStart(request, options))
+  }
+
+  /** Runs `attempt` unless the caller is over its failure limit; a 4xx it throws (but 429) counts as a failure. */
+  private async countingFailures<T> (caller: Caller, attempt: () => Promise<T>): Promise<T> {
+    this.components.failures.check(caller)
     try {
-      return await this.proveAndStart(request, options)
+      return await attempt()
     } catch (err) {
       if (err instanceof CafeError && err.status >= 400 && err.status < 500 && err.status !== 429) {
-        this.components.failures.penalize(remote)
-        this.log('failed session request from %s: %s', remote, err.code)
+        this.components.failures.penalize(caller)
+        this.log('failed request from %s (address %s): %s', caller.remote, caller.address ?? 'unknown', err.code)
       }
       throw err
     }
@@ -181,8 +196,9 @@ class DefaultAccountService implements AccountService {
     return tokens
   }
 
-  async authenticate (accessToken: string | undefined, options?: AbortOptions): Promise<VerifiedSession> {
-    const session = await this.components.sessions.verify(accessToken, 'access', options)
+  async authenticate (accessToken: string | undefined, options: AuthenticateOptions = {}): Promise<VerifiedSession> {
+    const verify = async (): Promise<VerifiedSession> => this.components.sessions.verify(accessToken, 'access', options)
+    const session = options.caller == null ? await verify() : await this.countingFailures(options.caller, verify)
     await this.touch(session.account, false, options)
     return session
   }

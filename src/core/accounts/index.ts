@@ -4,12 +4,12 @@
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createAccountService } from './accounts.ts'
 import { createChallengeService } from './challenges.ts'
-import { createRateLimiter } from '../util/rate-limiter.ts'
+import { createCallerLimiter } from '../util/rate-limiter.ts'
 import { createSessionService } from './sessions.ts'
 import { createTokenService } from './tokens.ts'
 import type { AccountInit, AccountService } from './accounts.ts'
 import type { ChallengeInit, ChallengeService } from './challenges.ts'
-import type { RateLimiterInit } from '../util/rate-limiter.ts'
+import type { CallerLimiterInit } from '../util/rate-limiter.ts'
 import type { SessionInit, SessionService } from './sessions.ts'
 import type { TokenService } from './tokens.ts'
 import type { BaseComponents } from '../types.ts'
@@ -36,8 +36,11 @@ export interface AccountServicesComponents extends BaseComponents {
 
 export interface AccountServicesInit extends AccountInit, SessionInit {
   challenges?: ChallengeInit
-  /** failed registrations/sign-ins allowed per remote; default 5 in a burst, one more per minute */
-  failures?: Omit<RateLimiterInit, 'clock'>
+  /**
+   * failed registrations/sign-ins (and libp2p authentications) allowed per remote; default 5
+   * in a burst, one more per minute; an address shared by many remotes gets `addressShare` (4) times that
+   */
+  failures?: Omit<CallerLimiterInit, 'clock'>
 }
 
 export function createAccountServices (components: AccountServicesComponents, init: AccountServicesInit = {}): AccountServices {
@@ -45,7 +48,7 @@ export function createAccountServices (components: AccountServicesComponents, in
   const tokens = createTokenService(components)
   const sessions = createSessionService(components, init)
   const challenges = createChallengeService({ ...components, cafePeerId }, init.challenges)
-  const failures = createRateLimiter({
+  const failures = createCallerLimiter({
     capacity: 5,
     refillPerSecond: 1 / 60,
     code: 'TOO_MANY_FAILURES',

@@ -20,6 +20,11 @@ export interface ApiRequest {
   owner?: boolean
   /** who is asking (remote peer id, client id), for rate limits */
   remote?: string
+  /**
+   * where it asks from, set by the libp2p door (`remoteAddressOf`): failed registrations
+   * and authentications then count per address as well as per peer id
+   */
+  remoteAddress?: string
 }
 
 /** What the API itself needs; feature routes may ask for more. */
@@ -75,12 +80,14 @@ class DefaultCafeApi<S extends ApiServices> implements CafeApi<S> {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new BadRequestError('input must be a JSON object', 'INPUT_INVALID')
     const credential = typeof request.auth === 'string' && request.auth !== '' ? request.auth : undefined
     if (route.auth === 'refresh' && credential == null) throw new UnauthorizedError('a refresh token is required', 'SESSION_MISSING')
+    // the libp2p door's peer ids cost nothing: count its failures per address too
+    const caller = request.remoteAddress == null ? undefined : { remote, address: request.remoteAddress }
     const account = route.auth === 'access'
-      ? (await this.services.accounts.authenticate(credential, options)).account
+      ? (await this.services.accounts.authenticate(credential, { signal: options.signal, caller })).account
       : undefined
     const input = route.input(raw as Record<string, unknown>)
     this.log.trace('%s from %s', route.op, account ?? remote)
-    return route.handler({ services: this.services, input, account, credential, remote, signal: options.signal })
+    return route.handler({ services: this.services, input, account, credential, remote, remoteAddress: request.remoteAddress, signal: options.signal })
   }
 }
 

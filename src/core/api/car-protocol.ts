@@ -3,19 +3,21 @@
  * their blocks. One stream carries a request frame `{ auth, input: { name?, meta? } }`,
  * then the CAR as length-prefixed chunks ended by an empty frame; the answer is one
  * response frame with the pinned roots' PinStatus list. The pinning service verifies
- * every block; a failed upload leaves nothing behind.
+ * every block; a failed upload leaves nothing behind, and an upload whose stream
+ * resets or whose connection drops at any byte fails at once (the handler's signal
+ * is tied to the stream), releasing its staged blocks and its quota reservation.
  */
 import { BadRequestError, UnavailableError } from '../errors.ts'
-import { MAX_MESSAGE_BYTES, decodeJson, encodeFrame } from './protocol.ts'
-import { errorFrame } from './libp2p.ts'
-import { frameStream } from './stream.ts'
+import { MAX_MESSAGE_BYTES, decodeJson } from './protocol.ts'
+import { answer, callerOf, errorFrame } from './libp2p.ts'
+import { frameStream, streamScope } from './stream.ts'
 import type { ProtocolHost } from './libp2p.ts'
 import type { ResponseFrame } from './protocol.ts'
 import type { AccountService } from '../accounts/accounts.ts'
-import type { RateLimiter } from '../util/rate-limiter.ts'
+import type { CallerLimiter } from '../util/rate-limiter.ts'
 import type { Pinning } from '../pinning/index.ts'
 import type { ComponentLogger } from '../types.ts'
-import type { Connection, Stream } from '@libp2p/interface'
+import type { Connection, Logger, Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from 'it-length-prefixed-stream'
 
 export const CAR_PROTOCOL = '/cafe/car/1.0.0'
@@ -23,7 +25,8 @@ export const CAR_PROTOCOL = '/cafe/car/1.0.0'
 export interface CarProtocolComponents {
   accounts: AccountService
   pinning?: Pinning
-  limiter: RateLimiter
+  /** new uploads per remote peer and per remote address */
+  limiter: CallerLimiter
   logger: ComponentLogger
 }
 
@@ -49,32 +52,34 @@ function uploadInput (bytes: Uint8Array): { auth?: string, name?: string, meta?:
   return { auth: typeof frame.auth === 'string' ? frame.auth : undefined, name: name as string | undefined, meta: meta as Record<string, string> | undefined }
 }
 
-async function handleUpload (components: CarProtocolComponents, stream: Stream, connection: Connection, init: CarProtocolInit): Promise<void> {
-  const signal = AbortSignal.timeout(init.timeoutMs ?? 10 * 60_000)
+async function handleUpload (components: CarProtocolComponents, stream: Stream, connection: Connection, init: CarProtocolInit, log: Logger): Promise<void> {
+  const { signal, done } = streamScope(stream, init.timeoutMs ?? 10 * 60_000)
   const frames = frameStream(stream, MAX_MESSAGE_BYTES)
+  const caller = callerOf(connection)
   let response: ResponseFrame
   try {
-    components.limiter.take(connection.remotePeer.toString())
+    components.limiter.take(caller)
     const input = uploadInput((await frames.read({ signal })).subarray())
-    const { account } = await components.accounts.authenticate(input.auth, { signal })
+    const { account } = await components.accounts.authenticate(input.auth, { signal, caller })
     if (components.pinning == null) throw new UnavailableError('this cafe does not store blocks', 'PINNING_UNAVAILABLE')
     const output = await components.pinning.importCar(account, carChunks(frames, signal), { name: input.name, meta: input.meta, signal })
     response = { ok: true, output: { count: output.length, results: output } }
   } catch (err) {
-    response = errorFrame(err)
+    // once the stream is gone or out of time, that is why whatever failed, failed
+    response = errorFrame(signal.aborted ? signal.reason : err)
+    if (response.ok === false && response.error.status >= 500) log.error('upload from %p failed: %o', connection.remotePeer, err)
   }
   try {
-    await frames.write(encodeFrame(response), { signal })
-    await stream.close({ signal })
-  } catch (err) {
-    stream.abort(err as Error)
+    await answer(stream, frames, response)
+  } finally {
+    done()
   }
 }
 
 export async function registerCarProtocol (node: ProtocolHost, components: CarProtocolComponents, init: CarProtocolInit = {}): Promise<() => Promise<void>> {
   const log = components.logger.forComponent('cafe:api:car')
   await node.handle(CAR_PROTOCOL, (stream, connection) => {
-    handleUpload(components, stream, connection, init).catch(err => { log.error('upload failed: %o', err) })
+    handleUpload(components, stream, connection, init, log).catch(err => { log.error('upload failed: %o', err) })
   }, { maxInboundStreams: 4, runOnLimitedConnection: true })
   return async () => { await node.unhandle(CAR_PROTOCOL) }
 }

@@ -1,12 +1,16 @@
 /**
  * The libp2p door: protocol `/cafe/api/1.0.0`. Each stream carries one request
  * frame `{ op, auth?, input }` and one response frame; the remote peer id is
- * the rate-limit key. Like the HTTP door, it only translates: the rules live in
+ * the rate-limit key, and failure limits count the remote address as well
+ * (`remoteAddressOf`). Like the HTTP door, it only translates: the rules live in
  * `CafeApi.call`. Owner operations are not reachable here.
  */
 import { BadRequestError, PayloadTooLargeError, RateLimitedError, toCafeError } from '../errors.ts'
 import { CAFE_PROTOCOL, MAX_MESSAGE_BYTES, decodeJson, encodeFrame } from './protocol.ts'
-import { frameStream } from './stream.ts'
+import { frameStream, streamScope } from './stream.ts'
+import type { Caller } from '../util/rate-limiter.ts'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { LengthPrefixedStream } from 'it-length-prefixed-stream'
 import type { CafeApi } from './api.ts'
 import type { RequestFrame, ResponseFrame } from './protocol.ts'
 import type { AbortOptions, ComponentLogger } from '../types.ts'
@@ -26,6 +30,88 @@ export interface CafeProtocolInit {
   timeoutMs?: number
   /** default 32 */
   maxInboundStreams?: number
+}
+
+/** The first four groups of an IPv6 address: one host is given a whole /64, so it is the unit a limit counts. */
+function ipv6Prefix (ip: string): string {
+  const [head, tail = ''] = ip.split('%')[0].split('::')
+  const front = head === '' ? [] : head.split(':')
+  const back = tail === '' ? [] : tail.split(':')
+  const groups = ip.includes('::') ? [...front, ...new Array(Math.max(0, 8 - front.length - back.length)).fill('0'), ...back] : front
+  return `${groups.slice(0, 4).map(group => group.replace(/^0+(?=.)/, '').toLowerCase()).join(':')}::/64`
+}
+
+/**
+ * The network address a libp2p caller is counted by, beside its peer id (which costs
+ * nothing to make):
+ * - a direct connection: its IP (`ip:1.2.3.4`; IPv6 by its /64, which one host holds whole);
+ * - a relayed connection (`/p2p-circuit`): the relay (`relay:<relay peer id>`). The cafe only
+ *   sees the relay's end of the circuit; the relay sees the client's IP and limits it itself.
+ *   The cafe accepts circuits only through relays it holds a reservation on, so a hostile
+ *   peer cannot switch to a fresh address, at the cost that everyone behind one relay shares
+ *   its address allowance (which is why an address gets several times a peer's);
+ * - an address that names no host (the answering side of a WebRTC connection is
+ *   `/webrtc/p2p/<peer>`): undefined, so only the peer id counts. Setting up such a
+ *   connection takes a signalling round over a relayed circuit, which the relay limits by IP.
+ */
+export function remoteAddressOf (addr: Multiaddr): string | undefined {
+  const components = addr.getComponents()
+  const circuit = components.findIndex(component => component.name === 'p2p-circuit')
+  if (circuit !== -1) {
+    const relay = components.slice(0, circuit).reverse().find(component => component.name === 'p2p')?.value
+    if (relay != null) return `relay:${relay}`
+  }
+  const host = components.find(component => component.name === 'ip4' || component.name === 'ip6')
+  if (host?.value == null) return undefined
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host.value)
+  if (host.name === 'ip4' || mapped != null) return `ip:${mapped?.[1] ?? host.value}`
+  return `ip:${ipv6Prefix(host.value)}`
+}
+
+/** The remote of a libp2p connection as the limits count it. */
+export function callerOf (connection: Pick<Connection, 'remotePeer' | 'remoteAddr'>): Caller & { remote: string } {
+  return { remote: connection.remotePeer.toString(), address: remoteAddressOf(connection.remoteAddr) }
+}
+
+/** How long the remote may keep its end open once the answer is sent. */
+const LINGER_MS = 10_000
+/** How long sending the answer may take (a 1 MiB frame over a slow relayed link). */
+const ANSWER_MS = 30_000
+
+/**
+ * Closes our end of a stream whose exchange is over. The stream is only freed (and its
+ * slot of `maxInboundStreams` given back) once the remote closes its end too, so a
+ * remote that does not is cut off after a short grace, long enough to read the answer.
+ */
+export async function finish (stream: Stream, options: AbortOptions = {}): Promise<void> {
+  try {
+    await stream.close(options)
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    return
+  }
+  if (stream.status === 'closed' || stream.status === 'aborted' || stream.status === 'reset') return
+  const timer = setTimeout(() => { stream.abort(new Error('the remote kept the stream open after the answer')) }, LINGER_MS)
+  stream.addEventListener('close', () => { clearTimeout(timer) }, { once: true })
+}
+
+/**
+ * Writes the one response frame and finishes the stream, in bounded time whatever the
+ * handler's own signal says (a 408 is still worth sending); a stream the remote already
+ * dropped is aborted instead (nobody is there to read the answer).
+ */
+export async function answer (stream: Stream, frames: LengthPrefixedStream<any>, response: ResponseFrame): Promise<void> {
+  if (stream.writeStatus !== 'writable') {
+    stream.abort(new Error('the stream closed before the answer'))
+    return
+  }
+  try {
+    await frames.write(encodeFrame(response), { signal: AbortSignal.timeout(ANSWER_MS) })
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    return
+  }
+  await finish(stream, { signal: AbortSignal.timeout(ANSWER_MS) })
 }
 
 function parseRequest (bytes: Uint8Array): RequestFrame {
@@ -57,8 +143,9 @@ export function errorFrame (err: unknown): ResponseFrame {
 }
 
 export async function handleCafeStream (api: CafeApi<any>, stream: Stream, connection: Connection, init: CafeProtocolInit, log: Logger): Promise<void> {
-  const signal = AbortSignal.timeout(init.timeoutMs ?? 30_000)
+  const { signal, done } = streamScope(stream, init.timeoutMs ?? 30_000)
   const frames = frameStream(stream, init.maxMessageBytes ?? MAX_MESSAGE_BYTES)
+  const caller = callerOf(connection)
   let response: ResponseFrame
   try {
     const request = parseRequest((await frames.read({ signal })).subarray())
@@ -66,18 +153,19 @@ export async function handleCafeStream (api: CafeApi<any>, stream: Stream, conne
       op: request.op,
       input: request.input,
       auth: request.auth,
-      remote: connection.remotePeer.toString()
+      remote: caller.remote,
+      remoteAddress: caller.address
     }, { signal })
     response = { ok: true, output: output ?? null }
   } catch (err) {
-    response = errorFrame(err)
+    // once the stream is gone or out of time, that is why whatever failed, failed
+    response = errorFrame(signal.aborted ? signal.reason : err)
     if (response.ok === false && response.error.status >= 500) log.error('request from %p failed: %o', connection.remotePeer, err)
   }
   try {
-    await frames.write(encodeFrame(response), { signal })
-    await stream.close({ signal })
-  } catch (err) {
-    stream.abort(err as Error)
+    await answer(stream, frames, response)
+  } finally {
+    done()
   }
 }
 

@@ -25,6 +25,8 @@ export interface RouteContext<S, I, A extends AuthRule = AuthRule> {
   credential: string | undefined
   /** who is asking (remote peer id, client id), for rate limits */
   remote: string
+  /** where it asks from, when the door knows (libp2p): failure limits count it too */
+  remoteAddress?: string
   signal?: AbortSignal
 }
 

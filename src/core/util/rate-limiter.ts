@@ -2,6 +2,10 @@
  * Token buckets keyed by peer or client. `take` spends one token or throws 429
  * with the seconds until one is back; `check` only looks. Buckets live in memory:
  * a restart forgives everyone, which is fine for a limit of minutes.
+ *
+ * A caller limiter counts one caller against two buckets: its own key (a peer id,
+ * which costs nothing to make) and its network address (which others may share,
+ * behind a NAT or a relay, so its bucket is larger).
  */
 import { RateLimitedError } from '../errors.ts'
 import type { Clock } from '../types.ts'
@@ -112,4 +116,61 @@ export function createRateLimiter (init: RateLimiterInit): RateLimiter {
 /** A limiter for a burst-then-per-minute limit. */
 export function rateLimiterFor (limit: RateLimit, clock?: Clock): RateLimiter {
   return createRateLimiter({ capacity: limit.burst, refillPerSecond: limit.perMinute / 60, clock })
+}
+
+/**
+ * A caller as the limits see it. `remote` is its own key; `address`, when the door
+ * knows one, is where it connects from (see `remoteAddressOf` in api/libp2p.ts).
+ */
+export interface Caller {
+  /** peer id, client id, or the IP of an HTTP client */
+  remote?: string
+  /** network address shared by every peer id behind it */
+  address?: string
+}
+
+/** Limits a caller by its own key and by its address at once: a fresh peer id on the same address gets no fresh allowance. */
+export interface CallerLimiter {
+  /** throws RateLimitedError if the caller or its address has no token left */
+  check (caller: Caller): void
+  /** spends a token of the caller and of its address, or none (throws 429) */
+  take (caller: Caller): void
+  /** spends a token of both even below zero (to count failures) */
+  penalize (caller: Caller): void
+}
+
+export interface CallerLimiterInit extends RateLimiterInit {
+  /** an address's bucket as a multiple of one caller's, since many may share it; default 4 */
+  addressShare?: number
+}
+
+class TwoKeyLimiter implements CallerLimiter {
+  private readonly byRemote: RateLimiter
+  private readonly byAddress: RateLimiter
+
+  constructor (init: CallerLimiterInit) {
+    const share = init.addressShare ?? 4
+    this.byRemote = new TokenBucketLimiter(init)
+    this.byAddress = new TokenBucketLimiter({ ...init, capacity: init.capacity * share, refillPerSecond: init.refillPerSecond * share })
+  }
+
+  check (caller: Caller): void {
+    if (caller.address != null) this.byAddress.check(caller.address)
+    this.byRemote.check(caller.remote ?? 'anonymous')
+  }
+
+  take (caller: Caller): void {
+    this.check(caller)
+    if (caller.address != null) this.byAddress.take(caller.address)
+    this.byRemote.take(caller.remote ?? 'anonymous')
+  }
+
+  penalize (caller: Caller): void {
+    if (caller.address != null) this.byAddress.penalize(caller.address)
+    this.byRemote.penalize(caller.remote ?? 'anonymous')
+  }
+}
+
+export function createCallerLimiter (init: CallerLimiterInit): CallerLimiter {
+  return new TwoKeyLimiter(init)
 }

@@ -66,7 +66,7 @@ export const accountRoutes: Array<Route<S>> = [
       signature: requiredString(raw, 'signature', 256),
       token: optionalString(raw, 'token', 256)
     }),
-    handler: async ({ services, input, remote, signal }) => services.accounts.createSession(input, { remote, signal })
+    handler: async ({ services, input, remote, remoteAddress, signal }) => services.accounts.createSession(input, { remote, remoteAddress, signal })
   }),
   defineRoute({
     op: 'sessions.refresh',
