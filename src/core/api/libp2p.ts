@@ -37,7 +37,7 @@ function ipv6Prefix (ip: string): string {
   const [head, tail = ''] = ip.split('%')[0].split('::')
   const front = head === '' ? [] : head.split(':')
   const back = tail === '' ? [] : tail.split(':')
-  const groups = ip.includes('::') ? [...front, ...new Array(Math.max(0, 8 - front.length - back.length)).fill('0'), ...back] : front
+  const groups = ip.includes('::') ? [...front, ...Array.from({ length: Math.max(0, 8 - front.length - back.length) }, () => '0'), ...back] : front
   return `${groups.slice(0, 4).map(group => group.replace(/^0+(?=.)/, '').toLowerCase()).join(':')}::/64`
 }
 
