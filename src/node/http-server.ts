@@ -181,6 +181,9 @@ interface SendOptions {
   beforeEnd?: () => Promise<void>
 }
 
+/** Up to this much of an answer that waits before it ends is read first, to send it with its length. */
+const EARLY_BODY_BYTES = 64 * 1024
+
 /** Streams the response; the body's reader is released (cancelled) however it ends. */
 async function send (res: ServerResponse, response: Response, options: SendOptions): Promise<void> {
   const headers: Record<string, string | string[]> = {}
@@ -188,16 +191,25 @@ async function send (res: ServerResponse, response: Response, options: SendOptio
   const cookies = response.headers.getSetCookie()
   if (cookies.length > 0) headers['set-cookie'] = cookies
   Object.assign(headers, options.headers)
-  res.writeHead(response.status, response.statusText !== '' ? response.statusText : undefined, headers)
-  if (response.body == null || options.head) {
-    await response.body?.cancel()
-    await options.beforeEnd?.()
-    res.end()
-    return
-  }
-  const reader = response.body.getReader()
+  const reader = options.head ? undefined : response.body?.getReader()
   try {
-    for (;;) {
+    // an answer that waits before it ends (draining the request) goes with its length when it is
+    // small (error bodies are), so the client can read it whole without waiting for the end
+    const first: Uint8Array[] = []
+    let complete = reader == null
+    if (reader != null && options.beforeEnd != null) {
+      let length = 0
+      while (length <= EARLY_BODY_BYTES) {
+        const { done, value } = await reader.read()
+        if (done) { complete = true; break }
+        first.push(value)
+        length += value.byteLength
+      }
+      if (complete) headers['content-length'] = String(length)
+    }
+    res.writeHead(response.status, response.statusText !== '' ? response.statusText : undefined, headers)
+    for (const chunk of first) if (!(await write(res, chunk))) return
+    while (!complete && reader != null) {
       const { done, value } = await reader.read()
       if (done) break
       if (!(await write(res, value))) return
@@ -205,7 +217,8 @@ async function send (res: ServerResponse, response: Response, options: SendOptio
     await options.beforeEnd?.()
     res.end()
   } finally {
-    reader.cancel().catch(() => {})
+    if (reader != null) reader.cancel().catch(() => {})
+    else await response.body?.cancel().catch(() => {})
   }
 }
 
@@ -296,6 +309,7 @@ export async function serveFetch (handler: FetchHandler, init: HttpServerInit): 
       return
     }
     if (response.status >= 500) log.error('%s %s answered %d', method, redactUrl(target), response.status)
+    else log('%s %s %d', method, redactUrl(target), response.status)
     // an answer before the body was read to its end: drop the rest, and close once it is read (bounded)
     const early = !req.complete
     if (early) body?.stop()

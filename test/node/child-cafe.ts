@@ -162,7 +162,25 @@ export interface RawResponse {
   ended: 'end' | 'error' | 'timeout'
 }
 
-export function parseHead (raw: Buffer): Omit<RawResponse, 'raw' | 'ended'> {
+/** A chunked body decoded; `complete` once the last chunk came. */
+export function dechunk (body: Buffer): { body: Buffer, complete: boolean } {
+  const parts: Buffer[] = []
+  let offset = 0
+  for (;;) {
+    const end = body.indexOf('\r\n', offset)
+    if (end < 0) break
+    const size = parseInt(body.subarray(offset, end).toString('latin1').split(';')[0], 16)
+    if (Number.isNaN(size)) break
+    if (size === 0) return { body: Buffer.concat(parts), complete: true }
+    if (body.byteLength < end + 2 + size + 2) break
+    parts.push(body.subarray(end + 2, end + 2 + size))
+    offset = end + 2 + size + 2
+  }
+  return { body: Buffer.concat(parts), complete: false }
+}
+
+/** Status, headers and body (de-chunked) of what came so far; `complete` once the whole body is there. */
+export function parseHead (raw: Buffer): Omit<RawResponse, 'raw' | 'ended'> & { complete: boolean } {
   const split = raw.indexOf('\r\n\r\n')
   const head = (split < 0 ? raw : raw.subarray(0, split)).toString('latin1')
   const [line, ...fields] = head.split('\r\n')
@@ -172,7 +190,14 @@ export function parseHead (raw: Buffer): Omit<RawResponse, 'raw' | 'ended'> {
     const colon = field.indexOf(':')
     if (colon > 0) headers[field.slice(0, colon).trim().toLowerCase()] = field.slice(colon + 1).trim()
   }
-  return { status: status == null ? 0 : Number(status[1]), headers, body: split < 0 ? Buffer.alloc(0) : raw.subarray(split + 4) }
+  const rest = split < 0 ? Buffer.alloc(0) : raw.subarray(split + 4)
+  if (split >= 0 && /chunked/i.test(headers['transfer-encoding'] ?? '')) {
+    const { body, complete } = dechunk(rest)
+    return { status: status == null ? 0 : Number(status[1]), headers, body, complete }
+  }
+  const declared = headers['content-length']
+  const complete = split >= 0 && declared != null && rest.byteLength >= Number(declared)
+  return { status: status == null ? 0 : Number(status[1]), headers, body: rest, complete }
 }
 
 export interface RawRequestOptions {
@@ -184,7 +209,7 @@ export interface RawRequestOptions {
   dropAfter?: number
   /** end the writing side after sending; default false (keep-alive like a real client) */
   halfClose?: boolean
-  /** stop reading once a whole response with a Content-Length came; default true */
+  /** stop reading once a whole response (Content-Length or chunked) came; default true */
   untilComplete?: boolean
 }
 
@@ -201,7 +226,8 @@ export async function rawRequest (port: number, request: string | Buffer | Array
       clearTimeout(timer)
       socket.destroy()
       const raw = Buffer.concat(chunks, length)
-      resolve({ ...parseHead(raw), raw, ended })
+      const { complete: _, ...parsed } = parseHead(raw)
+      resolve({ ...parsed, raw, ended })
     }
     const timer = setTimeout(() => { finish('timeout') }, options.timeoutMs ?? 10_000)
     socket.on('connect', () => {
@@ -213,10 +239,7 @@ export async function rawRequest (port: number, request: string | Buffer | Array
       length += chunk.byteLength
       if (options.dropAfter != null && length >= options.dropAfter) { finish('end'); return }
       if (options.untilComplete !== false) {
-        const raw = Buffer.concat(chunks, length)
-        const parsed = parseHead(raw)
-        const declared = parsed.headers['content-length']
-        if (parsed.status !== 0 && declared != null && parsed.body.byteLength >= Number(declared)) finish('end')
+        if (parseHead(Buffer.concat(chunks, length)).complete) finish('end')
       }
     })
     socket.on('end', () => { finish('end') })
