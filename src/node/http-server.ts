@@ -339,6 +339,18 @@ export async function serveFetch (handler: FetchHandler, init: HttpServerInit): 
       res.destroy()
     })
   })
+  /** Answers a socket the HTTP layer will not serve further, then reads and drops a moment so the close does not reset the answer away. */
+  function answerAndClose (socket: Socket, raw: string): void {
+    socket.end(raw)
+    socket.resume()
+    const timer = setTimeout(() => { socket.destroy() }, LINGER_MS)
+    timer.unref()
+    socket.once('close', () => { clearTimeout(timer) })
+  }
+  // the cafe is no proxy: CONNECT (which Node hands over as a bare socket) is 405
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    answerAndClose(socket, rawJsonError(405, 'Method Not Allowed', 'METHOD_NOT_ALLOWED', 'the cafe is not a proxy'))
+  })
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     // the parser reports every later chunk of a socket it gave up on again: answered once, then ignored
     if (answered.has(socket)) return
@@ -349,12 +361,7 @@ export async function serveFetch (handler: FetchHandler, init: HttpServerInit): 
       socket.destroy()
       return
     }
-    // answer, then keep reading (and dropping) for a moment so the close does not reset the answer away
-    socket.end(clientErrorResponse(err.code))
-    socket.resume()
-    const timer = setTimeout(() => { socket.destroy() }, LINGER_MS)
-    timer.unref()
-    socket.once('close', () => { clearTimeout(timer) })
+    answerAndClose(socket, clientErrorResponse(err.code))
   })
 
   await new Promise<void>((resolve, reject) => {

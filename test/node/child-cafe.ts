@@ -180,7 +180,9 @@ export function dechunk (body: Buffer): { body: Buffer, complete: boolean } {
 }
 
 /** Status, headers and body (de-chunked) of what came so far; `complete` once the whole body is there. */
-export function parseHead (raw: Buffer): Omit<RawResponse, 'raw' | 'ended'> & { complete: boolean } {
+export function parseHead (raw: Buffer, { head: isHead = false }: { head?: boolean } = {}): Omit<RawResponse, 'raw' | 'ended'> & { complete: boolean } {
+  // interim answers (100 Continue) come before the real one
+  while (/^HTTP\/1\.[01] 1\d\d /.test(raw.subarray(0, 16).toString('latin1')) && raw.includes('\r\n\r\n')) raw = raw.subarray(raw.indexOf('\r\n\r\n') + 4)
   const split = raw.indexOf('\r\n\r\n')
   const head = (split < 0 ? raw : raw.subarray(0, split)).toString('latin1')
   const [line, ...fields] = head.split('\r\n')
@@ -191,6 +193,8 @@ export function parseHead (raw: Buffer): Omit<RawResponse, 'raw' | 'ended'> & { 
     if (colon > 0) headers[field.slice(0, colon).trim().toLowerCase()] = field.slice(colon + 1).trim()
   }
   const rest = split < 0 ? Buffer.alloc(0) : raw.subarray(split + 4)
+  const code = status == null ? 0 : Number(status[1])
+  if (split >= 0 && (isHead || code === 204 || code === 304)) return { status: code, headers, body: rest, complete: true }
   if (split >= 0 && /chunked/i.test(headers['transfer-encoding'] ?? '')) {
     const { body, complete } = dechunk(rest)
     return { status: status == null ? 0 : Number(status[1]), headers, body, complete }
@@ -219,6 +223,7 @@ export async function rawRequest (port: number, request: string | Buffer | Array
     const chunks: Buffer[] = []
     let length = 0
     let settled = false
+    const isHead = String(Array.isArray(request) ? request[0] : request).startsWith('HEAD ')
     const socket: Socket = connect({ port, host: '127.0.0.1', localAddress: options.localAddress })
     const finish = (ended: RawResponse['ended']): void => {
       if (settled) return
@@ -226,7 +231,7 @@ export async function rawRequest (port: number, request: string | Buffer | Array
       clearTimeout(timer)
       socket.destroy()
       const raw = Buffer.concat(chunks, length)
-      const { complete: _, ...parsed } = parseHead(raw)
+      const { complete: _, ...parsed } = parseHead(raw, { head: isHead })
       resolve({ ...parsed, raw, ended })
     }
     const timer = setTimeout(() => { finish('timeout') }, options.timeoutMs ?? 10_000)
@@ -239,7 +244,7 @@ export async function rawRequest (port: number, request: string | Buffer | Array
       length += chunk.byteLength
       if (options.dropAfter != null && length >= options.dropAfter) { finish('end'); return }
       if (options.untilComplete !== false) {
-        if (parseHead(Buffer.concat(chunks, length)).complete) finish('end')
+        if (parseHead(Buffer.concat(chunks, length), { head: isHead }).complete) finish('end')
       }
     })
     socket.on('end', () => { finish('end') })

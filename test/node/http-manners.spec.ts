@@ -253,3 +253,25 @@ describe('serveFetch holds its header and request timeouts as configured', () =>
     expect(took).toBeLessThan(3_200)
   })
 })
+
+describe('the headless entry keeps serving past an error nothing handled', () => {
+  it('logs a stray rejection and exception, keys redacted, and the process lives on', async () => {
+    const { execFile } = await import('node:child_process')
+    const script = `
+      const { keepServingOnStrayErrors } = await import('./scripts/cafe.ts')
+      keepServingOnStrayErrors()
+      Promise.reject(new Error('GET /ipfs/x?key=SECRETKEY1 failed'))
+      setTimeout(() => { throw new TypeError('boom at /ipfs/y?key=SECRETKEY2') }, 10)
+      setTimeout(() => { console.log('still serving') }, 200)`
+    const { stdout, stderr, code } = await new Promise<{ stdout: string, stderr: string, code: number | null }>(resolve => {
+      execFile(process.execPath, ['--import', 'tsx', '--import', './src/node/polyfills.ts', '--input-type=module', '-e', script], { timeout: 20_000 }, (err, stdout, stderr) => {
+        resolve({ stdout, stderr, code: err == null ? 0 : (err as { code?: number }).code ?? 1 })
+      })
+    })
+    expect(code).toBe(0)
+    expect(stdout).toContain('still serving')
+    expect(stderr).toContain('unhandled rejection (the cafe keeps serving): Error: GET /ipfs/x?key=[redacted] failed')
+    expect(stderr).toContain('uncaught exception (the cafe keeps serving): TypeError: boom at /ipfs/y?key=[redacted]')
+    expect(stderr).not.toMatch(/SECRETKEY/)
+  })
+})
