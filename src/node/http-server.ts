@@ -3,7 +3,10 @@
  * becomes a standard Request (body streamed, `duplex: 'half'`, aborted when the client
  * goes away) and the Response body is streamed back with backpressure, never
  * gathered. Header size, body size and slow clients are bounded here, before the
- * handler runs.
+ * handler runs. Whatever a client does (drop at any byte, send what Node's parser
+ * refuses, lie about its length) ends in a JSON 4xx or a closed socket, never in an
+ * error that escapes. A handler must read the body it needs before it answers: an
+ * answer sent earlier stops the body and closes the connection once it is drained.
  */
 import { setMaxListeners } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -25,11 +28,11 @@ export type FetchHandler = (request: Request, options: FetchHandlerOptions) => P
 export interface HttpServerLimits {
   /** request line plus headers; larger → 431 (node:http). Default 16 KiB */
   maxHeaderBytes?: number
-  /** any request body; a declared larger one → 413 before the handler runs, a longer stream is cut. Default 1 GiB */
+  /** any request body; a declared larger one → 413 before the handler runs, a longer stream errors (413). Default 1 GiB */
   maxBodyBytes?: number
-  /** time to receive the headers. Default 20 s */
+  /** time to receive the headers (408). Default 20 s */
   headersTimeoutMs?: number
-  /** time to receive a whole request (uploads included). Default 10 min */
+  /** time to receive a whole request, uploads included (408). Default 10 min */
   requestTimeoutMs?: number
   /** idle keep-alive connections close after this. Default 5 s */
   keepAliveTimeoutMs?: number
