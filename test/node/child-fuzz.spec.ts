@@ -176,7 +176,8 @@ describe('several thousand malformed requests never get a 5xx from the headless 
 
     expect(failures.slice(0, 10), `5xx answers (seed ${SEED})\n${cafe.stderr().slice(-3000)}`).toEqual([])
     expect(notJson.slice(0, 10), 'API errors without the JSON error body').toEqual([])
-    expect(sent.length).toBeGreaterThanOrEqual(REQUESTS * 0.9)
+    // several thousand, even on a slow machine (the run stops at TIME_LIMIT_MS)
+    expect(sent.length).toBeGreaterThanOrEqual(2_000)
     // every request gets an answer, but for a few whose client lied about its length and left
     expect(answered).toBeGreaterThan(sent.length * 0.98)
     expect(cafe.exitCode()).toBeNull()
