@@ -174,6 +174,20 @@ describe('the headless cafe answers every malformed request with a JSON 4xx and 
     expect(answer.ended).toBe('end')
   })
 
+  it('a chunked JSON body past a route\'s limit is a JSON 413, and the process lives on', async () => {
+    // main died here: the body stream, cancelled by the route, was still fed by the request's 'data' events
+    const chunk = Buffer.alloc(64 * 1024, 0x20)
+    const parts: Array<string | Buffer> = ['POST /api/v0/sessions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n']
+    for (let i = 0; i < 40; i++) parts.push(`${chunk.byteLength.toString(16)}\r\n`, chunk, '\r\n')
+    parts.push('0\r\n\r\n')
+    const answer = await rawRequest(cafe.port, parts, { timeoutMs: 8_000 })
+    expect(answer.status).toBe(413)
+    expect(json(answer)).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } })
+    await new Promise(resolve => setTimeout(resolve, 200))
+    expect(cafe.exitCode()).toBeNull()
+    expect(await cafe.answers()).toBe(true)
+  })
+
   it('a chunked CAR upload over the account\'s quota gets the 413 JSON, and the cafe serves the next request', async () => {
     const quota = await fetch(`${cafe.url}/api/v0/clients/${device.client.account}/quota`, {
       method: 'PUT',
