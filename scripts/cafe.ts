@@ -27,6 +27,7 @@ export interface CafeConfigFile {
   announce?: string[]
   relays?: string[]
   ownerSecret?: string
+  durableWrites?: boolean
 }
 
 export interface CafeOptions {
@@ -40,6 +41,8 @@ export interface CafeOptions {
   ownerSecret?: string
   /** where ownerSecret came from, for the start-up lines */
   ownerSecretFrom?: 'flag' | 'environment' | 'config'
+  /** sync to disk before acknowledging (HeadlessCafeInit.durableWrites) */
+  durableWrites: boolean
   json: boolean
 }
 
@@ -48,7 +51,7 @@ export class CafeConfigError extends Error {
   override name = 'CafeConfigError'
 }
 
-const KNOWN_KEYS = ['dataDir', 'httpHost', 'httpPort', 'listen', 'announce', 'relays', 'ownerSecret']
+const KNOWN_KEYS = ['dataDir', 'httpHost', 'httpPort', 'listen', 'announce', 'relays', 'ownerSecret', 'durableWrites']
 
 const USAGE = `usage: npm run cafe -- [options]
   --config <file>          JSON config file (see docs/HEADLESS.md)
@@ -59,6 +62,7 @@ const USAGE = `usage: npm run cafe -- [options]
   --announce <multiaddr>   address to advertise instead (repeatable)
   --relay <multiaddr>      relay to keep a reservation on, ending in /p2p/<id> (repeatable)
   --owner-secret <secret>  owner routes' Bearer secret (or ${OWNER_SECRET_ENV}); default: generated once in the data dir
+  --no-durable-writes      answer before writes reach the disk (faster; a power cut may lose the last seconds)
   --json                   also print one JSON line { url, peerId, multiaddrs, address, ownerSecretFile }`
 
 const fail = (message: string): Error => new CafeConfigError(message)
@@ -70,6 +74,12 @@ function strings (name: string, value: unknown): string[] | undefined {
 function text (name: string, value: unknown): string | undefined {
   if (value == null) return undefined
   if (typeof value !== 'string' || value === '') throw new CafeConfigError(`${name} must be a non-empty string`)
+  return value
+}
+
+function flag (name: string, value: unknown): boolean | undefined {
+  if (value == null) return undefined
+  if (typeof value !== 'boolean') throw new CafeConfigError(`${name} must be true or false`)
   return value
 }
 
@@ -111,6 +121,7 @@ export async function loadCafeOptions (argv: string[], env: Record<string, strin
         announce: { type: 'string', multiple: true },
         relay: { type: 'string', multiple: true },
         'owner-secret': { type: 'string' },
+        'no-durable-writes': { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
       }
@@ -137,6 +148,7 @@ export async function loadCafeOptions (argv: string[], env: Record<string, strin
     announce: checkAddresses('announce', parsed.announce ?? strings('announce', file.announce) ?? []),
     relays: checkAddresses('relay', parsed.relay ?? strings('relays', file.relays) ?? []),
     ...(ownerSecret != null ? { ownerSecret, ownerSecretFrom } : {}),
+    durableWrites: parsed['no-durable-writes'] === true ? false : flag('durableWrites', file.durableWrites) ?? true,
     json: parsed.json === true
   }
 }
@@ -149,6 +161,7 @@ export function headlessInit (options: CafeOptions, init: Partial<HeadlessCafeIn
     announce: options.announce,
     relays: options.relays,
     ...(options.ownerSecret != null ? { ownerSecret: options.ownerSecret } : {}),
+    durableWrites: options.durableWrites,
     ...init
   }
 }

@@ -1,4 +1,4 @@
-// `npm test`: type-check, unit tests (vitest, Node), build, end-to-end tests (Playwright
+// `npm test`: type-check (all, then src/core alone), lint, unit tests (vitest, Node), build, end-to-end tests (Playwright
 // in Debian's headless Chromium), then one closing line with the totals.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
@@ -22,6 +22,9 @@ function readJson (path) {
 ensureChromium()
 const failures = []
 if (run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']) !== 0) failures.push('type-check')
+// src/core must type-check with no DOM and no Node types: it runs in every context
+if (run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.core.json']) !== 0) failures.push('core type-check')
+if (run('npx', ['oxlint', '--deny-warnings', 'src', 'test', 'e2e', 'bench', 'scripts', 'extension']) !== 0) failures.push('lint')
 if (run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${REPORTS}/unit.json`]) !== 0) failures.push('unit')
 if (run('npx', ['vite', 'build', '--logLevel', 'warn']) !== 0) failures.push('build')
 else if (run('npx', ['playwright', 'test'], { PLAYWRIGHT_JSON_OUTPUT_NAME: `${REPORTS}/e2e.json` }) !== 0) failures.push('e2e')

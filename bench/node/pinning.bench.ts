@@ -1,25 +1,34 @@
 /**
- * Pinning in Node, on disk (blockstore-fs and datastore-level in a temporary folder): CAR upload MB/s into
- * the cafe (every block verified against its CID, stored, the root pinned and counted)
- * beside a raw blockstore write of the same blocks in the same run; and pins listed per
- * second with BENCH_PINS (default 10,000) pins stored, beside a raw datastore scan of
- * the same records.
+ * Pinning in Node, on disk (the headless cafe's stores in a temporary folder): CAR upload
+ * MB/s into the cafe (every block verified against its CID, stored, the root pinned and
+ * counted) beside a raw blockstore write of the same blocks in the same run; the cost of
+ * durable writes (block files fsynced, LevelDB writes synced before the answer:
+ * src/node/durable-stores.ts) as a ratio of upload rates with and without them, for large
+ * blocks, for small blocks, and for many small uploads one after another and 8 at once
+ * (group commit); and pins listed per second with BENCH_PINS (default 10,000) pins stored,
+ * beside a raw datastore scan of the same records.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CarBlockIterator } from '@ipld/car'
+import { CarBlockIterator, CarWriter } from '@ipld/car'
 import { defaultLogger } from '@libp2p/logger'
 import { FsBlockstore } from 'blockstore-fs'
-import { LevelDatastore } from 'datastore-level'
 import { createHeliaLight } from 'helia'
+import { importer } from 'ipfs-unixfs-importer'
+import { fixedSize } from 'ipfs-unixfs-importer/chunker'
+import { concat } from 'uint8arrays/concat'
 import { packCar } from '../../src/client/car.ts'
-import { createPinning } from '../../src/core/pinning/index.ts'
+import { createPinning, type Pinning } from '../../src/core/pinning/index.ts'
+import { openDurableStores, type DurableLevelDatastore } from '../../src/node/durable-stores.ts'
 import { ratePerSecond, report } from './measure.ts'
 import type { AccountDirectory } from '../../src/core/types.ts'
+import type { CID } from 'multiformats/cid'
 
 const SIZE_MIB = Number(process.env.BENCH_CAR_MIB ?? 64)
+const SMALL_MIB = Number(process.env.BENCH_SMALL_BLOCKS_MIB ?? 8)
 const PINS = Number(process.env.BENCH_PINS ?? 10_000)
+const UPLOADS = Number(process.env.BENCH_SMALL_UPLOADS ?? 100)
 const ACCOUNT = '12D3KooWBenchAccount'
 const accounts: AccountDirectory = {
   isRegistered: async () => true,
@@ -30,63 +39,134 @@ async function * chunked (bytes: Uint8Array, size = 256 * 1024): AsyncGenerator<
   for (let i = 0; i < bytes.byteLength; i += size) yield bytes.subarray(i, i + size)
 }
 
-const root = mkdtempSync(join(tmpdir(), 'cafe-bench-'))
-try {
-  const blockstore = new FsBlockstore(join(root, 'cafe'))
-  await blockstore.open()
-  const datastore = new LevelDatastore(join(root, 'data'))
-  await datastore.open()
-  const helia = createHeliaLight({ blockstore, datastore })
+function random (mib: number): Uint8Array {
+  const content = new Uint8Array(mib * 1024 * 1024)
+  for (let i = 0; i < content.byteLength; i += 65536) crypto.getRandomValues(content.subarray(i, i + 65536))
+  return content
+}
+
+/** A one-file UnixFS CAR with leaves of `chunkSize` bytes. */
+async function carOf (content: Uint8Array, chunkSize: number): Promise<Uint8Array> {
+  const blocks: Array<{ cid: CID, bytes: Uint8Array }> = []
+  let root: CID | undefined
+  for await (const entry of importer([{ content }], { put: async (cid: CID, bytes: Uint8Array) => { blocks.push({ cid, bytes }); return cid } }, { cidVersion: 1, rawLeaves: true, chunker: fixedSize({ chunkSize }) })) root = entry.cid
+  const { writer, out } = CarWriter.create([root as CID])
+  const parts: Uint8Array[] = []
+  const collected = (async () => { for await (const part of out) parts.push(part) })()
+  for (const block of blocks) await writer.put(block)
+  await writer.close()
+  await collected
+  return concat(parts)
+}
+
+interface Cafe { pinning: Pinning, datastore: DurableLevelDatastore, stop(): Promise<void> }
+
+async function cafeAt (dir: string, durable: boolean): Promise<Cafe> {
+  const { blockstore, datastore } = await openDurableStores(dir, { durable })
+  const helia = createHeliaLight({ blockstore, datastore: datastore.unsynced() })
   await helia.start()
   const pinning = createPinning({ blockstore, datastore, pins: helia.pins, accounts, logger: defaultLogger() })
+  await pinning.start()
+  return { pinning, datastore, stop: async () => { await helia.stop(); await datastore.close() } }
+}
 
-  const content = new Uint8Array(SIZE_MIB * 1024 * 1024)
-  for (let i = 0; i < content.byteLength; i += 65536) crypto.getRandomValues(content.subarray(i, i + 65536))
+async function uploadMs (cafe: Cafe, car: Uint8Array): Promise<number> {
+  const started = performance.now()
+  await cafe.pinning.importCar(ACCOUNT, chunked(car), { name: 'bench' })
+  return performance.now() - started
+}
+
+const root = mkdtempSync(join(tmpdir(), 'cafe-bench-'))
+try {
+  const durable = await cafeAt(join(root, 'durable'), true)
+  const fast = await cafeAt(join(root, 'fast'), false)
+  const mbps = (bytes: number, ms: number): number => (bytes / 1e6) / (ms / 1000)
+
+  // fresh content for every upload (a repeated one stores nothing); the two stores take turns,
+  // upload by upload, so both see the same load on a shared machine: times are summed
+  const big = { durable: 0, fast: 0, bytes: 0 }
+  const small = { durable: 0, fast: 0, bytes: 0 }
+  const ROUNDS = 4
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const mode of round % 2 === 0 ? ['fast', 'durable'] as const : ['durable', 'fast'] as const) {
+      const car = await carOf(random(SIZE_MIB), 256 * 1024)
+      big.bytes += car.byteLength / 2
+      big[mode] += await uploadMs(mode === 'durable' ? durable : fast, car)
+      const smallCar = await carOf(random(SMALL_MIB), 4096)
+      small.bytes += smallCar.byteLength / 2
+      small[mode] += await uploadMs(mode === 'durable' ? durable : fast, smallCar)
+    }
+  }
+
+  const content = random(SIZE_MIB)
   const { car } = await packCar([{ path: 'bench.bin', content }], { wrap: false })
-
   const rawStore = new FsBlockstore(join(root, 'raw'))
   await rawStore.open()
   let started = performance.now()
   for await (const { cid, bytes } of await CarBlockIterator.fromIterable(chunked(car))) await rawStore.put(cid, bytes)
   const rawMs = performance.now() - started
 
-  started = performance.now()
-  await pinning.importCar(ACCOUNT, chunked(car), { name: 'bench' })
-  const uploadMs = performance.now() - started
-  const mbps = (ms: number): number => (car.byteLength / 1e6) / (ms / 1000)
-
-  for (let i = 0; i < PINS; i++) {
-    const small = await packCar([{ path: `p${i}`, content: new TextEncoder().encode(`pin ${i}`) }], { wrap: false })
-    await pinning.importCar(ACCOUNT, chunked(small.car), { name: `pin-${i}` })
+  // many small uploads (one 1 KiB file each): the fsyncs' latency, alone and shared by 8 at once
+  const smallCars = await Promise.all(Array.from({ length: UPLOADS * 3 }, async () => carOf(random(1).subarray(0, 1024), 4096)))
+  const one = { durable: 0, fast: 0 }
+  for (let i = 0; i < UPLOADS; i++) {
+    for (const mode of i % 2 === 0 ? ['fast', 'durable'] as const : ['durable', 'fast'] as const) {
+      one[mode] += await uploadMs(mode === 'durable' ? durable : fast, smallCars[mode === 'durable' ? UPLOADS + i : i])
+    }
   }
-  const pages = Math.ceil((PINS + 1) / 1000)
+  const durableUploads = UPLOADS / (one.durable / 1000)
+  const fastUploads = UPLOADS / (one.fast / 1000)
+  started = performance.now()
+  const concurrent = smallCars.slice(2 * UPLOADS)
+  await Promise.all(Array.from({ length: 8 }, async (_, worker) => {
+    for (let i = worker; i < concurrent.length; i += 8) await durable.pinning.importCar(ACCOUNT, chunked(concurrent[i]))
+  }))
+  const durableConcurrentUploads = concurrent.length / ((performance.now() - started) / 1000)
+
+  // listing is read-only: the pins are stored without syncing to save time
+  for (let i = 0; i < PINS; i++) {
+    const one = await packCar([{ path: `p${i}`, content: new TextEncoder().encode(`pin ${i}`) }], { wrap: false })
+    await fast.pinning.importCar(ACCOUNT, chunked(one.car), { name: `pin-${i}` })
+  }
+  const listed = (await fast.pinning.usageOf(ACCOUNT)).pins
+  const pages = Math.ceil(listed / 1000)
   const listsPerSecond = await ratePerSecond(5, async () => {
     let before: number | undefined
     for (let page = 0; page < pages; page++) {
-      const { results } = await pinning.list(ACCOUNT, { limit: 1000, ...(before != null ? { before } : {}) })
+      const { results } = await fast.pinning.list(ACCOUNT, { limit: 1000, ...(before != null ? { before } : {}) })
       before = Date.parse(results[results.length - 1].created)
     }
   })
   const scansPerSecond = await ratePerSecond(5, async () => {
     let count = 0
-    for await (const record of datastore.query({ prefix: '/cafe/pins' })) { void record; count++ }
+    for await (const record of fast.datastore.query({ prefix: '/cafe/pins' })) { void record; count++ }
     return count
   })
 
   report({
     pinning: {
       carMiB: SIZE_MIB,
-      carUploadMBps: mbps(uploadMs),
-      rawBlockstoreWriteMBps: mbps(rawMs),
-      uploadToRawWrite: rawMs / uploadMs,
-      pins: PINS + 1,
-      pinsListedPerSecond: listsPerSecond * (PINS + 1),
-      rawRecordScanPerSecond: scansPerSecond * (PINS + 1),
+      carUploadMBps: mbps(big.bytes, big.durable),
+      carUploadNotDurableMBps: mbps(big.bytes, big.fast),
+      durableToNotDurable: big.fast / big.durable,
+      rawBlockstoreWriteMBps: mbps(car.byteLength, rawMs),
+      uploadToRawWrite: rawMs / (big.durable / ROUNDS),
+      smallBlockCarMiB: SMALL_MIB,
+      smallBlockCarUploadMBps: mbps(small.bytes, small.durable),
+      smallBlockCarUploadNotDurableMBps: mbps(small.bytes, small.fast),
+      smallBlockDurableToNotDurable: small.fast / small.durable,
+      smallUploadsPerSecond: durableUploads,
+      smallUploadsNotDurablePerSecond: fastUploads,
+      smallUploadsDurableToNotDurable: durableUploads / fastUploads,
+      smallUploads8AtOncePerSecond: durableConcurrentUploads,
+      pins: listed,
+      pinsListedPerSecond: listsPerSecond * listed,
+      rawRecordScanPerSecond: scansPerSecond * listed,
       listToRawScan: listsPerSecond / scansPerSecond
     }
   })
-  await helia.stop()
-  await datastore.close()
+  await durable.stop()
+  await fast.stop()
 } finally {
   rmSync(root, { recursive: true, force: true })
 }

@@ -15,7 +15,8 @@ import { createInbox, type InboxInit } from './inbox/index.ts'
 import { createPinning, type FetchDag, type PinningInit, type PinsLike } from './pinning/index.ts'
 import { createPinningHttp } from './pinning/http.ts'
 import { createSnapshots } from './snapshots/index.ts'
-import type { AccountId, AbortOptions, BaseComponents } from './types.ts'
+import { createStorageLedger } from './storage/ledger.ts'
+import type { AbortOptions, BaseComponents } from './types.ts'
 import type { PrivateKey } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 
@@ -65,25 +66,22 @@ export function createCafe (components: CafeComponents, init: CafeInit = {}): Ca
   const accountServices = createAccountServices(components, init.accounts)
   const { accounts } = accountServices
 
-  // storage quota counts pins and snapshots together
-  const usage = async (account: AccountId, options?: AbortOptions): Promise<number> => {
-    const [pinned, snapshotted] = await Promise.all([pinning?.usageOf(account, options), snapshots.usageOf(account, options)])
-    return (pinned?.pinBytes ?? 0) + snapshotted.snapshotBytes
-  }
+  // one ledger keeps the storage quota for every service that stores bytes
+  const ledger = createStorageLedger({ accounts, logger })
   const pinning = components.storage == null
     ? undefined
-    : createPinning({ ...components.storage, datastore, accounts, logger, clock, usage, delegates: components.addresses }, init.pinning)
+    : createPinning({ ...components.storage, datastore, accounts, logger, clock, ledger, delegates: components.addresses }, init.pinning)
   const snapshots = createSnapshots({
     datastore,
     accounts,
     logger,
     clock,
-    usage,
+    ledger,
     headPinned: pinning == null ? undefined : async (account, cid, options) => pinning.hasPin(account, cid, options)
   }, { maxSnapshotBytes: MAX_SNAPSHOT_BYTES })
   const inbox = createInbox({ datastore, logger, clock, accounts }, init.inbox)
   const directory = createDirectory({ datastore, logger, clock, accounts }, init.directory)
-  for (const owner of [pinning, snapshots, inbox, directory]) if (owner != null) accounts.addDataOwner(owner)
+  for (const owner of [pinning, snapshots, inbox, directory, ledger]) if (owner != null) accounts.addDataOwner(owner)
 
   const services: CafeServices = {
     ...accountServices,

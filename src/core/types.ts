@@ -2,7 +2,7 @@
  * Small interfaces the cafe services share. Services receive what they need as one
  * `components` object (as Helia and libp2p components do), typed against these.
  */
-import type { ComponentLogger } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
 
 export type { AbortOptions, ComponentLogger } from '@libp2p/interface'
@@ -22,8 +22,8 @@ export interface Quota {
 
 /** Who is registered here, and their quota. Implemented by the accounts service. */
 export interface AccountDirectory {
-  isRegistered (account: AccountId): Promise<boolean>
-  quotaOf (account: AccountId): Promise<Quota>
+  isRegistered (account: AccountId, options?: AbortOptions): Promise<boolean>
+  quotaOf (account: AccountId, options?: AbortOptions): Promise<Quota>
 }
 
 /** A service that keeps per-account data; deregistration calls this on each. */

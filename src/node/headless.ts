@@ -7,15 +7,13 @@
  * `/api/**` with the cafe's HTTP door and `/ipfs/**` with the same gateway core the
  * Service Worker runs. See docs/HEADLESS.md.
  */
-import { join } from 'node:path'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { loadOrCreateSelfKey } from '@libp2p/config'
 import { defaultLogger } from '@libp2p/logger'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
-import { FsBlockstore } from 'blockstore-fs'
-import { LevelDatastore } from 'datastore-level'
 import { concat } from 'uint8arrays/concat'
+import { openDurableStores, type DurableFsBlockstore, type DurableLevelDatastore } from './durable-stores.ts'
 import { encodeCafeAddress } from '../core/address/index.ts'
 import { createCafe, type Cafe, type CafeInit } from '../core/cafe.ts'
 import { createGateway, DEFAULT_NETWORK_TIMEOUT_MS, type Gateway } from '../core/gateway/index.ts'
@@ -52,6 +50,12 @@ export interface HeadlessCafeInit {
   ownerSecret?: string
   /** the cafe services' settings (quotas, token lifetimes, request limits) */
   cafe?: Omit<CafeInit, 'ownerSecret'>
+  /**
+   * fsync block files and sync LevelDB writes before an answer says something is stored
+   * (src/node/durable-stores.ts); false trades that for speed: a power cut may then lose
+   * what was acknowledged in the last seconds. Default true.
+   */
+  durableWrites?: boolean
   /** how long the gateway waits for a block from the network; default 10 s */
   networkTimeoutMs?: number
   logger?: ComponentLogger
@@ -63,8 +67,8 @@ export interface HeadlessCafe {
   readonly helia: HeadlessHelia
   readonly cafe: Cafe
   readonly gateway: Gateway
-  readonly blockstore: FsBlockstore
-  readonly datastore: LevelDatastore
+  readonly blockstore: DurableFsBlockstore
+  readonly datastore: DurableLevelDatastore
   readonly http: FetchServer
   /** where the owner secret came from (and the secret itself) */
   readonly owner: OwnerSecret
@@ -132,16 +136,15 @@ export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<Headl
       ? { secret: checkOwnerSecret(init.ownerSecret), source: 'given', created: false }
       : await loadOrCreateOwnerSecret(init.dataDir)
 
-    const blockstore = new FsBlockstore(join(init.dataDir, 'blocks'))
-    const datastore = new LevelDatastore(join(init.dataDir, 'data'))
-    await blockstore.open()
-    await datastore.open()
+    const { blockstore, datastore } = await openDurableStores(init.dataDir, { durable: init.durableWrites })
     undo.push(async () => datastore.close(), async () => blockstore.close())
+    if (blockstore.staleTemporaries > 0) log('deleted %d temporary files of block writes a killed run left', blockstore.staleTemporaries)
     const privateKey = await loadOrCreateSelfKey(datastore)
 
     const helia = createCafeHelia({
       blockstore,
-      datastore,
+      // Helia's own writes acknowledge nothing; the cafe's next synced write carries them
+      datastore: datastore.unsynced(),
       privateKey,
       listen: init.listen ?? DEFAULT_HEADLESS_LISTEN,
       announce: init.announce,

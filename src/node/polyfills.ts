@@ -42,4 +42,3 @@ if (typeof (globalThis as any).WebSocket !== 'function') {
   Object.defineProperty(globalThis, 'WebSocket', { configurable: true, writable: true, value: WebSocket })
 }
 
-export {}

@@ -143,7 +143,7 @@ export function keepReservations (libp2p: Libp2p, relays: Array<Multiaddr | stri
           addresses = circuitAddresses(state.relayPeer)
           if (addresses.length === 0) error = 'the relay gave no reservation'
         } catch (err) {
-          error = (err as Error).message ?? String(err)
+          error = reservationError(err)
         }
       }
       if (update(state, addresses, addresses.length > 0 ? undefined : error)) changed = true
@@ -181,4 +181,15 @@ export function keepReservations (libp2p: Libp2p, relays: Array<Multiaddr | stri
       libp2p.removeEventListener('connection:close', onClose as any)
     }
   }
+}
+
+/**
+ * libp2p reports a failed reservation as a listen error whose text names the relay but,
+ * under Node 22+ (whose native WebSocket errors carry no message), not the cause.
+ */
+function reservationError (err: unknown): string {
+  const error = err as Error
+  if (error?.name !== 'UnsupportedListenAddressesError') return error?.message ?? String(err)
+  const cause = error.message.split('\n').slice(1).join(' ').replace(/\S+\/p2p-circuit:/, '').trim()
+  return `could not connect to the relay or reserve a slot on it${cause === '' ? '' : `: ${cause}`}`
 }

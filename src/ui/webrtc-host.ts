@@ -144,7 +144,7 @@ export function serveWebRtcHost (port: MessagePort): () => void {
 
   return () => {
     post({ t: 'bye' })
-    for (const handle of [...pcs.keys()]) closePeerConnection(handle)
+    for (const handle of pcs.keys()) closePeerConnection(handle)
     port.close()
   }
 }

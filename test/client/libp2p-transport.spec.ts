@@ -7,7 +7,7 @@ import { CAFE_PROTOCOL, registerCafeProtocol } from '../../src/core/api/index.ts
 import { createTestCafe, tcpNode } from './fixtures.ts'
 import { registerRefreshDeregister } from './flow.ts'
 import type { TestCafe } from './fixtures.ts'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { Libp2p } from '@libp2p/interface'
 
 describe('CafeClient over libp2p (TCP on 127.0.0.1)', () => {
   let cafe: TestCafe

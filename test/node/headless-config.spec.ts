@@ -22,8 +22,18 @@ describe('npm run cafe: flags, environment and config file', () => {
       listen: ['/ip4/127.0.0.1/tcp/4001', '/ip4/127.0.0.1/tcp/4002/ws'],
       announce: [],
       relays: [],
+      durableWrites: true,
       json: false
     })
+  })
+
+  it('writes are durable unless the operator trades it away with --no-durable-writes or durableWrites: false', async () => {
+    const config = join(dir, 'fast.json')
+    await writeFile(config, JSON.stringify({ durableWrites: false }))
+    expect(await loadCafeOptions(['--no-durable-writes'], {})).toMatchObject({ durableWrites: false })
+    expect(await loadCafeOptions(['--config', config], {})).toMatchObject({ durableWrites: false })
+    await writeFile(config, JSON.stringify({ durableWrites: 'no' }))
+    await expect(loadCafeOptions(['--config', config], {})).rejects.toThrow(/durableWrites must be true or false/)
   })
 
   it('flags win over CAFE_OWNER_SECRET, which wins over the config file, which wins over the defaults', async () => {

@@ -24,6 +24,9 @@ export interface BlockSourceInit {
   networkTimeoutMs: number
 }
 
+/** Larger blocks from the network are refused (trustless gateway spec, "Block Limits"; bitswap's limit too). */
+export const MAX_NETWORK_BLOCK_BYTES = 2 * 1024 * 1024
+
 const HASHERS = new Map<number, MultihashHasher>([sha256, sha512].map(h => [h.code, h]))
 
 export function createBlockSource (components: BlockSourceComponents, init: BlockSourceInit): ReadableStorage {
@@ -33,7 +36,8 @@ export function createBlockSource (components: BlockSourceComponents, init: Bloc
       return
     }
 
-    const local = await readLocal(components.blockstore, cid, options)
+    options.signal?.throwIfAborted()
+    const local = await readLocal(components.blockstore, cid)
     if (local != null) {
       yield * local
       return
@@ -47,6 +51,7 @@ export function createBlockSource (components: BlockSourceComponents, init: Bloc
       throw new BlockUnavailableError(cid, true, `block ${cid} is not stored here`)
     }
 
+    options.signal?.throwIfAborted()
     const timeout = AbortSignal.timeout(init.networkTimeoutMs)
     const signal = options.signal == null ? timeout : AbortSignal.any([timeout, options.signal])
     let bytes: Uint8Array
@@ -59,6 +64,9 @@ export function createBlockSource (components: BlockSourceComponents, init: Bloc
         : `could not fetch block ${cid}`)
     }
 
+    if (bytes.byteLength > MAX_NETWORK_BLOCK_BYTES) {
+      throw new InvalidBlockError(`the network returned a block of ${bytes.byteLength} bytes for ${cid}, above the ${MAX_NETWORK_BLOCK_BYTES} bytes a block may have`)
+    }
     await verify(cid, bytes)
     return bytes
   }
@@ -69,11 +77,14 @@ export function createBlockSource (components: BlockSourceComponents, init: Bloc
 /**
  * The chunks of a local block, or undefined if the store does not have it. Stores
  * throw 'NotFoundError' on the first read (MemoryBlockstore, blockstore-idb).
+ * A local read is short and is not given the request's signal: blockstore-fs answers
+ * an abort during its open() with NotFoundError and leaves the file handle it was
+ * opening to the garbage collector.
  */
-async function readLocal (blockstore: Pick<Blockstore, 'get'>, cid: CID, options: AbortOptions): Promise<Uint8Array[] | undefined> {
+async function readLocal (blockstore: Pick<Blockstore, 'get'>, cid: CID): Promise<Uint8Array[] | undefined> {
   try {
     const chunks: Uint8Array[] = []
-    for await (const chunk of blockstore.get(cid, options)) {
+    for await (const chunk of blockstore.get(cid)) {
       chunks.push(chunk)
     }
     return chunks
@@ -93,8 +104,12 @@ async function verify (cid: CID, bytes: Uint8Array): Promise<void> {
   }
 }
 
-/** Settles with the promise, or rejects when the signal aborts (fetchBlock may ignore its signal). */
+/**
+ * Settles with the promise, or rejects when the signal aborts (fetchBlock may ignore
+ * its signal). The promise left behind is handled: its late failure concerns nobody.
+ */
 function raceSignal<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => {})
   if (signal.aborted) return Promise.reject(signal.reason)
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => { reject(signal.reason) }

@@ -26,6 +26,8 @@ export interface CiphertextSourceInit {
   windowBytes?: number
   /** local blocks as Blobs, with the block source to read the file's inner nodes */
   blobs?: { blobs: BlobSource, blocks: ReadableStorage }
+  /** where the file's blocks come from (else the exporter reads them) */
+  blocks?: ReadableStorage
 }
 
 interface Window {
@@ -53,7 +55,7 @@ export function fileCiphertextSource (entry: FileEntry, init: CiphertextSourceIn
   async function * windowChunks (from: number, to: number, options?: AbortOptions): AsyncGenerator<Uint8Array> {
     const blob = init.blobs == null ? undefined : await fileBlob(init.blobs.blobs, init.blobs.blocks, entry, from, to, options)
     if (blob == null) {
-      yield * readFileRange(entry, from, to - from, options)
+      yield * readFileRange(entry, from, to - from, { blocks: init.blocks, signal: options?.signal })
       return
     }
     yield new Uint8Array(await blob.arrayBuffer())

@@ -1,20 +1,24 @@
 /**
  * The path gateway: `GET|HEAD /ipfs/<cid>[/path]` answered from the blockstore (and
  * the network when a block is not local). Runtime-agnostic: standard Request/Response.
+ *
+ * One entry: parse the URL and what the client asks for, resolve the path, then try
+ * the candidate representations best first (negotiate.ts) with the handler the table
+ * in handlers/index.ts names for each.
  */
 import { createBlockSource } from './block-source.ts'
-import { BlockUnavailableError } from './errors.ts'
+import { BlockUnavailableError, NotAcceptableError } from './errors.ts'
 import { selectHandler } from './handlers/index.ts'
-import { negotiateFormat, parseDagScope } from './negotiate.ts'
+import { parseDagScope, parseEntityBytes, parseFormatRequest, TRUSTLESS_FORMATS } from './negotiate.ts'
 import { parseGatewayUrl } from './parse-url.ts'
 import { resolvePath } from './resolve-path.ts'
 import {
   badRequestResponse, errorToResponse, methodNotAllowedResponse, notFoundResponse,
-  preconditionFailedResponse, withoutBody
+  preconditionFailedResponse, preflightResponse, withoutBody
 } from './responses.ts'
 import type { BlobSource } from './file-blob.ts'
 import type { HandlerContext } from './handlers/index.ts'
-import type { ResponseFormat } from './negotiate.ts'
+import type { Candidate, FormatRequest, ResponseFormat } from './negotiate.ts'
 import type { AbortOptions, ComponentLogger } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
@@ -45,18 +49,24 @@ const PREFIX = '/ipfs/'
 
 class PathGateway implements Gateway {
   private readonly blockstore: Pick<Blockstore, 'has'>
+  /** local blocks, then the network (deserialized responses: a recursive gateway) */
   private readonly blocks: ReadableStorage
+  /** local blocks only (trustless responses: a P2P retrieval endpoint does not search) */
+  private readonly localBlocks: ReadableStorage
   private readonly blobs?: BlobSource
   private readonly log: Logger
 
   constructor (components: GatewayComponents, init: GatewayInit) {
+    const networkTimeoutMs = init.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS
     this.blockstore = components.blockstore
-    this.blocks = createBlockSource(components, { networkTimeoutMs: init.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS })
+    this.blocks = createBlockSource(components, { networkTimeoutMs })
+    this.localBlocks = createBlockSource({ blockstore: components.blockstore }, { networkTimeoutMs })
     this.blobs = components.blobs
     this.log = components.logger.forComponent('cafe:gateway')
   }
 
   async fetch (request: Request, options: AbortOptions = {}): Promise<Response> {
+    if (request.method === 'OPTIONS') return preflightResponse()
     if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowedResponse()
     const response = await this.answer(request, options)
     return request.method === 'HEAD' ? withoutBody(response) : response
@@ -67,47 +77,93 @@ class PathGateway implements Gateway {
     if (!url.pathname.startsWith(PREFIX)) return notFoundResponse('only /ipfs/ paths are served here')
     // a pinned script must never become a Service Worker for the cafe's origin
     if (request.headers.get('Service-Worker') === 'script') {
-      return badRequestResponse('content under /ipfs/ cannot be registered as a Service Worker')
+      return badRequestResponse('content under /ipfs/ cannot be registered as a Service Worker', 'SERVICE_WORKER_REFUSED')
     }
 
-    let format: ResponseFormat | undefined
-    let root: CID | undefined
+    let trustless = false
+    let onlyIfCached = false
     try {
       const target = parseGatewayUrl(url)
-      root = target.cid
-      format = negotiateFormat(target.query, request.headers.get('Accept'))
+      const formats = parseFormatRequest(target.query, request.headers.get('Accept'))
       const dagScope = parseDagScope(target.query)
+      const entityBytes = parseEntityBytes(target.query)
       const signal = anySignal(request.signal, options.signal)
+      trustless = TRUSTLESS_FORMATS.has(formats.candidates[0])
+      // only-if-cached: nothing may come from the network (path gateway spec)
+      onlyIfCached = /\bonly-if-cached\b/i.test(request.headers.get('Cache-Control') ?? '')
+      const blocks = trustless || onlyIfCached ? this.localBlocks : this.blocks
 
-      if (/\bonly-if-cached\b/i.test(request.headers.get('Cache-Control') ?? '') &&
-        !(await this.blockstore.has(target.cid, { signal }))) {
+      if (onlyIfCached && !(await this.blockstore.has(target.cid, { signal }))) {
         return preconditionFailedResponse(`${target.cid} is not stored here`)
       }
 
-      const resolved = await resolvePath(this.blocks, target.cid, target.segments, { signal })
-      const ctx: HandlerContext = { request, target, resolved, format, dagScope, blocks: this.blocks, blobs: this.blobs, log: this.log, signal }
-      return await selectHandler(format, resolved.cid, target.query)(ctx)
+      const resolved = await resolvePath(blocks, target.cid, target.segments, { signal })
+      const { candidates } = formats
+      for (let i = 0; ; i++) {
+        const candidate = candidates[i]
+        const ctx: HandlerContext = {
+          request,
+          target,
+          resolved,
+          candidate,
+          format: isFormat(candidate) ? candidate : undefined,
+          contentLocation: contentLocation(url, formats, candidate),
+          dagScope,
+          entityBytes,
+          car: formats.car,
+          blocks,
+          blobs: this.blobs,
+          log: this.log,
+          signal
+        }
+        try {
+          return await selectHandler(candidate, resolved.cid, target.query)(ctx)
+        } catch (err) {
+          // this representation does not fit the content: try the client's next choice
+          if (err instanceof NotAcceptableError && i + 1 < candidates.length) continue
+          throw err
+        }
+      }
     } catch (err) {
-      return this.errorResponse(err, root, format)
+      return this.errorResponse(err, trustless, onlyIfCached)
     }
   }
 
   /**
-   * A gateway without fetchBlock is non-recursive: for the trustless formats (raw, CAR)
-   * the spec wants 404 when it does not hold the root block. Everything else that
-   * cannot be retrieved is 504.
+   * A block that cannot be had is 404 where the gateway knows it is not part of what
+   * it serves: for trustless requests (it does not search the network for them) and
+   * when it has no network at all. Otherwise it is 504 with Retry-After: the network
+   * may deliver it later.
    */
-  private errorResponse (err: unknown, root: CID | undefined, format: ResponseFormat | undefined): Response {
+  private errorResponse (err: unknown, trustless: boolean, onlyIfCached: boolean): Response {
     if (err instanceof BlockUnavailableError) {
       this.log('block unavailable %c: %s', err.cid, err.message)
-      if (err.offline && (format === 'raw' || format === 'car') && root?.equals(err.cid) === true) {
-        return notFoundResponse(`${err.cid} is not stored here`)
-      }
+      if (onlyIfCached) return preconditionFailedResponse(`${err.cid} is not stored here`)
+      if (trustless || err.offline) return notFoundResponse(`${err.cid} is not stored here`, 'BLOCK_NOT_FOUND')
     } else if ((err as Error)?.name !== 'AbortError' && (err as { status?: number })?.status == null) {
       this.log.error('gateway failed - %e', err)
     }
     return errorToResponse(err)
   }
+}
+
+function isFormat (candidate: Candidate): candidate is ResponseFormat {
+  return candidate !== 'default' && candidate !== 'html'
+}
+
+/**
+ * The URL that names this representation by query alone, when Accept took part in
+ * choosing it (the format, or CAR parameters, or a format the query overrode): caches
+ * then keep the block, the CAR and the file apart.
+ */
+function contentLocation (url: URL, formats: FormatRequest, candidate: Candidate): string | undefined {
+  if (!isFormat(candidate)) return undefined
+  const car = candidate === 'car'
+  if (formats.explicit && !formats.acceptNamesFormat && !(car && formats.car.fromAccept)) return undefined
+  const query = new URLSearchParams(url.search)
+  query.set('format', candidate)
+  if (car) for (const [name, value] of formats.car.given) query.set(name, value)
+  return `${url.pathname}?${query.toString()}`
 }
 
 function anySignal (...signals: Array<AbortSignal | undefined>): AbortSignal | undefined {

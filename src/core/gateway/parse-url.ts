@@ -20,6 +20,9 @@ export interface GatewayPath {
 
 const PREFIX = '/ipfs/'
 
+/** Deeper paths are refused (trustless gateway spec: bound path traversal work). */
+export const MAX_PATH_SEGMENTS = 256
+
 const ALL_BASES = Object.values(bases)
 
 /** CID.parse knows base58btc, base32 and base36 alone; this adds every basic multibase. */
@@ -41,6 +44,9 @@ export function parseGatewayUrl (url: URL | string): GatewayPath {
   const [cidText, ...rest] = u.pathname.slice(PREFIX.length).split('/')
   const cid = parseCid(cidText)
   const segments = rest.filter(s => s !== '').map(decodeSegment)
+  if (segments.length > MAX_PATH_SEGMENTS) {
+    throw new BadRequestError(`a content path may have at most ${MAX_PATH_SEGMENTS} segments`, 'PATH_TOO_DEEP')
+  }
 
   return {
     cid,

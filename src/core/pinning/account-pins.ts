@@ -2,6 +2,9 @@
  * One account's pin requests as the list, usage and hasPin queries need them, kept in
  * memory in creation order: a page walks back from `before` and reads only the records
  * it returns, and the count needs no record decoded (except to match `meta`).
+ *
+ * Usage counts live pins only: `pins` is the pinned requests, `pinBytes` the size of each
+ * pinned DAG once, however many of the account's requests pin it (its blocks are stored once).
  */
 import { parseCid } from './validate.ts'
 import type { PinRecord, PinState } from './pin-status.ts'
@@ -40,6 +43,11 @@ export class AccountPins {
   /** oldest first */
   private readonly sorted: PinSummary[] = []
   private readonly byId = new Map<string, PinSummary>()
+  /** pinned DAGs by (v1) CID: how many pinned requests hold each, and its size */
+  private readonly pinned = new Map<string, { requests: number, bytes: number }>()
+  /** pinned requests */
+  pins = 0
+  /** bytes of the distinct pinned DAGs */
   pinBytes = 0
 
   /** A loaded account: sorted once rather than inserted one by one. */
@@ -49,7 +57,7 @@ export class AccountPins {
       const summary = summarize(record)
       pins.sorted.push(summary)
       pins.byId.set(summary.requestid, summary)
-      pins.pinBytes += summary.bytes
+      pins.count(summary, 1)
     }
     pins.sorted.sort(compare)
     return pins
@@ -64,7 +72,7 @@ export class AccountPins {
     const summary = summarize(record)
     this.sorted.splice(this.indexOf(summary, compare), 0, summary)
     this.byId.set(summary.requestid, summary)
-    this.pinBytes += summary.bytes
+    this.count(summary, 1)
   }
 
   delete (requestid: string): void {
@@ -72,7 +80,28 @@ export class AccountPins {
     if (summary == null) return
     this.byId.delete(requestid)
     this.sorted.splice(this.indexOf(summary, compare), 1)
-    this.pinBytes -= summary.bytes
+    this.count(summary, -1)
+  }
+
+  /** true if a pinned request of the account holds this (v1) CID: pinning it again adds no bytes */
+  holdsDag (cid: string): boolean {
+    return this.pinned.has(cid)
+  }
+
+  private count (summary: PinSummary, sign: 1 | -1): void {
+    if (summary.status !== 'pinned') return
+    this.pins += sign
+    const dag = this.pinned.get(summary.cid)
+    if (sign > 0) {
+      if (dag != null) dag.requests++
+      else {
+        this.pinned.set(summary.cid, { requests: 1, bytes: summary.bytes })
+        this.pinBytes += summary.bytes
+      }
+    } else if (dag != null && --dag.requests === 0) {
+      this.pinned.delete(summary.cid)
+      this.pinBytes -= dag.bytes
+    }
   }
 
   /** Newest first, created strictly between `after` and `before` when given. */

@@ -1,19 +1,24 @@
 /**
  * Streams a CAR into the blockstore, verifying each block against its CID, and remembers
  * which blocks it newly wrote so a failed upload can take exactly those back, and each
- * block's size and links so the DAG need not be read back to be sized and pinned.
+ * block's size and links so the DAG need not be read back to be sized and pinned. Each new
+ * block is noted in the staging journal before it is written, so a process killed
+ * mid-upload has its blocks collected on the next start (staging.ts).
  */
 import { CarBlockIterator } from '@ipld/car'
 import { BadRequestError } from '../errors.ts'
 import { DagIndex, blockKey, isIdentity, verifyBlock } from './dag.ts'
 import type { InUse } from './in-use.ts'
-import type { AbortOptions } from '../types.ts'
+import type { StagedBlocks } from './staging.ts'
+import type { AbortOptions, AccountId } from '../types.ts'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 
 export interface CarStageComponents {
   blockstore: Blockstore
   inUse: InUse
+  /** the journal list the new blocks (and the roots' requests) are noted in before they are written */
+  staged?: StagedBlocks
 }
 
 export interface ReadCarOptions extends AbortOptions {
@@ -91,10 +96,24 @@ export class CarStage {
   }
 
   private async store (cid: CID, bytes: Uint8Array, options: AbortOptions): Promise<void> {
-    const { blockstore } = this.components
+    const { blockstore, inUse, staged } = this.components
+    // a clean-up that decided to delete this block before we held it finishes first
+    await inUse.settled(blockKey(cid))
     if (await blockstore.has(cid, options)) return
-    await blockstore.put(cid, ownBytes(bytes), options)
+    await staged?.note([cid])
+    // before the write: a rollback deletes a half-written block too
     this.written.push(cid)
+    await blockstore.put(cid, ownBytes(bytes), options)
+  }
+
+  /** Note a root's request before its reference is taken: a killed process gives the reference back unless the record was written. */
+  async noteRoot (account: AccountId, requestid: string, root: CID, options?: AbortOptions): Promise<void> {
+    await this.components.staged?.noteRoot(account, requestid, root, options)
+  }
+
+  /** The upload is settled (pinned, or rolled back): its journal notes go. */
+  async settle (options?: AbortOptions): Promise<void> {
+    await this.components.staged?.clear(options)
   }
 
   /** Stop protecting the staged blocks from clean-up (idempotent). */

@@ -1,20 +1,29 @@
 /**
  * The pinning service: pins belong to accounts, are fetched from the network (pin by CID)
  * or uploaded as a CAR, are stored once however many accounts pin them, and count to
- * each pinning account's storage quota.
+ * each pinning account's storage quota through the storage ledger.
+ *
+ * Pin-by-CID jobs run in a fair queue: at most `concurrency` at once, and at most
+ * `perAccount` of them for one account, so one account's unreachable pins cannot hold
+ * every slot; a pin whose root block no provider sends within `noProviderTimeoutMs` fails
+ * `UNAVAILABLE`.
  */
-import { BadRequestError, PayloadTooLargeError, UnauthorizedError, UnavailableError, TimeoutError, toCafeError } from '../errors.ts'
+import PQueue from 'p-queue'
+import { BadRequestError, CafeError, UnauthorizedError, UnavailableError, TimeoutError, toCafeError } from '../errors.ts'
+import { createStorageLedger } from '../storage/ledger.ts'
 import { CarStage } from './car-stage.ts'
 import { dagSize } from './dag.ts'
 import { KeyedLock } from '../util/keyed-lock.ts'
 import { InUse } from './in-use.ts'
 import { PinRecords, newRequestId } from './records.ts'
 import { PinRefs } from './refs.ts'
+import { StagingJournal } from './staging.ts'
 import { parseCid, validateMeta, validateName, validatePin, validateQuery } from './validate.ts'
 import type { PinSummary } from './account-pins.ts'
 import type { WalkOptions } from './dag.ts'
 import type { Pin, PinQuery, PinRecord, PinResults, PinState, PinStatus } from './pin-status.ts'
 import type { PinsLike } from './refs.ts'
+import type { Reservation, StorageLedger } from '../storage/ledger.ts'
 import type { AbortOptions, AccountDataOwner, AccountDirectory, AccountId, Clock, ComponentLogger } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
@@ -24,11 +33,8 @@ import type { CID } from 'multiformats/cid'
 export type { Pin, PinQuery, PinResults, PinState, PinStatus, TextMatch } from './pin-status.ts'
 export type { PinsLike } from './refs.ts'
 
-/** Retrieve a whole DAG into the blockstore (bitswap from the origins and connected peers). */
+/** Retrieve a whole DAG into the blockstore (bitswap from the origins, then connected peers). */
 export type FetchDag = (cid: CID, options: { origins: string[], signal: AbortSignal }) => Promise<void>
-
-/** Everything an account stores, in bytes (pins plus snapshots). Defaults to this service's own pin bytes. */
-export type StorageUsage = (account: AccountId, options?: AbortOptions) => Promise<number>
 
 export interface PinningComponents {
   blockstore: Blockstore
@@ -40,8 +46,8 @@ export interface PinningComponents {
   accounts: AccountDirectory
   logger: ComponentLogger
   clock?: Clock
-  /** the account's total storage use across services, for the quota check */
-  usage?: StorageUsage
+  /** the books of every service's storage, for the quota; absent: a ledger of this service's pins alone */
+  ledger?: StorageLedger
   /** this cafe's multiaddrs, reported as `delegates` */
   delegates?(): string[]
 }
@@ -51,19 +57,23 @@ export interface PinningInit {
   pinTimeoutMs?: number
   /** pin-by-CID jobs running at once; default 4 */
   concurrency?: number
+  /** pin-by-CID jobs of one account running at once; default half of `concurrency` (at least 1) */
+  perAccount?: number
+  /** a pin fails UNAVAILABLE when no block of its root has arrived by then; default 30 s */
+  noProviderTimeoutMs?: number
 }
 
 export interface ImportCarOptions extends AbortOptions {
   name?: string
   meta?: Record<string, string>
-  /** the upload's announced length (Content-Length), checked against the quota before reading */
+  /** the upload's announced length (Content-Length): reserved against the quota before reading */
   declaredSize?: number
 }
 
 export interface PinUsage extends Record<string, number> {
-  /** pin requests, whatever their status */
+  /** pinned requests (queued, pinning and failed ones are not counted) */
   pins: number
-  /** DAG bytes of the pinned ones */
+  /** bytes of the pinned DAGs, each DAG once */
   pinBytes: number
 }
 
@@ -103,6 +113,7 @@ interface Job {
 }
 
 const DEFAULT_PIN_TIMEOUT_MS = 10 * 60_000
+const DEFAULT_NO_PROVIDER_TIMEOUT_MS = 30_000
 
 /** Whose references `keep` records: not a peer id, so no account can ever be it. */
 const CAFE_HOLDER = 'cafe'
@@ -118,37 +129,52 @@ class DefaultPinning implements Pinning {
   private readonly records: PinRecords
   private readonly refs: PinRefs
   private readonly inUse = new InUse()
+  private readonly ledger: StorageLedger
+  private readonly staging: StagingJournal
   private readonly pinTimeoutMs: number
-  private readonly concurrency: number
+  private readonly noProviderTimeoutMs: number
+  private readonly perAccount: number
   private readonly jobs = new Map<string, Job>()
-  private readonly waiting: Array<() => void> = []
-  private running = 0
+  /** every pin-by-CID job, `concurrency` at once */
+  private readonly slots: PQueue
+  /** each account's jobs, `perAccount` at once, on their way to a slot */
+  private readonly accountQueues = new Map<AccountId, PQueue>()
   /** `created` must be unique: pagination steps by it */
   private lastCreated = 0
   private stopped = false
   /** a request's record changes one at a time (a delete must not race the job's last write) */
   private readonly recordLock = new KeyedLock()
-  /** bytes of uploads in flight, per account */
-  private readonly reserved = new Map<AccountId, number>()
 
   constructor (components: PinningComponents, init: PinningInit = {}) {
     this.components = components
     this.log = components.logger.forComponent('cafe:pinning')
     this.clock = components.clock ?? Date.now
     this.records = new PinRecords(components.datastore)
-    this.refs = new PinRefs({ ...components, log: this.log, inUse: this.inUse })
+    this.staging = new StagingJournal({ datastore: components.datastore, log: this.log })
+    this.refs = new PinRefs({ ...components, log: this.log, inUse: this.inUse, journal: this.staging })
     this.pinTimeoutMs = init.pinTimeoutMs ?? DEFAULT_PIN_TIMEOUT_MS
-    this.concurrency = init.concurrency ?? DEFAULT_CONCURRENCY
+    this.noProviderTimeoutMs = init.noProviderTimeoutMs ?? DEFAULT_NO_PROVIDER_TIMEOUT_MS
+    const concurrency = init.concurrency ?? DEFAULT_CONCURRENCY
+    this.perAccount = init.perAccount ?? Math.max(1, Math.floor(concurrency / 2))
+    this.slots = new PQueue({ concurrency })
+    this.ledger = components.ledger ?? createStorageLedger(components)
+    this.ledger.addSource('pins', async (account, options) => (await this.records.summaries(account, options)).pinBytes)
   }
 
   async add (account: AccountId, input: Pin, options?: AbortOptions): Promise<PinStatus> {
     await this.assertRegistered(account, options)
     const { pin } = validatePin(input)
-    await this.checkQuota(account, 0, options)
-    const record = this.newRecord(account, pin, 'queued')
-    await this.records.put(record, options)
-    this.enqueue(record)
-    return this.toStatus(record)
+    const reservation = await this.admit(account, parseCid(pin.cid), options)
+    try {
+      const record = this.newRecord(account, pin, 'queued')
+      await this.records.put(record, options)
+      const status = this.toStatus(record)
+      this.enqueue(record, reservation)
+      return status
+    } catch (err) {
+      reservation.release()
+      throw err
+    }
   }
 
   async get (account: AccountId, requestid: string, options?: AbortOptions): Promise<PinStatus> {
@@ -195,13 +221,19 @@ class DefaultPinning implements Pinning {
     await this.assertRegistered(account, options)
     const { pin } = validatePin(input)
     const old = await this.records.get(account, requestid, options)
-    await this.checkQuota(account, 0, options)
-    const kept = await this.forget(old, { keepRef: true }, options)
-    const record = this.newRecord(account, pin, 'queued')
-    if (kept != null) record.replaces = { requestid: kept.requestid, cid: kept.cid }
-    await this.records.put(record, options)
-    this.enqueue(record)
-    return this.toStatus(record)
+    const reservation = await this.admit(account, parseCid(pin.cid), options)
+    try {
+      const kept = await this.forget(old, { keepRef: true }, options)
+      const record = this.newRecord(account, pin, 'queued')
+      if (kept != null) record.replaces = { requestid: kept.requestid, cid: kept.cid }
+      await this.records.put(record, options)
+      const status = this.toStatus(record)
+      this.enqueue(record, reservation)
+      return status
+    } catch (err) {
+      reservation.release()
+      throw err
+    }
   }
 
   async keep (cid: CID, holder: string, options?: AbortOptions): Promise<void> {
@@ -221,44 +253,53 @@ class DefaultPinning implements Pinning {
     await this.assertRegistered(account, options)
     const name = validateName(options.name)
     const meta = validateMeta(options.meta)
-    const quota = (await this.components.accounts.quotaOf(account)).storageBytes
-    const used = await this.totalUsage(account, options)
-    this.assertFits(used + this.reservedFor(account) + (options.declaredSize ?? 0), quota)
-    const stage = new CarStage({ blockstore: this.components.blockstore, inUse: this.inUse })
+    // a declared length is held whole from the start, so uploads that fit together never refuse each other
+    const reservation = await this.ledger.reserve(account, options.declaredSize ?? 0, { signal: options.signal, sizeUnknown: options.declaredSize == null })
+    const stage = new CarStage({ blockstore: this.components.blockstore, inUse: this.inUse, staged: this.staging.blocks() })
     const pinned: PinRecord[] = []
-    let staged = 0
     try {
       await stage.read(car, {
         signal: options.signal,
         onBlock: (bytes) => {
-          this.reserve(account, bytes)
-          staged += bytes
-          this.assertFits(used + this.reservedFor(account), quota)
+          try {
+            reservation.grow(bytes)
+          } catch (err) {
+            // give the room back at once, not after the clean-up: concurrent uploads that fit need it now
+            reservation.release()
+            throw err
+          }
         }
       })
       const sizes: number[] = []
       for (const root of stage.roots) sizes.push(await this.sizeOfUpload(root, { signal: options.signal, index: stage.index }))
-      this.assertFits(await this.totalUsage(account, options) + sizes.reduce((a, b) => a + b, 0), quota)
-      for (const [i, root] of stage.roots.entries()) {
-        const record = this.newRecord(account, { cid: root.toString(), name, meta }, 'pinned')
-        record.size = sizes[i]
-        await this.refs.add(root, account, record.requestid, { signal: options.signal, index: stage.index })
-        pinned.push(record)
-        await this.records.put(record, options)
-      }
+      await reservation.commit(async (fit) => {
+        fit(await this.netBytes(account, stage.roots.map((root, i) => ({ cid: root, size: sizes[i] })), options))
+        for (const [i, root] of stage.roots.entries()) {
+          const record = this.newRecord(account, { cid: root.toString(), name, meta }, 'pinned')
+          record.size = sizes[i]
+          // a reference whose record a killed process never wrote is given back on the next start
+          await stage.noteRoot(account, record.requestid, root)
+          await this.refs.add(root, account, record.requestid, { signal: options.signal, index: stage.index })
+          pinned.push(record)
+          await this.records.put(record, options)
+        }
+      }, options)
+      await stage.settle()
       this.log('account %s uploaded %d bytes, %d roots, %d new blocks', account, stage.bytes, stage.roots.length, stage.written.length)
       return pinned.map(r => this.toStatus(r))
     } catch (err) {
+      reservation.release()
       stage.release()
       for (const record of pinned) {
         await this.records.delete(account, record.requestid)
         await this.refs.release(parseCid(record.cid), account, record.requestid)
       }
       await this.refs.rollback(stage.written)
+      await stage.settle()
       throw err
     } finally {
       stage.release()
-      this.reserve(account, -staged)
+      reservation.release()
     }
   }
 
@@ -269,7 +310,7 @@ class DefaultPinning implements Pinning {
 
   async usageOf (account: AccountId, options?: AbortOptions): Promise<PinUsage> {
     const pins = await this.records.summaries(account, options)
-    return { pins: pins.size, pinBytes: pins.pinBytes }
+    return { pins: pins.pins, pinBytes: pins.pinBytes }
   }
 
   async removeAccount (account: AccountId, options?: AbortOptions): Promise<void> {
@@ -282,6 +323,7 @@ class DefaultPinning implements Pinning {
 
   async start (options?: AbortOptions): Promise<void> {
     this.stopped = false
+    await this.recover(options)
     for await (const record of this.records.list(undefined, options)) {
       if ((record.status === 'queued' || record.status === 'pinning') && !this.jobs.has(record.requestid)) this.enqueue(record)
     }
@@ -296,64 +338,145 @@ class DefaultPinning implements Pinning {
 
   // --- pin by CID, in the background ---
 
-  private enqueue (record: PinRecord): void {
+  /**
+   * What a pin by CID holds at admission: the DAG's size when it is already complete here
+   * (so requests that cannot all fit are refused now, with 413), nothing when the account
+   * already pins it, else nothing but a check that the account has room left.
+   */
+  private async admit (account: AccountId, cid: CID, options?: AbortOptions): Promise<Reservation> {
+    if ((await this.records.summaries(account, options)).holdsDag(cid.toV1().toString())) return this.ledger.reserve(account, 0, options)
+    const size = await this.localSize(cid, options)
+    return this.ledger.reserve(account, size ?? 0, { signal: options?.signal, sizeUnknown: size == null })
+  }
+
+  /** The DAG's size if every block of it is here; undefined if not. */
+  private async localSize (cid: CID, options?: AbortOptions): Promise<number | undefined> {
+    if (!await this.components.blockstore.has(cid, options)) return undefined
+    try {
+      return await dagSize(this.components.blockstore, cid, options)
+    } catch (err) {
+      if ((err as { code?: string }).code === 'MISSING_BLOCK') return undefined
+      throw err
+    }
+  }
+
+  /** The bytes pinning these DAGs adds to the account: those it does not pin yet, each once. */
+  private async netBytes (account: AccountId, dags: Array<{ cid: CID, size: number }>, options?: AbortOptions): Promise<number> {
+    const pins = await this.records.summaries(account, options)
+    const added = new Map<string, number>()
+    for (const { cid, size } of dags) {
+      const key = cid.toV1().toString()
+      if (!pins.holdsDag(key)) added.set(key, size)
+    }
+    return [...added.values()].reduce((sum, size) => sum + size, 0)
+  }
+
+  private enqueue (record: PinRecord, reservation?: Reservation): void {
     const controller = new AbortController()
     const job: Job = { controller, done: Promise.resolve() }
     this.jobs.set(record.requestid, job)
-    job.done = this.slot()
-      .then(async () => { await this.runJob(record, controller.signal) })
-      .catch(err => { this.log.error('pin job %s crashed - %e', record.requestid, err) })
+    // the account's own queue lets `perAccount` of its jobs at a time into the shared slots;
+    // a job cancelled while it waits leaves the queues at once (runJob never runs)
+    const { signal } = controller
+    job.done = this.accountQueue(record.account)
+      .add(async () => { await this.slots.add(async () => { await this.runJob(record, signal, reservation) }, { signal }) }, { signal })
+      .catch(async err => {
+        if (!signal.aborted) {
+          this.log.error('pin job %s crashed - %e', record.requestid, err)
+        } else if (!this.stopped) {
+          // deleted before it ran: what it replaced is not kept for it any more
+          await this.releaseReplaced(record).catch(err => { this.log.error('releasing what %s replaced failed - %e', record.requestid, err) })
+        }
+      })
       .finally(() => {
-        this.jobs.delete(record.requestid)
-        this.running--
-        this.waiting.shift()?.()
+        reservation?.release()
+        if (this.jobs.get(record.requestid) === job) this.jobs.delete(record.requestid)
       })
   }
 
-  /** Wait for one of `concurrency` slots. */
-  private async slot (): Promise<void> {
-    if (this.running >= this.concurrency) {
-      const { promise, resolve } = Promise.withResolvers<void>()
-      this.waiting.push(resolve)
-      await promise
+  private accountQueue (account: AccountId): PQueue {
+    let queue = this.accountQueues.get(account)
+    if (queue == null) {
+      const created = new PQueue({ concurrency: this.perAccount })
+      created.on('idle', () => { if (this.accountQueues.get(account) === created) this.accountQueues.delete(account) })
+      this.accountQueues.set(account, created)
+      queue = created
     }
-    this.running++
+    return queue
   }
 
-  private async runJob (record: PinRecord, cancel: AbortSignal): Promise<void> {
+  private async runJob (record: PinRecord, cancel: AbortSignal, reservation?: Reservation): Promise<void> {
     const cid = parseCid(record.cid)
-    const signal = AbortSignal.any([cancel, AbortSignal.timeout(this.pinTimeoutMs)])
+    const timeout = AbortSignal.timeout(this.pinTimeoutMs)
+    const noProvider = new AbortController()
+    const signal = AbortSignal.any([cancel, timeout, noProvider.signal])
     try {
       cancel.throwIfAborted()
       record.status = 'pinning'
       if (!await this.saveIfExists(record)) return
-      const size = await this.fetch(cid, record.origins, signal)
-      const quota = (await this.components.accounts.quotaOf(record.account)).storageBytes
-      this.assertFits(await this.totalUsage(record.account) + this.reservedFor(record.account) + size, quota)
-      await this.refs.add(cid, record.account, record.requestid, { signal })
-      await this.releaseReplaced(record)
-      record.status = 'pinned'
-      record.size = size
-      if (!await this.saveIfExists(record, true)) {
-        // deleted while we pinned: give the reference straight back
-        await this.refs.release(cid, record.account, record.requestid)
-        return
-      }
-      this.log('pinned %c for %s (%d bytes)', cid, record.account, size)
+      await this.staging.noteRoot(record.account, record.requestid, cid, { signal })
+      const size = await this.fetch(cid, record.origins, signal, noProvider)
+      reservation ??= await this.ledger.reserve(record.account, 0, { signal })
+      const kept = await reservation.commit(async (fit) => {
+        fit(await this.netBytes(record.account, [{ cid, size }], { signal }))
+        await this.refs.add(cid, record.account, record.requestid, { signal })
+        await this.releaseReplaced(record)
+        record.status = 'pinned'
+        record.size = size
+        return this.saveIfExists(record, true)
+      }, { signal })
+      // deleted while we pinned: give the reference straight back
+      if (!kept) await this.refs.release(cid, record.account, record.requestid)
+      await this.staging.clearRoot(record.account, record.requestid)
+      if (kept) this.log('pinned %c for %s (%d bytes)', cid, record.account, size)
     } catch (err) {
       if (cancel.aborted) {
         this.log('pin %s cancelled', record.requestid)
         if (this.stopped) return
       } else {
-        const error = signal.aborted ? new TimeoutError(`the DAG could not be fetched within ${this.pinTimeoutMs} ms`) : toCafeError(err)
-        this.log('pin %s failed - %e', record.requestid, err)
+        const failure = this.failureOf(err, { timedOut: timeout.aborted, noProvider: noProvider.signal.aborted })
+        this.log('pin %s failed - %s %e', record.requestid, failure.code, err)
         record.status = 'failed'
-        record.failure = { reason: error.code, details: error.message }
+        delete record.size
+        record.failure = { reason: failure.code, details: failure.message }
       }
       await this.releaseReplaced(record)
       if (record.status === 'failed') await this.saveIfExists(record, true)
-      await this.refs.collect(cid).catch(err => { this.log.error('clean-up after %c failed - %e', cid, err) })
+      // the root's note stays if the clean-up fails: the next start collects it
+      await this.refs.collect(cid)
+        .then(async () => { await this.staging.clearRoot(record.account, record.requestid) })
+        .catch(err => { this.log.error('clean-up after %c failed - %e', cid, err) })
     }
+  }
+
+  /** A failed pin's reason, from the documented set (PinStatus.info.reason). */
+  private failureOf (err: unknown, { timedOut, noProvider }: { timedOut: boolean, noProvider: boolean }): CafeError {
+    if (noProvider) return new UnavailableError(`no provider sent the root block within ${this.noProviderTimeoutMs} ms`)
+    if (timedOut) return new TimeoutError(`the DAG could not be fetched within ${this.pinTimeoutMs} ms`)
+    const error = toCafeError(err)
+    if (error.code === 'INTERNAL') {
+      this.log.error('pin failed on an internal error - %e', err)
+      return new CafeError('internal error', 'INTERNAL_SERVER_ERROR')
+    }
+    return error
+  }
+
+  /** Collect what ingests and clean-ups of a killed run left behind (staging.ts). */
+  private async recover (options?: AbortOptions): Promise<void> {
+    await this.staging.recover({
+      adding: async cid => { await this.refs.finishAdd(cid, options) },
+      unpin: async cid => { await this.refs.finishUnpin(cid, options) },
+      blocks: async cids => { await this.refs.rollback(cids, options) },
+      root: async (account, requestid, root) => {
+        const record = await this.records.find(account, requestid, options)
+        if (record?.status === 'queued' || record?.status === 'pinning') return false
+        if (record?.status === 'pinned') return true
+        // a reference the record never got (or a failed request's) is given back, and what only it held collected
+        if (await this.refs.holds(root, account, requestid)) await this.refs.release(root, account, requestid, options)
+        else await this.refs.collect(root, options)
+        return true
+      }
+    }, options)
   }
 
   private async releaseReplaced (record: PinRecord): Promise<void> {
@@ -363,16 +486,28 @@ class DefaultPinning implements Pinning {
     await this.refs.release(parseCid(cid), record.account, requestid)
   }
 
-  /** The DAG's size once it is complete here, fetching it when it is not. */
-  private async fetch (cid: CID, origins: string[], signal: AbortSignal): Promise<number> {
-    try {
-      return await dagSize(this.components.blockstore, cid, { signal })
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'MISSING_BLOCK') throw err
-    }
+  /**
+   * The DAG's size once it is complete here, fetching it when it is not. A fetch whose
+   * root block has not arrived within the no-provider limit is aborted through `noProvider`;
+   * a fetch that fails for a network reason is UNAVAILABLE.
+   */
+  private async fetch (cid: CID, origins: string[], signal: AbortSignal, noProvider: AbortController): Promise<number> {
+    const size = await this.localSize(cid, { signal })
+    if (size != null) return size
     if (this.components.fetchDag == null) throw new UnavailableError('this cafe cannot fetch blocks from the network')
-    await this.components.fetchDag(cid, { origins, signal })
-    return dagSize(this.components.blockstore, cid, { signal })
+    const { blockstore } = this.components
+    const timer = setTimeout(() => {
+      Promise.resolve(blockstore.has(cid, { signal })).then(arrived => { if (!arrived) noProvider.abort() }, () => {})
+    }, this.noProviderTimeoutMs)
+    try {
+      await this.components.fetchDag(cid, { origins, signal })
+    } catch (err) {
+      if (signal.aborted || err instanceof CafeError) throw err
+      throw new UnavailableError(`the DAG could not be fetched: ${(err as Error).message}`)
+    } finally {
+      clearTimeout(timer)
+    }
+    return dagSize(blockstore, cid, { signal })
   }
 
   // --- records ---
@@ -443,36 +578,11 @@ class DefaultPinning implements Pinning {
     }
   }
 
-  // --- accounts and quota ---
+  // --- accounts ---
 
   private async assertRegistered (account: AccountId, options?: AbortOptions): Promise<void> {
     options?.signal?.throwIfAborted()
-    if (!await this.components.accounts.isRegistered(account)) throw new UnauthorizedError('not a registered account')
-  }
-
-  private async totalUsage (account: AccountId, options?: AbortOptions): Promise<number> {
-    if (this.components.usage != null) return this.components.usage(account, options)
-    return (await this.usageOf(account, options)).pinBytes
-  }
-
-  private async checkQuota (account: AccountId, extra: number, options?: AbortOptions): Promise<void> {
-    const quota = (await this.components.accounts.quotaOf(account)).storageBytes
-    const used = await this.totalUsage(account, options) + this.reservedFor(account) + extra
-    if (used >= quota) throw new PayloadTooLargeError('the account has no storage left', 'QUOTA_EXCEEDED')
-  }
-
-  private assertFits (bytes: number, quota: number): void {
-    if (bytes > quota) throw new PayloadTooLargeError(`this would store ${bytes} bytes, over the account's quota of ${quota}`, 'QUOTA_EXCEEDED')
-  }
-
-  private reservedFor (account: AccountId): number {
-    return this.reserved.get(account) ?? 0
-  }
-
-  private reserve (account: AccountId, bytes: number): void {
-    const total = this.reservedFor(account) + bytes
-    if (total <= 0) this.reserved.delete(account)
-    else this.reserved.set(account, total)
+    if (!await this.components.accounts.isRegistered(account, options)) throw new UnauthorizedError('not a registered account')
   }
 
   /** A root of an upload must be complete here after the upload. */

@@ -10,12 +10,17 @@
  * `isPinned` says false for blocks that are still needed. So the cafe keeps its own set of
  * (block, root) pairs, /cafe/blockrefs/<multihash>/<root>, and deletes a block only when
  * neither that set nor Helia holds it.
+ *
+ * A clean-up notes its candidate blocks in the staging journal before it deletes the first,
+ * and dropping a DAG's last reference notes the unpin in the same batch, so a process killed
+ * half-way finishes the clean-up on the next start (`finishUnpin`, staging.ts).
  */
 import { Key } from 'interface-datastore'
 import { blockKey, isIdentity, walkDag } from './dag.ts'
 import { KeyedLock } from '../util/keyed-lock.ts'
-import type { DagBlock, DagIndex } from './dag.ts'
+import type { DagIndex } from './dag.ts'
 import type { InUse } from './in-use.ts'
+import type { StagingJournal } from './staging.ts'
 import type { AbortOptions, AccountId } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
@@ -34,7 +39,7 @@ export type PinWalkerFactory = (components: never) => {
 /** The part of Helia's `helia.pins` the cafe uses. */
 export interface PinsLike {
   add (cid: CID, options?: AbortOptions & { walker?: PinWalkerFactory }): AsyncIterable<CID>
-  rm (cid: CID, options?: AbortOptions): AsyncIterable<CID>
+  rm (cid: CID, options?: AbortOptions & { walker?: PinWalkerFactory }): AsyncIterable<CID>
   isPinned (cid: CID, options?: AbortOptions): Promise<boolean>
 }
 
@@ -50,6 +55,7 @@ export interface PinRefsComponents {
   log: Logger
   /** blocks in-flight imports are using: never deleted */
   inUse: InUse
+  journal: StagingJournal
 }
 
 const PREFIX = '/cafe/pinrefs'
@@ -61,6 +67,15 @@ function cidPrefix (cid: CID): string {
 
 function blockRefKey (block: CID, root: CID): Key {
   return new Key(`${BLOCK_PREFIX}/${blockKey(block)}/${root.toV1().toString()}`)
+}
+
+/** Helia walks a DAG with this: the local blocks only (never the network), from the index where it knows them. */
+function localWalker (blockstore: Blockstore, options: { index?: DagIndex, skipMissing?: boolean } = {}): PinWalkerFactory {
+  return () => ({
+    walk: async function * (root) {
+      for await (const { cid } of walkDag(blockstore, root, options)) yield { block: { cid } }
+    }
+  })
 }
 
 export class PinRefs {
@@ -97,47 +112,104 @@ export class PinRefs {
   /**
    * Take a reference on `cid` for a request, pinning it in Helia if it is the first. The
    * walk reads only blocks the index does not know, from the local blockstore; the cafe's
-   * block references are written in one batch, after Helia's pin (a crash in between is
-   * repaired by the next add: the AlreadyPinnedError branch).
+   * block references are written in one batch, after Helia's pin. Helia writes its
+   * per-block counts one by one, so the pin is noted first: a process killed half-way has
+   * the half-made Helia pin undone on the next start (`finishAdd`).
    */
   async add (cid: CID, account: AccountId, requestid: string, options: AddRefOptions = {}): Promise<void> {
-    const { blockstore, datastore, pins } = this.components
+    const { datastore, journal } = this.components
     await this.exclusive(options, async () => {
       const batch = datastore.batch()
       if (!await this.hasRefs(cid)) {
-        const walk = (root: CID): AsyncIterable<DagBlock> => walkDag(blockstore, root, { index: options.index })
-        const walker: PinWalkerFactory = () => ({
-          walk: async function * (root) { for await (const { cid: block } of walk(root)) yield { block: { cid: block } } }
-        })
-        try {
-          for await (const block of pins.add(cid.toV1(), { walker })) batch.put(blockRefKey(block, cid), new Uint8Array(0))
-        } catch (err) {
-          // pinned outside the cafe's books (an earlier crash between the two writes): keep it
-          if ((err as Error).name !== 'AlreadyPinnedError') throw err
-          for await (const { cid: block } of walk(cid)) batch.put(blockRefKey(block, cid), new Uint8Array(0))
-        }
+        await journal.noteAdding(cid)
+        await this.pinInHelia(cid, block => { batch.put(blockRefKey(block, cid), new Uint8Array(0)) }, { index: options.index })
+        journal.clearAdding(batch, cid)
       }
       batch.put(new Key(cidPrefix(cid) + `${account}/${requestid}`), new Uint8Array(0))
       await batch.commit()
     })
   }
 
+  /** Helia's pin of the DAG, each block of it given to `onBlock`; one made already (by a killed run) is kept. */
+  private async pinInHelia (cid: CID, onBlock: (block: CID) => void, options: { index?: DagIndex, skipMissing?: boolean }): Promise<void> {
+    const { blockstore, pins } = this.components
+    try {
+      for await (const block of pins.add(cid.toV1(), { walker: localWalker(blockstore, options) })) onBlock(block)
+    } catch (err) {
+      if ((err as Error).name !== 'AlreadyPinnedError') throw err
+      for await (const { cid: block } of walkDag(blockstore, cid, options)) onBlock(block)
+    }
+  }
+
+  /**
+   * Recovery of an add a killed process left: kept if its references were written (the
+   * note went in the same batch, so only a crash between is left), else Helia's
+   * half-made pin is completed and taken back, with the blocks nothing else needs.
+   */
+  async finishAdd (cid: CID, options?: AbortOptions): Promise<void> {
+    await this.exclusive(options, async () => {
+      if (!await this.hasRefs(cid)) {
+        await this.pinInHelia(cid, () => {}, { skipMissing: true })
+        await this.components.journal.noteUnpinNow(cid)
+        await this.unpin(cid)
+      }
+      await this.components.journal.clearAddingNow(cid)
+    })
+  }
+
   /** Drop a request's reference; the last one unpins the DAG and deletes the blocks nothing else needs. */
   async release (cid: CID, account: AccountId, requestid: string, options?: AbortOptions): Promise<void> {
     await this.exclusive(options, async () => {
-      await this.components.datastore.delete(new Key(cidPrefix(cid) + `${account}/${requestid}`))
-      if (await this.hasRefs(cid)) return
-      const candidates = new Map<string, CID>()
-      try {
-        for await (const block of this.components.pins.rm(cid.toV1())) candidates.set(blockKey(block), block)
-      } catch (err) {
-        if ((err as Error).name !== 'NotFoundError') throw err
-        this.components.log('%c was not pinned in Helia', cid)
-        for await (const { cid: block } of walkDag(this.components.blockstore, cid, { skipMissing: true })) candidates.set(blockKey(block), block)
-      }
-      for (const block of candidates.values()) await this.components.datastore.delete(blockRefKey(block, cid))
-      await this.deleteUnneeded(candidates.values())
+      const key = new Key(cidPrefix(cid) + `${account}/${requestid}`)
+      const last = !await this.hasOtherRefs(cid, key)
+      const batch = this.components.datastore.batch()
+      batch.delete(key)
+      if (last) this.components.journal.noteUnpin(batch, cid)
+      await batch.commit()
+      if (last) await this.unpin(cid)
     })
+  }
+
+  /** Whether this request holds a reference on `cid`. */
+  async holds (cid: CID, account: AccountId, requestid: string, options?: AbortOptions): Promise<boolean> {
+    return this.components.datastore.has(new Key(cidPrefix(cid) + `${account}/${requestid}`), options)
+  }
+
+  /** Finish an unpin a killed process left (recovery): a no-op if the DAG was pinned again since. */
+  async finishUnpin (cid: CID, options?: AbortOptions): Promise<void> {
+    await this.exclusive(options, async () => {
+      if (await this.hasRefs(cid)) await this.components.journal.clearUnpin(cid)
+      else await this.unpin(cid)
+    })
+  }
+
+  private async hasOtherRefs (cid: CID, mine: Key): Promise<boolean> {
+    for await (const key of this.components.datastore.queryKeys({ prefix: cidPrefix(cid), limit: 2 })) {
+      if (key.toString() !== mine.toString()) return true
+    }
+    return false
+  }
+
+  /** Helia's pin, the cafe's block references and the blocks nothing else needs go; then the unpin note. */
+  private async unpin (cid: CID): Promise<void> {
+    const { datastore, journal, pins, blockstore, log } = this.components
+    const candidates = new Map<string, CID>()
+    try {
+      for await (const block of pins.rm(cid.toV1(), { walker: localWalker(blockstore, { skipMissing: true }) })) candidates.set(blockKey(block), block)
+    } catch (err) {
+      if ((err as Error).name !== 'NotFoundError') throw err
+      log('%c was not pinned in Helia', cid)
+      // nothing is deleted before the candidates are noted, so the walk still finds them all
+      for await (const { cid: block } of walkDag(blockstore, cid, { skipMissing: true })) candidates.set(blockKey(block), block)
+    }
+    const staged = journal.blocks()
+    await staged.note(candidates.values())
+    const batch = datastore.batch()
+    for (const block of candidates.values()) batch.delete(blockRefKey(block, cid))
+    await batch.commit()
+    await journal.clearUnpin(cid)
+    await this.deleteUnneeded(candidates.values())
+    await staged.clear()
   }
 
   /** After a failed or cancelled pin: delete what of the DAG is stored but not needed. */
@@ -146,24 +218,34 @@ export class PinRefs {
       if (await this.hasRefs(root)) return
       const candidates: CID[] = []
       for await (const block of walkDag(this.components.blockstore, root, { skipMissing: true })) candidates.push(block.cid)
-      await this.deleteUnneeded(candidates)
+      await this.sweep(candidates)
     })
+  }
+
+  /** Note the candidates, delete those nothing needs, forget the note. */
+  private async sweep (cids: CID[]): Promise<void> {
+    const staged = this.components.journal.blocks()
+    await staged.note(cids)
+    await this.deleteUnneeded(cids)
+    await staged.clear()
   }
 
   /** Delete blocks that no pin holds and no in-flight import uses. */
   private async deleteUnneeded (cids: Iterable<CID>): Promise<number> {
+    const { inUse, blockstore, pins } = this.components
     let deleted = 0
     for (const cid of cids) {
-      if (isIdentity(cid) || this.components.inUse.has(blockKey(cid))) continue
-      if (await this.isNeeded(cid) || await this.components.pins.isPinned(cid)) continue
-      await this.components.blockstore.delete(cid)
-      deleted++
+      const key = blockKey(cid)
+      if (isIdentity(cid) || inUse.has(key)) continue
+      if (await this.isNeeded(cid) || await pins.isPinned(cid)) continue
+      // in use is checked again at the delete itself: an upload may have taken the block meanwhile
+      if (await inUse.deleteUnlessUsed(key, async () => { await blockstore.delete(cid) })) deleted++
     }
     this.components.log('deleted %d unneeded blocks', deleted)
     return deleted
   }
 
-  /** deleteUnneeded inside the pin lock (for an import rolling back). */
+  /** deleteUnneeded inside the pin lock (for an import rolling back, and for recovery: the caller holds the note). */
   async rollback (cids: Iterable<CID>, options?: AbortOptions): Promise<void> {
     await this.exclusive(options, async () => { await this.deleteUnneeded(cids) })
   }

@@ -9,21 +9,20 @@
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts'
+import { createStorageLedger } from '../storage/ledger.ts'
 import { KeyedLock } from '../util/keyed-lock.ts'
+import type { StorageLedger } from '../storage/ledger.ts'
 import type { AbortOptions, AccountDataOwner, AccountDirectory, AccountId, Clock, ComponentLogger } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
-
-/** Everything an account stores, in bytes (pins plus snapshots). Defaults to this service's own bytes. */
-export type StorageUsage = (account: AccountId, options?: AbortOptions) => Promise<number>
 
 export interface SnapshotsComponents {
   datastore: Datastore
   accounts: AccountDirectory
   logger: ComponentLogger
   clock?: Clock
-  /** the account's total storage use across services, for the quota check */
-  usage?: StorageUsage
+  /** the books of every service's storage, for the quota; absent: a ledger of this service's snapshots alone */
+  ledger?: StorageLedger
   /** when given, a snapshot's head must be pinned by the same account (pinning.hasPin) */
   headPinned?(account: AccountId, cid: string, options?: AbortOptions): Promise<boolean>
 }
@@ -90,7 +89,8 @@ class DefaultSnapshots implements Snapshots {
   private readonly log: Logger
   private readonly clock: Clock
   private readonly maxSnapshotBytes: number
-  /** one write at a time per account, so two puts cannot both pass the quota */
+  private readonly ledger: StorageLedger
+  /** one write of an account's snapshots at a time (a delete must not interleave with a put's two writes) */
   private readonly lock = new KeyedLock()
 
   constructor (components: SnapshotsComponents, init: SnapshotsInit) {
@@ -98,6 +98,8 @@ class DefaultSnapshots implements Snapshots {
     this.log = components.logger.forComponent('cafe:snapshots')
     this.clock = components.clock ?? Date.now
     this.maxSnapshotBytes = init.maxSnapshotBytes
+    this.ledger = components.ledger ?? createStorageLedger(components)
+    this.ledger.addSource('snapshots', async (account, options) => (await this.usageOf(account, options)).snapshotBytes)
   }
 
   private infoKey (account: AccountId, threadId: string): Key {
@@ -120,18 +122,16 @@ class DefaultSnapshots implements Snapshots {
     if (info.head != null && this.components.headPinned != null && !await this.components.headPinned(account, info.head, options)) {
       throw new ConflictError('pin the thread\'s HEAD on this cafe before storing its snapshot', 'HEAD_NOT_PINNED')
     }
-    return this.lock.run(account, async () => {
+    // a replacement holds only its growth: reserve nothing up-front, then check the net change when committing
+    const reservation = await this.ledger.reserve(account, 0, options)
+    return reservation.commit(async (fit) => this.lock.run(account, async () => {
       const previous = await this.findInfo(account, threadId, options)
-      const quota = (await this.components.accounts.quotaOf(account)).storageBytes
-      const used = await this.totalUsage(account, options) - (previous?.size ?? 0)
-      if (used + info.size > quota) {
-        throw new PayloadTooLargeError(`this would store ${used + info.size} bytes, over the account's quota of ${quota}`, 'QUOTA_EXCEEDED')
-      }
+      fit(info.size - (previous?.size ?? 0))
       await this.components.datastore.put(this.dataKey(account, threadId), ciphertext, options)
       await this.components.datastore.put(this.infoKey(account, threadId), new TextEncoder().encode(JSON.stringify(info)), options)
       this.log('stored snapshot of thread %s for %s (%d bytes)', threadId, account, info.size)
       return info
-    })
+    }, options), options)
   }
 
   async get (account: AccountId, threadId: string, options?: AbortOptions): Promise<Snapshot> {
@@ -158,7 +158,7 @@ class DefaultSnapshots implements Snapshots {
       if (await this.findInfo(account, threadId, options) == null) throw new NotFoundError('no snapshot of this thread')
       await this.components.datastore.delete(this.infoKey(account, threadId), options)
       await this.components.datastore.delete(this.dataKey(account, threadId), options)
-    })
+    }, options)
   }
 
   async usageOf (account: AccountId, options?: AbortOptions): Promise<SnapshotUsage> {
@@ -173,7 +173,7 @@ class DefaultSnapshots implements Snapshots {
         for await (const key of this.components.datastore.queryKeys({ prefix: `${prefix}/${accountPart(account)}/` }, options)) keys.push(key)
         for (const key of keys) await this.components.datastore.delete(key, options)
       }
-    })
+    }, options)
     this.log('removed the snapshots of %s', account)
   }
 
@@ -202,14 +202,9 @@ class DefaultSnapshots implements Snapshots {
     }
   }
 
-  private async totalUsage (account: AccountId, options?: AbortOptions): Promise<number> {
-    if (this.components.usage != null) return this.components.usage(account, options)
-    return (await this.usageOf(account, options)).snapshotBytes
-  }
-
   private async assertRegistered (account: AccountId, options?: AbortOptions): Promise<void> {
     options?.signal?.throwIfAborted()
-    if (!await this.components.accounts.isRegistered(account)) throw new UnauthorizedError('not a registered account')
+    if (!await this.components.accounts.isRegistered(account, options)) throw new UnauthorizedError('not a registered account')
   }
 }
 

@@ -8,15 +8,15 @@ import type { CafeWorkerApi } from '../../worker/api.ts'
 import type { ClientInfo } from '../../core/accounts/index.ts'
 import type { Remote } from 'comlink'
 
-/** Storage counts every stored byte of the account; services name theirs `<x>Bytes`. */
+/** What the storage quota limits: the ledger's `storageBytes` (pins and snapshots). */
 function storageUsed (usage: Record<string, number>): number {
-  return (usage.pinBytes ?? 0) + (usage.snapshotBytes ?? 0)
+  return usage.storageBytes ?? (usage.pinBytes ?? 0) + (usage.snapshotBytes ?? 0)
 }
 
 /** The client's pin requests with their status, loaded when opened. */
 function pinList (cafe: Remote<CafeWorkerApi>, account: string, count: number): HTMLElement {
   const list = h('ul', { 'data-testid': 'client-pin-list' })
-  const details = h('details', { 'data-testid': 'client-pins' }, h('summary', {}, `Pins (${count})`), list)
+  const details = h('details', { 'data-testid': 'client-pins' }, h('summary', {}, `Pin requests (${count} pinned)`), list)
   details.addEventListener('toggle', () => {
     if (!details.open) return
     void cafe.clientPins(account).then(({ results }) => {
@@ -56,7 +56,8 @@ function clientRow (cafe: Remote<CafeWorkerApi>, client: ClientInfo, refresh: ()
       h('div', {}, 'Storage', usageBar(storageUsed(usage), client.quota.storageBytes)),
       h('div', {}, `Inbox (${usage.inboxMessages ?? 0} of ${client.quota.inboxMessages} messages)`, usageBar(usage.inboxBytes ?? 0, client.quota.inboxBytes)),
       h('div', { class: 'muted' }, `${usage.pins ?? 0} pins (${formatBytes(usage.pinBytes ?? 0)}), ${usage.snapshots ?? 0} snapshots (${formatBytes(usage.snapshotBytes ?? 0)})`),
-      (usage.pins ?? 0) > 0 && pinList(cafe, client.account, usage.pins),
+      // every request, failed ones too, though usage counts only the pinned
+      usage.pins != null && pinList(cafe, client.account, usage.pins),
       (usage.directoryContacts ?? 0) > 0 && directoryEntry(cafe, client.account)),
     h('td', {}, quotaForm),
     h('td', {}, h('button', {

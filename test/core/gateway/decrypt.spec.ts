@@ -163,10 +163,14 @@ describe('gateway: decrypting with ?key=', () => {
       expect(res.headers.get('Content-Range')).toBe(`bytes */${size}`)
     })
 
-    it('a multi-range request gets the whole plaintext', async () => {
+    it('a multi-range request gets 206 multipart/byteranges of the plaintext', async () => {
       const res = await range('bytes=0-1,5-6')
-      expect(res.status).toBe(200)
-      expect(await bodyBytes(res)).toEqual(plaintext)
+      expect(res.status).toBe(206)
+      expect(res.headers.get('Content-Type')).toMatch(/^multipart\/byteranges; boundary=/)
+      const text = new TextDecoder('latin1').decode(await bodyBytes(res))
+      expect(text).toContain(`Content-Range: bytes 0-1/${size}`)
+      expect(text).toContain(`Content-Range: bytes 5-6/${size}`)
+      expect(text).toContain(new TextDecoder('latin1').decode(plaintext.subarray(5, 7)))
     })
   })
 
@@ -186,10 +190,10 @@ describe('gateway: decrypting with ?key=', () => {
   it('a wrong key is 422 with a short message and no plaintext', async () => {
     const res = await get(gateway, photo(formatFileKey(new Uint8Array(32).fill(7))))
     expect(res.status).toBe(422)
-    expect(res.headers.get('Content-Type')).toBe('text/plain; charset=utf-8')
+    expect(res.headers.get('Content-Type')).toBe('application/json; charset=utf-8')
     expect(res.headers.get('Cache-Control')).toBe('no-store')
     const text = await res.text()
-    expect(text).toMatch(/wrong key/)
+    expect(JSON.parse(text).error.message).toMatch(/wrong key/)
     expect(text.length).toBeLessThan(200)
   })
 
@@ -238,6 +242,29 @@ describe('gateway: decrypting with ?key=', () => {
     // a range over the authentic segments alone is served in full
     const before = await get(gateway, `/ipfs/${cid}?key=${keyText}`, { headers: { Range: `bytes=0-${5 * SEGMENT - 1}` } })
     expect(await bodyBytes(before)).toEqual(plaintext.subarray(0, 5 * SEGMENT))
+  })
+
+  it('a damaged first segment is a 422 JSON error, sniffed or not, GET or HEAD', async () => {
+    const tampered = ciphertext.slice()
+    tampered[HEADER_BYTES + 100] ^= 1
+    const cid = await addFile(blockstore, tampered)
+    for (const [path, method] of [[`/ipfs/${cid}?key=${keyText}&filename=photo.jpg`, 'GET'], [`/ipfs/${cid}?key=${keyText}&filename=photo.jpg`, 'HEAD'], [`/ipfs/${cid}?key=${keyText}`, 'GET']]) {
+      const res = await get(gateway, path, { method })
+      expect(res.status, `${method} ${path}`).toBe(422)
+      expect(res.headers.get('Content-Type')).toBe('application/json; charset=utf-8')
+      if (method === 'GET') expect((await res.json()).error.code).toBe('DECRYPTION_FAILED')
+    }
+  })
+
+  it('a range that starts in a damaged segment is a 422, not an empty 206', async () => {
+    const tampered = ciphertext.slice()
+    tampered[HEADER_BYTES + 5 * SEALED + 100] ^= 1
+    const cid = await addFile(blockstore, tampered)
+    const res = await get(gateway, `/ipfs/${cid}?key=${keyText}&filename=photo.jpg`, { headers: { Range: `bytes=${5 * SEGMENT + 10}-${6 * SEGMENT + 10}` } })
+    expect(res.status).toBe(422)
+    expect((await res.json()).error.code).toBe('DECRYPTION_FAILED')
+    const multi = await get(gateway, `/ipfs/${cid}?key=${keyText}&filename=photo.jpg`, { headers: { Range: `bytes=${5 * SEGMENT}-${5 * SEGMENT + 5},0-3` } })
+    expect(multi.status).toBe(422)
   })
 
   it('a tampered final segment or header is refused before any byte: 422', async () => {

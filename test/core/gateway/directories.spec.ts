@@ -48,10 +48,11 @@ describe('gateway: UnixFS directories', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('Content-Type')).toBe('text/html; charset=utf-8')
     const html = await res.text()
-    expect(html).toContain('href="./a.txt"')
+    expect(html).toContain(`href="/ipfs/${listed}/a.txt"`)
     expect(html).toContain('>a.txt</a>')
-    expect(html).toContain('href="./with%20space.bin"')
-    expect(html).toContain('href="./sub"')
+    expect(html).toContain(`href="/ipfs/${listed}/with%20space.bin"`)
+    expect(html).toContain(`href="/ipfs/${listed}/sub"`)
+    expect(html).toContain(`Index of /ipfs/<a href="/ipfs/${listed}">${listed}</a>`)
     expect(html).toMatch(/with space\.bin<\/a><\/td><td class="size" title="\d+ bytes">1\.\d KiB/)
     expect(html).toMatch(/href="\/ipfs\/baf[a-z0-9]+"/)
     expect(Number(res.headers.get('Content-Length'))).toBe(new TextEncoder().encode(html).byteLength)
@@ -61,7 +62,7 @@ describe('gateway: UnixFS directories', () => {
     const html = await (await get(gateway, `/ipfs/${listed}/`)).text()
     expect(html).not.toContain('<img')
     expect(html).toContain('&#60;img src=x onerror=alert(1)&#62;&#38;&#34;&#39;.txt</a>')
-    expect(html).toContain(`href="./${encodeURIComponent(EVIL).replace(/'/g, '&#39;')}"`)
+    expect(html).toContain(`href="/ipfs/${listed}/${encodeURIComponent(EVIL).replace(/'/g, '&#39;')}"`)
   })
 
   it('a listing has its own DirIndex ETag, and If-None-Match on it is 304', async () => {
@@ -72,10 +73,11 @@ describe('gateway: UnixFS directories', () => {
     expect(again.status).toBe(304)
   })
 
-  it('a sub-directory listing links back to its parent', async () => {
+  it('a sub-directory listing links back to its parent; the root listing has no backlink', async () => {
     const html = await (await get(gateway, `/ipfs/${listed}/sub/`)).text()
-    expect(html).toContain('href="../"')
-    expect(html).toContain('href="./inner.txt"')
+    expect(html).toContain(`<a href="/ipfs/${listed}/sub/..">..</a>`)
+    expect(html).toContain(`href="/ipfs/${listed}/sub/inner.txt"`)
+    expect(await (await get(gateway, `/ipfs/${listed}/`)).text()).not.toContain('>..</a>')
   })
 })
 
@@ -93,7 +95,7 @@ describe('gateway: HAMT-sharded directories', () => {
     expect(dir.type === 'directory' && dir.unixfs.type).toBe('hamt-sharded-directory')
 
     const listing = await (await get(gateway, `/ipfs/${root}/`)).text()
-    for (let i = 0; i < 40; i++) expect(listing).toContain(`href="./file-${i}.txt"`)
+    for (let i = 0; i < 40; i++) expect(listing).toContain(`href="/ipfs/${root}/file-${i}.txt"`)
     const file = await get(gateway, `/ipfs/${root}/file-17.txt`)
     expect(await file.text()).toBe('content 17')
   })

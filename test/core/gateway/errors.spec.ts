@@ -1,3 +1,4 @@
+import * as dagPb from '@ipld/dag-pb'
 import { MemoryBlockstore } from 'blockstore-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { addDirectory, addFile, get, gatewayOver, patternBytes } from './fixtures.ts'
@@ -16,11 +17,14 @@ describe('gateway: request errors', () => {
     fileCid = await addFile(blockstore, 'file')
   })
 
-  it('a malformed CID is 400 with a short plain-text body', async () => {
+  it('a malformed CID is 400 with the cafe\'s JSON error', async () => {
     const res = await get(gateway, '/ipfs/bafy-not-a-cid/x')
     expect(res.status).toBe(400)
-    expect(res.headers.get('Content-Type')).toBe('text/plain; charset=utf-8')
-    expect(await res.text()).toMatch(/^invalid CID/)
+    expect(res.headers.get('Content-Type')).toBe('application/json; charset=utf-8')
+    expect(res.headers.get('Cache-Control')).toBe('no-store')
+    const body = await res.json()
+    expect(body.error.code).toBe('INVALID_CID')
+    expect(body.error.message).toMatch(/^invalid CID/)
   })
 
   it('a path that does not exist inside the DAG is 404', async () => {
@@ -34,12 +38,20 @@ describe('gateway: request errors', () => {
     expect((await get(gateway, '/ipfsx/abc')).status).toBe(404)
   })
 
-  it('methods other than GET and HEAD are 405 with Allow', async () => {
-    for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS']) {
+  it('methods other than GET, HEAD and OPTIONS are 405 with Allow', async () => {
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
       const res = await get(gateway, `/ipfs/${fileCid}`, { method })
       expect(res.status, method).toBe(405)
-      expect(res.headers.get('Allow')).toBe('GET, HEAD')
+      expect(res.headers.get('Allow')).toBe('GET, HEAD, OPTIONS')
     }
+  })
+
+  it('OPTIONS is a CORS preflight: 204 with the methods and headers a page may use', async () => {
+    const res = await get(gateway, `/ipfs/${fileCid}`, { method: 'OPTIONS' })
+    expect(res.status).toBe(204)
+    expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*')
+    expect(res.headers.get('Access-Control-Allow-Methods')).toBe('GET, HEAD, OPTIONS')
+    expect(res.headers.get('Access-Control-Allow-Headers')).toContain('Range')
   })
 
   it('a request made to register a Service Worker script is 400', async () => {
@@ -77,13 +89,14 @@ describe('gateway: blocks that are not local', () => {
     return new Uint8Array(chunks)
   }
 
-  it('a fetchBlock that never answers gives 504 text/plain within the timeout', async () => {
+  it('a fetchBlock that never answers gives 504 with Retry-After within the timeout', async () => {
     const gateway = gatewayOver(new MemoryBlockstore(), { fetchBlock: async () => new Promise<Uint8Array>(() => {}) }, { networkTimeoutMs: 200 })
     const started = Date.now()
     const res = await get(gateway, `/ipfs/${fileCid}`)
     expect(res.status).toBe(504)
-    expect(res.headers.get('Content-Type')).toBe('text/plain; charset=utf-8')
-    expect(await res.text()).toMatch(/timed out after 200 ms/)
+    expect(res.headers.get('Content-Type')).toBe('application/json; charset=utf-8')
+    expect(Number(res.headers.get('Retry-After'))).toBeGreaterThan(0)
+    expect((await res.json()).error.message).toMatch(/timed out after 200 ms/)
     expect(Date.now() - started).toBeLessThan(1500)
   })
 
@@ -117,18 +130,27 @@ describe('gateway: blocks that are not local', () => {
 
   it('a leaf missing mid-file fails the body stream instead of hanging', async () => {
     const partial = new MemoryBlockstore()
-    await partial.put(fileCid, await fromSource(fileCid)) // root only
+    await partial.put(fileCid, await fromSource(fileCid))
+    const first = dagPb.decode(await fromSource(fileCid)).Links[0].Hash
+    await partial.put(first, await fromSource(first)) // the root and the first leaf only
     const gateway = gatewayOver(partial, { fetchBlock: async () => new Promise<Uint8Array>(() => {}) }, { networkTimeoutMs: 100 })
     const res = await get(gateway, `/ipfs/${fileCid}?filename=f.bin`)
     expect(res.status).toBe(200)
     await expect(res.arrayBuffer()).rejects.toThrow()
   })
 
-  it('offline (no fetchBlock): a missing block is 504 for content, 404 for a raw or CAR root', async () => {
+  it('a first leaf that cannot be had is 504 before any byte, not a broken 200', async () => {
+    const partial = new MemoryBlockstore()
+    await partial.put(fileCid, await fromSource(fileCid)) // root only
+    const gateway = gatewayOver(partial, { fetchBlock: async () => new Promise<Uint8Array>(() => {}) }, { networkTimeoutMs: 100 })
+    expect((await get(gateway, `/ipfs/${fileCid}?filename=f.bin`)).status).toBe(504)
+  })
+
+  it('offline (no fetchBlock, a non-recursive gateway): a missing block is 404, for content and for raw or CAR', async () => {
     const gateway = gatewayOver(new MemoryBlockstore())
     const content = await get(gateway, `/ipfs/${fileCid}`)
-    expect(content.status).toBe(504)
-    expect(await content.text()).toMatch(/not stored here/)
+    expect(content.status).toBe(404)
+    expect((await content.json()).error.message).toMatch(/not stored here/)
     expect((await get(gateway, `/ipfs/${fileCid}?format=raw`)).status).toBe(404)
     expect((await get(gateway, `/ipfs/${fileCid}`, { method: 'HEAD', headers: { Accept: 'application/vnd.ipld.car' } })).status).toBe(404)
   })

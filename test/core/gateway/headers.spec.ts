@@ -31,10 +31,13 @@ describe('gateway: security and caching headers', () => {
     }
   })
 
-  it('every content response is immutable-cacheable, nosniff, with X-Ipfs-Path and an ETag', async () => {
+  it('every content response is cacheable (immutable, a week for generated listings), nosniff, varies on Accept, with X-Ipfs-Path and an ETag', async () => {
     for (const path of paths) {
       const res = await get(gateway, path, { method: 'HEAD' })
-      expect(res.headers.get('Cache-Control'), path).toBe('public, max-age=29030400, immutable')
+      expect(res.headers.get('Cache-Control'), path).toBe(path === paths[1]
+        ? 'public, max-age=604800, stale-while-revalidate=2678400'
+        : 'public, max-age=29030400, immutable')
+      expect(res.headers.get('Vary'), path).toBe('Accept')
       expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff')
       expect(res.headers.get('X-Ipfs-Path')).toBe(path.split('?')[0])
       expect(res.headers.get('ETag')).toMatch(/^"[^"]+"$/)

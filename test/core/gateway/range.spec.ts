@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseRange } from '../../../src/core/gateway/range.ts'
+import { parseRange, parseRanges } from '../../../src/core/gateway/range.ts'
 
 describe('parseRange', () => {
   it('reads a closed range, clamping the end to the size', () => {
@@ -31,5 +31,20 @@ describe('parseRange', () => {
     expect(parseRange('items=0-1', 10)).toBeUndefined()
     expect(parseRange('bytes=0-1,3-4', 10)).toBeUndefined()
     expect(parseRange('bytes=a-b', 10)).toBeUndefined()
+  })
+})
+
+describe('parseRanges', () => {
+  it('reads several ranges in the order asked, dropping unsatisfiable ones', () => {
+    expect(parseRanges('bytes=6-16,0-4', 31)).toEqual([{ start: 6, end: 16 }, { start: 0, end: 4 }])
+    expect(parseRanges('bytes=0-1, 40-50, -3', 31)).toEqual([{ start: 0, end: 1 }, { start: 28, end: 30 }])
+    expect(parseRanges('bytes=40-50,60-', 31)).toBe('unsatisfiable')
+  })
+
+  it('ignores overlapping ranges, more than 16, a malformed part or an empty list', () => {
+    expect(parseRanges('bytes=0-10,5-20', 100)).toBeUndefined()
+    expect(parseRanges(`bytes=${Array.from({ length: 17 }, (_, i) => `${i * 2}-${i * 2}`).join(',')}`, 100)).toBeUndefined()
+    expect(parseRanges('bytes=0-1,x', 100)).toBeUndefined()
+    expect(parseRanges('bytes=', 100)).toBeUndefined()
   })
 })

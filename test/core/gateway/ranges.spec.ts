@@ -58,13 +58,42 @@ describe('gateway: byte ranges', () => {
     const res = await range('bytes=5000-')
     expect(res.status).toBe(416)
     expect(res.headers.get('Content-Range')).toBe('bytes */5000')
-    expect(res.headers.get('Content-Type')).toMatch(/^text\/plain/)
+    expect(res.headers.get('Content-Type')).toMatch(/^application\/json/)
   })
 
-  it('a multi-range request gets the whole file with 200', async () => {
-    const res = await range('bytes=0-1,10-20')
+  it('a multi-range request gets 206 multipart/byteranges with each part typed and placed', async () => {
+    const res = await range('bytes=10-20,0-1')
+    expect(res.status).toBe(206)
+    const type = res.headers.get('Content-Type') ?? ''
+    expect(type).toMatch(/^multipart\/byteranges; boundary=/)
+    const boundary = type.split('boundary=')[1]
+    const body = await bodyBytes(res)
+    expect(res.headers.get('Content-Length')).toBe(String(body.byteLength))
+    const text = new TextDecoder('latin1').decode(body)
+    const parts = text.split(`--${boundary}`).slice(1, -1)
+    expect(parts).toHaveLength(2)
+    expect(parts[0]).toContain('Content-Range: bytes 10-20/5000')
+    expect(parts[1]).toContain('Content-Range: bytes 0-1/5000')
+    const payload = (part: string): string => part.slice(part.indexOf('\r\n\r\n') + 4).replace(/\r\n$/, '')
+    expect(payload(parts[0])).toBe(new TextDecoder('latin1').decode(data.subarray(10, 21)))
+    expect(payload(parts[1])).toBe(new TextDecoder('latin1').decode(data.subarray(0, 2)))
+    expect(text.endsWith(`--${boundary}--\r\n`)).toBe(true)
+  })
+
+  it('overlapping ranges, or more than 16, are ignored: the whole file with 200', async () => {
+    expect((await range('bytes=0-10,5-20')).status).toBe(200)
+    const many = Array.from({ length: 17 }, (_, i) => `${i * 10}-${i * 10 + 1}`).join(',')
+    const res = await range(`bytes=${many}`)
     expect(res.status).toBe(200)
     expect(await bodyBytes(res)).toEqual(data)
+  })
+
+  it('a 206 carries the ETag of the full response', async () => {
+    const full = await get(gateway, `/ipfs/${cid}`)
+    await full.body?.cancel()
+    const part = await range('bytes=0-9')
+    expect(part.headers.get('ETag')).toBe(full.headers.get('ETag'))
+    expect(part.headers.get('Vary')).toBe('Accept')
   })
 
   it('HEAD with a range answers 206 headers and no body', async () => {

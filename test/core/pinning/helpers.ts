@@ -9,6 +9,7 @@ import all from 'it-all'
 import { createPinning } from '../../../src/core/pinning/index.ts'
 import { readBlock, walkDag } from '../../../src/core/pinning/dag.ts'
 import type { FetchDag, Pinning, PinningInit, PinStatus } from '../../../src/core/pinning/index.ts'
+import type { StorageLedger } from '../../../src/core/storage/ledger.ts'
 import type { AccountDirectory, AccountId, Quota } from '../../../src/core/types.ts'
 import type { Helia } from 'helia'
 import type { Blockstore } from 'interface-blockstore'
@@ -107,7 +108,7 @@ export interface Cafe {
   now: { value: number }
 }
 
-export async function makeCafe (opts: { fetchDag?: (source: Blockstore, target: Blockstore) => FetchDag, storageBytes?: number, init?: PinningInit } = {}): Promise<Cafe> {
+export async function makeCafe (opts: { fetchDag?: (source: Blockstore, target: Blockstore) => FetchDag, storageBytes?: number, init?: PinningInit, ledger?: (accounts: FakeAccounts) => StorageLedger } = {}): Promise<Cafe> {
   const blockstore = new MemoryBlockstore()
   const datastore = new MemoryDatastore()
   const helia = createHeliaLight({ blockstore, datastore })
@@ -123,6 +124,7 @@ export async function makeCafe (opts: { fetchDag?: (source: Blockstore, target: 
     accounts,
     logger: defaultLogger(),
     clock: () => now.value,
+    ledger: opts.ledger?.(accounts),
     delegates: () => ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWCafe']
   }, opts.init)
   await pinning.start()

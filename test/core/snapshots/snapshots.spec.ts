@@ -4,6 +4,8 @@ import { MemoryDatastore } from 'datastore-core'
 import { CID } from 'multiformats/cid'
 import { describe, expect, it } from 'vitest'
 import { createSnapshots, deriveSnapshotKey, openSnapshot, sealSnapshot } from '../../../src/core/snapshots/index.ts'
+import { createStorageLedger } from '../../../src/core/storage/ledger.ts'
+import type { StorageLedger } from '../../../src/core/storage/ledger.ts'
 import { ALICE, BOB, FakeAccounts, MALLORY } from '../pinning/helpers.ts'
 import type { Snapshots } from '../../../src/core/snapshots/index.ts'
 
@@ -19,12 +21,15 @@ async function rejects (promise: Promise<unknown> | (() => unknown)): Promise<{ 
   throw new Error('expected a rejection')
 }
 
-function makeSnapshots (opts: { storageBytes?: number, usage?: (account: string) => Promise<number>, headPinned?: (account: string, cid: string) => Promise<boolean> } = {}): { snapshots: Snapshots, accounts: FakeAccounts, datastore: MemoryDatastore, now: { value: number } } {
+function makeSnapshots (opts: { storageBytes?: number, pinned?: number, headPinned?: (account: string, cid: string) => Promise<boolean> } = {}): { snapshots: Snapshots, accounts: FakeAccounts, datastore: MemoryDatastore, ledger: StorageLedger, now: { value: number } } {
   const datastore = new MemoryDatastore()
   const accounts = new FakeAccounts([ALICE, BOB], opts.storageBytes ?? 10_000)
   const now = { value: 1_000 }
-  const snapshots = createSnapshots({ datastore, accounts, logger: defaultLogger(), clock: () => now.value, usage: opts.usage, headPinned: opts.headPinned }, { maxSnapshotBytes: 4096 })
-  return { snapshots, accounts, datastore, now }
+  const ledger = createStorageLedger({ accounts, logger: defaultLogger() })
+  // another service's committed bytes, as pinning would report them
+  if (opts.pinned != null) ledger.addSource('pins', async () => opts.pinned ?? 0)
+  const snapshots = createSnapshots({ datastore, accounts, logger: defaultLogger(), clock: () => now.value, ledger, headPinned: opts.headPinned }, { maxSnapshotBytes: 4096 })
+  return { snapshots, accounts, datastore, ledger, now }
 }
 
 const bytes = (n: number, fill = 1): Uint8Array => new Uint8Array(n).fill(fill)
@@ -89,13 +94,11 @@ describe('snapshots', () => {
     expect((await snapshots.usageOf(ALICE)).snapshotBytes).toBe(5000)
   })
 
-  it('the quota counts pinned bytes too when given the total usage', async () => {
-    const pinned = 4500
-    const holder: { snapshots?: Snapshots } = {}
-    const { snapshots } = makeSnapshots({ storageBytes: 5000, usage: async (account) => pinned + (await holder.snapshots!.usageOf(account)).snapshotBytes })
-    holder.snapshots = snapshots
+  it('the quota counts pinned bytes too: pins and snapshots share one ledger', async () => {
+    const { snapshots, ledger } = makeSnapshots({ storageBytes: 5000, pinned: 4500 })
     await snapshots.put(ALICE, 'a', bytes(400))
     expect((await rejects(snapshots.put(ALICE, 'b', bytes(200)))).code).toBe('QUOTA_EXCEEDED')
+    expect(await ledger.usageOf(ALICE)).toEqual({ storageBytes: 4900 })
   })
 
   it('when the cafe requires it, a snapshot whose head is not pinned by the account is refused', async () => {

@@ -1,79 +1,57 @@
 /**
  * `?format=car` / `application/vnd.ipld.car`: a CARv1 stream of the blocks along the
- * path (so a client can verify it), then the DAG under the path's end, DFS, no duplicates.
- * The root block is read before answering so a missing root is an error status, not a
- * broken 200; a block missing later cuts the stream (the spec's streaming rule).
+ * path (so a client can verify it), then the DAG at its end as `dag-scope` and
+ * `entity-bytes` say, depth-first, with or without duplicates (`car-dups`, `dups`).
+ * The path was resolved and the terminus block is read before answering, so a missing
+ * root is an error status, not a broken 200; a block missing later cuts the stream
+ * (the spec's streaming rule). CAR bodies are not ranged: `Accept-Ranges: none`.
  */
-import { CarWriter } from '@ipld/car/writer'
-import { linksOf, walkDag } from '../dag-walk.ts'
-import { MEDIA_TYPES } from '../negotiate.ts'
+import { BadRequestError } from '../../errors.ts'
+import { readBlock } from '../block-source.ts'
+import { carBlocks, encodeCar, fileSize } from '../car-blocks.ts'
+import { templateHash } from '../dir-listing.ts'
+import { MEDIA_TYPES, resolveEntityBytes } from '../negotiate.ts'
 import { notModifiedResponse, okResponse } from '../responses.ts'
 import { toReadableStream } from '../stream.ts'
-import { readBlock } from '../block-source.ts'
 import { contentDisposition, headersFor, isNotModified } from './context.ts'
 import type { Handler, HandlerContext } from './context.ts'
-import type { DagBlock } from '../dag-walk.ts'
-import type { CID } from 'multiformats/cid'
+import type { CarPlan } from '../car-blocks.ts'
 
-export const CAR_CONTENT_TYPE = `${MEDIA_TYPES.car}; version=1; order=dfs; dups=n`
+export function carContentType (dups: boolean): string {
+  return `${MEDIA_TYPES.car}; version=1; order=dfs; dups=${dups ? 'y' : 'n'}`
+}
+
+/** The ETag names every parameter that changes the bytes: scope, range, duplicates. */
+export function carEtag (ctx: HandlerContext): string {
+  const { cid } = ctx.resolved
+  const bytes = ctx.dagScope === 'entity' && ctx.entityBytes != null ? `${ctx.entityBytes.from}:${ctx.entityBytes.to}` : ''
+  if (ctx.dagScope === 'all' && bytes === '' && !ctx.car.dups) return `"${cid}.car"`
+  return `"${cid}.car.${templateHash(`${ctx.dagScope}|${bytes}|dfs|${ctx.car.dups ? 'y' : 'n'}`)}"`
+}
 
 export const carHandler: Handler = async (ctx) => {
   const { cid } = ctx.resolved
-  const etag = ctx.dagScope === 'block' ? `"${cid}.block.car"` : `"${cid}.car"`
+  const etag = carEtag(ctx)
   const headers = headersFor(ctx, {
     etag,
-    contentType: CAR_CONTENT_TYPE,
-    extra: contentDisposition(ctx.target.query, `${cid}.car`, true)
+    contentType: carContentType(ctx.car.dups),
+    extra: { 'Accept-Ranges': 'none', ...contentDisposition(ctx.target.query, `${cid}.car`, true) }
   })
   if (isNotModified(ctx, etag)) return notModifiedResponse(headers)
 
-  const root = await readBlock(ctx.blocks, cid, ctx)
-  return okResponse(toReadableStream(carBytes([cid], signal => carBlocks(ctx, root, signal), ctx.signal)), headers)
-}
-
-async function * carBlocks (ctx: HandlerContext, root: Uint8Array, signal: AbortSignal): AsyncGenerator<DagBlock> {
-  const seen = new Set<string>()
-  for (const cid of ctx.resolved.roots.slice(0, -1)) {
-    yield * walkDag(ctx.blocks, cid, { rootOnly: true, seen, signal })
-  }
-  const { cid } = ctx.resolved
-  if (!seen.has(cid.toString())) {
-    seen.add(cid.toString())
-    yield { cid, bytes: root }
-  }
-  if (ctx.dagScope === 'block') return
-  for (const link of linksOf(cid, root)) {
-    yield * walkDag(ctx.blocks, link, { seen, signal })
-  }
-}
-
-/**
- * CarWriter's output as an async iterable. Blocks are put by a concurrent pump that
- * waits for the reader (CarWriter applies backpressure); if the reader stops, the pump
- * is aborted; if the pump fails, the stream fails after what was written.
- */
-async function * carBytes (roots: CID[], blocks: (signal: AbortSignal) => AsyncIterable<DagBlock>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-  const controller = new AbortController()
-  const onAbort = (): void => { controller.abort(signal?.reason) }
-  signal?.addEventListener('abort', onAbort, { once: true })
-  const { writer, out } = CarWriter.create(roots)
-  let failure: unknown
-  const pump = (async () => {
-    try {
-      for await (const block of blocks(controller.signal)) await writer.put(block)
-    } catch (err) {
-      failure = err
-    } finally {
-      await writer.close()
+  const terminus = { cid, bytes: await readBlock(ctx.blocks, cid, ctx) }
+  const plan: CarPlan = { pathBlocks: ctx.resolved.pathBlocks, terminus, scope: ctx.dagScope, dups: ctx.car.dups }
+  const size = ctx.dagScope === 'entity' && ctx.entityBytes != null ? fileSize(terminus) : undefined
+  if (size != null && ctx.entityBytes != null) {
+    const span = resolveEntityBytes(ctx.entityBytes, size)
+    if (span === 'outside') {
+      throw new BadRequestError(`entity-bytes ${ctx.entityBytes.from}:${ctx.entityBytes.to} lies outside the ${size} bytes of ${cid}`, 'ENTITY_BYTES_OUTSIDE')
     }
-  })()
-
-  try {
-    for await (const chunk of out) yield chunk
-    await pump
-    if (failure != null) throw failure
-  } finally {
-    signal?.removeEventListener('abort', onAbort)
-    controller.abort()
+    if (span === 'empty') plan.scope = 'block'
+    else plan.span = span
   }
+
+  // HEAD: the status and headers are known; read nothing more
+  if (ctx.request.method === 'HEAD') return okResponse(new Uint8Array(0), headers)
+  return okResponse(toReadableStream(encodeCar([cid], carBlocks(ctx.blocks, plan, ctx))), headers)
 }

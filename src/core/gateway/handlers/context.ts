@@ -4,7 +4,7 @@
  */
 import { contentHeaders, matchesIfNoneMatch } from '../responses.ts'
 import type { BlobSource } from '../file-blob.ts'
-import type { DagScope, ResponseFormat } from '../negotiate.ts'
+import type { Candidate, CarParams, DagScope, EntityBytes, ResponseFormat } from '../negotiate.ts'
 import type { GatewayPath } from '../parse-url.ts'
 import type { ResolvedPath } from '../resolve-path.ts'
 import type { ContentHeadersInit } from '../responses.ts'
@@ -15,10 +15,16 @@ export interface HandlerContext {
   request: Request
   target: GatewayPath
   resolved: ResolvedPath
-  /** undefined: the default (deserialized) response */
+  /** the representation this handler is asked for (see negotiate.ts) */
+  candidate: Candidate
+  /** the explicit or negotiated format; undefined for the default and HTML responses */
   format?: ResponseFormat
+  /** the format was negotiated from Accept: sent back as Content-Location */
+  contentLocation?: string
   dagScope: DagScope
-  /** local blocks, then the network */
+  entityBytes?: EntityBytes
+  car: CarParams
+  /** blocks: local, then the network (local only for trustless responses) */
   blocks: ReadableStorage
   /** local blocks as Blobs, when the store can hand them out so */
   blobs?: BlobSource
@@ -28,9 +34,11 @@ export interface HandlerContext {
 
 export type Handler = (ctx: HandlerContext) => Promise<Response>
 
-/** Content headers with this request's X-Ipfs-Path and X-Ipfs-Roots. */
+/** Content headers with this request's X-Ipfs-Path, X-Ipfs-Roots and Content-Location. */
 export function headersFor (ctx: HandlerContext, init: Omit<ContentHeadersInit, 'ipfsPath' | 'roots'>): Headers {
-  return contentHeaders({ ...init, ipfsPath: ctx.target.ipfsPath, roots: ctx.resolved.roots })
+  const headers = contentHeaders({ ...init, ipfsPath: ctx.target.ipfsPath, roots: ctx.resolved.roots })
+  if (ctx.contentLocation != null) headers.set('Content-Location', ctx.contentLocation)
+  return headers
 }
 
 export function isNotModified (ctx: HandlerContext, etag: string): boolean {
@@ -38,8 +46,9 @@ export function isNotModified (ctx: HandlerContext, etag: string): boolean {
 }
 
 /**
- * Content-Disposition for `?filename=` / `?download=true`, or for trustless formats
- * (always attachment so browsers do not render them).
+ * Content-Disposition for `?filename=` / `?download=true`, or with a default name and
+ * type for block and CAR formats (`attachment` for binary ones so browsers do not
+ * render them).
  */
 export function contentDisposition (query: URLSearchParams, fallbackName?: string, forceAttachment = false): Record<string, string> {
   const name = query.get('filename') ?? fallbackName

@@ -1,9 +1,10 @@
 /**
  * `/ipfs/<cid>[/path]?key=<key>`: the plaintext of an encrypted file, decrypted while it
  * streams (docs/ENCRYPTION.md). Opening the file authenticates its header and final
- * segment, so a wrong key or a damaged end is a 4xx before any header is sent; every
- * byte sent comes from a segment whose tag has verified, and a bad segment met later
- * errors the body stream, so the client sees a broken transfer rather than a short file.
+ * segment, so a wrong key or a damaged end is a 4xx before any header is sent; so is
+ * the first segment the response needs, decrypted before answering. Every byte sent
+ * comes from a segment whose tag has verified, and a bad segment met later errors the
+ * body stream, so the client sees a broken transfer rather than a short file.
  * The key is a bearer secret in the URL: nothing here logs the URL, the response may not
  * be stored by any cache, and it carries no ETag and no Referer for what it loads.
  */
@@ -12,10 +13,9 @@ import { openEncryptedFile, parseFileKey } from '../../crypto/index.ts'
 import { BadRequestError } from '../../errors.ts'
 import { fileCiphertextSource } from '../ciphertext-source.ts'
 import { contentTypeFromName, sniffContentType, SNIFF_BYTES } from '../content-type.ts'
-import { parseRange } from '../range.ts'
+import { rangedResponse } from '../ranged-body.ts'
 import { isFileEntry } from '../read-file-range.ts'
-import { okResponse, PRIVATE_CACHE_CONTROL, rangeNotSatisfiableResponse, rangeResponse } from '../responses.ts'
-import { toReadableStream } from '../stream.ts'
+import { PRIVATE_CACHE_CONTROL } from '../responses.ts'
 import { contentDisposition, headersFor } from './context.ts'
 import type { Handler, HandlerContext } from './context.ts'
 import type { EncryptedFile } from '../../crypto/index.ts'
@@ -41,11 +41,7 @@ export const decryptHandler: Handler = async (ctx) => {
   }
 
   const blobs = ctx.blobs == null ? undefined : { blobs: ctx.blobs, blocks: ctx.blocks }
-  const file = await openEncryptedFile(fileCiphertextSource(entry, { blobs }), key, { signal: ctx.signal })
-  const size = file.plaintextSize
-  const range = parseRange(ctx.request.headers.get('Range'), size)
-  if (range === 'unsatisfiable') return rangeNotSatisfiableResponse(size)
-
+  const file = await openEncryptedFile(fileCiphertextSource(entry, { blobs, blocks: ctx.blocks }), key, { signal: ctx.signal })
   const named = ctx.resolved.roots.length > 1 ? ctx.resolved.name : undefined
   const contentType = contentTypeFromName(ctx.target.query.get('filename') ?? named) ?? await sniff(file, ctx)
   const headers = headersFor(ctx, {
@@ -54,15 +50,12 @@ export const decryptHandler: Handler = async (ctx) => {
     extra: { 'Accept-Ranges': 'bytes', 'Referrer-Policy': 'no-referrer', ...contentDisposition(ctx.target.query) }
   })
 
-  // HEAD: the status and headers are known; decrypt nothing more
-  const body = (offset: number, length: number): ReadableStream<Uint8Array> | Uint8Array =>
-    ctx.request.method === 'HEAD' ? new Uint8Array(0) : toReadableStream(file.read({ offset, length }, { signal: ctx.signal }), READ_AHEAD_CHUNKS)
-
-  if (range != null) {
-    return rangeResponse(body(range.start, range.end - range.start + 1), headers, range, size)
-  }
-  headers.set('Content-Length', String(size))
-  return okResponse(body(0, size), headers)
+  // the first segment the response needs is decrypted (authenticated) before answering,
+  // on HEAD too, so a damaged one is a 422 rather than a 200 with a broken body
+  return rangedResponse({
+    size: file.plaintextSize,
+    read: (start, end) => file.read({ offset: start, length: end - start }, { signal: ctx.signal })
+  }, { request: ctx.request, headers, prime: { onHead: true }, readAhead: READ_AHEAD_CHUNKS })
 }
 
 async function exportEntry (ctx: HandlerContext): Promise<UnixFSEntry> {

@@ -7,7 +7,7 @@ import { NotFoundError } from '../../errors.ts'
 import { directoryListingEtag, renderDirectoryListing } from '../dir-listing.ts'
 import { isFileEntry } from '../read-file-range.ts'
 import { resolvePath } from '../resolve-path.ts'
-import { movedPermanentlyResponse, notModifiedResponse, okResponse } from '../responses.ts'
+import { GENERATED_HTML_CACHE_CONTROL, movedPermanentlyResponse, notModifiedResponse, okResponse } from '../responses.ts'
 import { headersFor, isNotModified } from './context.ts'
 import { serveFile } from './unixfs-file.ts'
 import type { HandlerContext } from './context.ts'
@@ -24,11 +24,12 @@ export async function serveDirectory (ctx: HandlerContext, entry: UnixFSDirector
 
   const index = await findIndex(ctx, entry)
   if (index != null) {
-    return serveFile({ ...ctx, resolved: { ...ctx.resolved, roots: [...ctx.resolved.roots, index.cid] } }, index, INDEX_FILE)
+    // the directory's CID names the page (its ETag), as other gateways do
+    return serveFile(ctx, index, { name: INDEX_FILE, etag: `"${entry.cid}"` })
   }
 
   const etag = directoryListingEtag(entry.cid)
-  const headers = headersFor(ctx, { etag, contentType: 'text/html; charset=utf-8' })
+  const headers = headersFor(ctx, { etag, contentType: 'text/html; charset=utf-8', cacheControl: GENERATED_HTML_CACHE_CONTROL })
   if (isNotModified(ctx, etag)) return notModifiedResponse(headers)
 
   const entries: ListingEntry[] = []
