@@ -1,4 +1,3 @@
-import '../src/node/polyfills.ts'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { expect, test, type Page } from '@playwright/test'

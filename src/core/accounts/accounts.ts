@@ -8,7 +8,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { BadRequestError, CafeError, NotFoundError, UnauthorizedError } from '../errors.ts'
 import { challengeMessage } from './challenge-message.ts'
 import { fromBase64url } from './crypto.ts'
-import { KeyedLock, getRecord, listRecords, putRecord, recordKey } from './records.ts'
+import { getRecord, listRecords, putRecord, recordKey } from './records.ts'
+import { KeyedLock } from '../util/keyed-lock.ts'
 import type { Challenge, ChallengeService } from './challenges.ts'
 import type { Caller, CallerLimiter } from '../util/rate-limiter.ts'
 import type { SessionService, SessionTokens, VerifiedSession } from './sessions.ts'
@@ -226,7 +227,7 @@ class DefaultAccountService implements AccountService {
       await this.datastore.delete(key, options)
       this.lastWritten.delete(account)
       this.log('removed account %s', account)
-    })
+    }, options)
   }
 
   async listClients (options?: AbortOptions): Promise<ClientInfo[]> {
@@ -256,7 +257,7 @@ class DefaultAccountService implements AccountService {
       record.quota = checked
       await putRecord(this.datastore, accountKey(account), record, options)
       return this.describe(record, options)
-    })
+    }, options)
   }
 
   addDataOwner (owner: AccountDataOwner): () => void {
@@ -306,7 +307,7 @@ class DefaultAccountService implements AccountService {
       this.lastWritten.set(account, now)
       const tokens = await this.components.sessions.issue(account, options)
       return { ...tokens, registered }
-    })
+    }, options)
   }
 
   /** Updates lastSeen, at most once per interval unless forced. */
@@ -319,7 +320,7 @@ class DefaultAccountService implements AccountService {
       if (record == null) return
       record.lastSeen = now
       await putRecord(this.datastore, accountKey(account), record, options)
-    })
+    }, options)
   }
 
   private async describe (record: AccountRecord, options?: AbortOptions): Promise<ClientInfo> {

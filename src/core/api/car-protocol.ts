@@ -18,7 +18,7 @@ import type { CallerLimiter } from '../util/rate-limiter.ts'
 import type { Pinning } from '../pinning/index.ts'
 import type { ComponentLogger } from '../types.ts'
 import type { Connection, Logger, Stream } from '@libp2p/interface'
-import type { LengthPrefixedStream } from 'it-length-prefixed-stream'
+import type { LengthPrefixedStream } from '@libp2p/utils'
 
 export const CAR_PROTOCOL = '/cafe/car/1.0.0'
 

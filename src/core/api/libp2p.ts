@@ -10,7 +10,7 @@ import { CAFE_PROTOCOL, MAX_MESSAGE_BYTES, decodeJson, encodeFrame } from './pro
 import { frameStream, streamScope } from './stream.ts'
 import type { Caller } from '../util/rate-limiter.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { LengthPrefixedStream } from 'it-length-prefixed-stream'
+import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { CafeApi } from './api.ts'
 import type { RequestFrame, ResponseFrame } from './protocol.ts'
 import type { AbortOptions, ComponentLogger } from '../types.ts'
