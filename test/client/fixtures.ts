@@ -3,7 +3,7 @@ import { identify } from '@libp2p/identify'
 import { noise } from '@libp2p/noise'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
-import { createLibp2p } from 'libp2p'
+import { createLibp2p, type Libp2pInit } from 'libp2p'
 import { defaultLogger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { MemoryBlockstore } from 'blockstore-core'
@@ -14,6 +14,8 @@ import type { CafeServices, HttpApi, OwnerApi, CafeApi } from '../../src/core/ap
 import type { Helia } from '@helia/interface'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+
+type ConnectionManagerInit = NonNullable<Libp2pInit['connectionManager']>
 
 export interface TestCafe {
   key: PrivateKey
@@ -69,9 +71,10 @@ export async function createTestCafe (key?: PrivateKey, addresses: () => string[
 }
 
 /** A libp2p node over TCP on 127.0.0.1 (listening when `listen` is given). */
-export async function tcpNode (privateKey?: PrivateKey, listen: string[] = []): Promise<Libp2p> {
+export async function tcpNode (privateKey?: PrivateKey, listen: string[] = [], connectionManager?: ConnectionManagerInit): Promise<Libp2p> {
   return createLibp2p({
     ...(privateKey != null ? { privateKey } : {}),
+    ...(connectionManager != null ? { connectionManager } : {}),
     addresses: { listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
@@ -90,9 +93,9 @@ export interface Libp2pCafe {
 }
 
 /** A whole cafe serving its libp2p protocols over TCP, and a client node to dial it. */
-export async function createLibp2pCafe (options: TestCafeOptions = {}): Promise<Libp2pCafe> {
+export async function createLibp2pCafe (options: TestCafeOptions & { connectionManager?: ConnectionManagerInit } = {}): Promise<Libp2pCafe> {
   const key = await generateKeyPair('Ed25519')
-  const cafeNode = await tcpNode(key, ['/ip4/127.0.0.1/tcp/0'])
+  const cafeNode = await tcpNode(key, ['/ip4/127.0.0.1/tcp/0'], options.connectionManager)
   const clientNode = await tcpNode()
   const cafe = await createTestCafe(key, () => cafeNode.getMultiaddrs().map(String), options)
   const unhandle = await cafe.cafe.handleProtocols(cafeNode)
