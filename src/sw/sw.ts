@@ -15,6 +15,7 @@ import { databaseNames } from '../node/database-names.ts'
 import { IdbBlockstore } from '../node/idb-blockstore.ts'
 import { DEFAULT_CAFE_NAME, NETWORK_TIMEOUT_MS } from '../worker/config.ts'
 import { toResponse, transferRequest } from './api-forward.ts'
+import { answerNavigation } from './error-page.ts'
 import { PORT_MESSAGE, WorkerLink, withTimeout } from './worker-link.ts'
 import '../worker/comlink-errors.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -86,6 +87,9 @@ self.addEventListener('message', (event) => {
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url)
   if (url.origin !== self.location.origin) return
-  if (url.pathname.startsWith('/ipfs/')) event.respondWith(serveGateway(event.request))
+  if (url.pathname.startsWith('/ipfs/')) {
+    event.respondWith(answerNavigation(event.request, async () => serveGateway(event.request),
+      err => errorResponse(err instanceof CafeError ? err : new UnavailableError(`the gateway could not start: ${(err as Error).message}`))))
+  }
   else if (url.pathname.startsWith('/api/')) event.respondWith(serveApi(event.request, event.clientId !== '' ? event.clientId : event.resultingClientId))
 })
