@@ -22,18 +22,25 @@ async function noHorizontalOverflow (page: Page): Promise<void> {
   expect(scrollWidth, `page is ${scrollWidth} px wide in a ${innerWidth} px viewport`).toBeLessThanOrEqual(innerWidth)
 }
 
-/** The progress bar's byte counts as they change, sampled until `done` resolves. */
+/** Every byte count the progress bar showed until `done` resolves (recorded in the page, so a busy page misses none). */
 async function sampleProgress (page: Page, testId: string, done: Promise<unknown>): Promise<number[]> {
-  const seen: number[] = []
-  let finished = false
-  void done.finally(() => { finished = true })
-  while (!finished) {
-    const bytes = await page.getByTestId(testId).getAttribute('data-bytes').catch(() => null)
-    if (bytes != null && Number(bytes) !== seen.at(-1)) seen.push(Number(bytes))
-    await page.waitForTimeout(20)
-  }
   await done
-  return seen
+  return page.evaluate(id => (window as unknown as { progressSeen: Record<string, number[]> }).progressSeen?.[id] ?? [], testId)
+}
+
+/** Records the byte counts of the page's progress bars as they change. */
+async function recordProgress (page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const seen: Record<string, number[]> = {}
+    ;(window as unknown as { progressSeen: typeof seen }).progressSeen = seen
+    new MutationObserver(records => {
+      for (const record of records) {
+        const element = record.target as HTMLElement
+        const id = element.dataset.testid
+        if (id != null && element.dataset.bytes != null) (seen[id] ??= []).push(Number(element.dataset.bytes))
+      }
+    }).observe(document.body, { attributes: true, attributeFilter: ['data-bytes'], subtree: true })
+  })
 }
 
 test('the console at 1280 and 390 px: no sideways scroll, a first-run card, a token issued and copied, status lines by their panels', async ({ page, context }, testInfo) => {
@@ -89,6 +96,7 @@ test('the progress bar moves during a multi-MiB add in the console', async ({ pa
   await openCafe(page)
   const size = 24 * 1024 * 1024
   const dir = tempDir({ 'big.bin': pseudoRandomBytes(size, 11) })
+  await recordProgress(page)
   const added = page.getByTestId('file-input').setInputFiles(join(dir, 'big.bin'))
     .then(() => expect(page.getByTestId('add-progress')).toHaveText(/^Added big\.bin/, { timeout: 60_000 }))
   const seen = await sampleProgress(page, 'add-progress-bar', added)
@@ -96,4 +104,90 @@ test('the progress bar moves during a multi-MiB add in the console', async ({ pa
   expect(seen.some(bytes => bytes > 0 && bytes < size)).toBe(true)
   expect(seen.at(-1)).toBe(size)
   await expect(page.getByTestId('add-progress-bar')).toContainText(/24\.0 MiB of 24\.0 MiB · [\d.]+ (KiB|MiB|GiB)\/s/)
+})
+
+test('the client at 1280 and 390 px: a backup with a moving progress bar, status lines by their panels, pins as a list', async ({ page, context }, testInfo) => {
+  await openCafe(page)
+  const client = await context.newPage()
+  await client.setViewportSize({ width: 1280, height: 900 })
+  const account = await openClient(client)
+  await expect(client.getByTestId('transport-lede')).toHaveText(/HTTP API of this site's cafe/)
+  // the thread id pattern compiles in the `v` flag mode, so the browser validates it
+  await client.getByTestId('snapshot-thread').fill('not a thread id!')
+  expect(await client.getByTestId('snapshot-thread').evaluate(input => (input as HTMLInputElement).validity.patternMismatch)).toBe(true)
+  await registerClient(client, await createToken(page, 'ui test'))
+  await expect(client.getByTestId('session-state')).toHaveText(/^signed in/)
+
+  // a 12 MiB backup: the bar shows packing, then the upload, with bytes and a rate
+  const size = 12 * 1024 * 1024
+  const dir = tempDir({ 'album/photo.bin': pseudoRandomBytes(size, 5), 'album/notes.txt': 'hi\n' })
+  await recordProgress(client)
+  const done = client.getByTestId('backup-folder').setInputFiles(join(dir, 'album'))
+    .then(() => expect(client.getByTestId('backup-output')).toHaveText(/^pinned \S+ \(pinned\)$/, { timeout: 60_000 }))
+  const seen = await sampleProgress(client, 'backup-progress-bar', done)
+  expect(seen.length, `progress seen: ${seen.join(', ')}`).toBeGreaterThan(4)
+  expect(seen.some(bytes => bytes > 0 && bytes < size)).toBe(true)
+  await expect(client.getByTestId('backup-progress-bar')).toHaveAttribute('data-phase', 'Uploaded')
+  await expect(client.getByTestId('backup-progress-bar')).toContainText(/Uploaded: 12\.0 MiB of 12\.0 MiB · [\d.]+ (KiB|MiB|GiB)\/s/)
+
+  // each panel's status line sits under its own buttons
+  await client.getByTestId('list-pins').click()
+  await expect(client.getByTestId('pin-list').locator('li[data-status="pinned"]')).toContainText('album')
+  await expect(client.getByTestId('backup-output')).toHaveText('1 pin')
+  for (const [button, status] of [['list-pins', 'backup-output'], ['whoami', 'client-output']] as const) {
+    const buttonBox = await client.getByTestId(button).boundingBox()
+    const statusBox = await client.getByTestId(status).boundingBox()
+    expect(statusBox!.y - (buttonBox!.y + buttonBox!.height), `${status} under ${button}`).toBeLessThan(60)
+    expect(statusBox!.y).toBeGreaterThan(buttonBox!.y)
+  }
+  await client.getByTestId('whoami').click()
+  await expect(client.getByTestId('client-output')).toContainText(`"account": "${account}"`)
+  // a bad JSON metadata is said plainly, beside the snapshot form, with no stray ": "
+  await client.getByTestId('snapshot-thread').fill('t1')
+  await client.getByTestId('snapshot-metadata').fill('{oops')
+  await client.getByTestId('save-snapshot').click()
+  await expect(client.getByTestId('snapshot-status')).toHaveText(/^Metadata is not JSON/)
+  // the account key stays hidden until asked
+  await client.locator('summary', { hasText: 'Account key' }).click()
+  await expect(client.getByTestId('exported-key')).toBeHidden()
+  await client.getByTestId('export-key').click()
+  await expect(client.getByTestId('exported-key')).toBeVisible()
+  await client.getByTestId('export-key').click()
+  await expect(client.getByTestId('exported-key')).toBeHidden()
+  await keepScreenshot(client, testInfo, 'client-1280')
+
+  await client.setViewportSize({ width: 390, height: 844 })
+  await noHorizontalOverflow(client)
+  await keepScreenshot(client, testInfo, 'client-390')
+
+  // the owner removes the client: its header says so at the next call
+  page.on('dialog', dialog => { void dialog.accept() })
+  await page.locator(`[data-testid="client-list"] tr[data-account="${account}"]`).getByTestId('remove-client').click()
+  await client.getByTestId('whoami').click()
+  await expect(client.getByTestId('session-state')).toHaveText(/^not signed in: the cafe refused this account/)
+})
+
+test('a tab opened at an unknown or bad /ipfs/ address gets a page that says so and offers a retry; fetch keeps JSON', async ({ page }) => {
+  await openCafe(page)
+  const tab = await page.context().newPage()
+  await tab.goto('/ipfs/not-a-cid')
+  await expect(tab.getByTestId('error-headline')).toHaveText('This is not a valid IPFS address')
+  await expect(tab.getByTestId('retry')).toHaveAttribute('href', '/ipfs/not-a-cid')
+
+  // a CID nobody has: the page after the time limit
+  const unknown = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
+  const started = Date.now()
+  await tab.goto(`/ipfs/${unknown}`, { timeout: 30_000 })
+  await expect(tab.getByTestId('error-headline')).toHaveText(/could not be found in time|could not fetch|not running/)
+  expect(Date.now() - started).toBeLessThan(20_000)
+  await expect(tab.getByTestId('retry')).toBeVisible()
+
+  const answers = await tab.evaluate(async () => {
+    const json = await fetch('/ipfs/not-a-cid', { headers: { accept: 'application/json' } })
+    const plain = await fetch('/ipfs/not-a-cid')
+    return { jsonType: json.headers.get('content-type'), json: await json.json(), plainType: plain.headers.get('content-type') }
+  })
+  expect(answers.jsonType).toMatch(/^application\/json/)
+  expect(answers.json.error.code).toEqual(expect.any(String))
+  expect(answers.plainType).not.toMatch(/^text\/html/)
 })

@@ -92,8 +92,11 @@ async function sendWithProgress (url: URL, headers: Record<string, string>, body
     const xhr = new XMLHttpRequest()
     xhr.open('POST', url)
     for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value)
-    xhr.upload.onprogress = (event) => { onProgress({ type: 'cafe:car:upload', detail: { bytes: event.loaded, total: event.lengthComputable ? event.total : undefined } }) }
+    const total = body instanceof Blob ? body.size : body.byteLength
+    // a request a Service Worker answers may report no upload events until it ends
+    xhr.upload.onprogress = (event) => { onProgress({ type: 'cafe:car:upload', detail: { bytes: event.loaded, total } }) }
     xhr.onload = () => {
+      onProgress({ type: 'cafe:car:upload', detail: { bytes: total, total } })
       const retryAfter = xhr.getResponseHeader('retry-after')
       resolve(new Response(xhr.status === 204 ? null : xhr.responseText, { status: xhr.status, headers: retryAfter != null ? { 'retry-after': retryAfter } : {} }))
     }
