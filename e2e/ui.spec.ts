@@ -160,6 +160,21 @@ test('the client at 1280 and 390 px: a backup with a moving progress bar, status
   await noHorizontalOverflow(client)
   await keepScreenshot(client, testInfo, 'client-390')
 
+  // a message from a peer with a signed contact shows its directory name
+  await client.getByTestId('contact-username').fill('uitester')
+  await client.getByTestId('contact-display-name').fill('UI Tester')
+  await client.getByTestId('publish-contact').click()
+  await expect(client.getByTestId('contact-status')).toHaveText(/^published @uitester/)
+  await client.getByTestId('search-input').fill('uitester')
+  await client.getByTestId('search').click()
+  await client.getByTestId('message-text').fill('note to self')
+  await client.getByTestId('send-message').click()
+  await expect(client.getByTestId('contact-status')).toHaveText(/^delivered/)
+  await client.getByTestId('check-inbox').click()
+  await expect(client.getByTestId('inbox-status')).toHaveText('1 message(s) waiting')
+  await expect(client.getByTestId('message-sender')).toHaveText('UI Tester (@uitester)')
+  await expect(client.getByTestId('message-from')).toHaveText(account)
+
   // the owner removes the client: its header says so at the next call
   page.on('dialog', dialog => { void dialog.accept() })
   await page.locator(`[data-testid="client-list"] tr[data-account="${account}"]`).getByTestId('remove-client').click()
