@@ -43,12 +43,16 @@ const rowMessages = new Map<string, { text: string, error: boolean }>()
 
 function clientRow (cafe: Remote<CafeWorkerApi>, client: ClientInfo, refresh: () => Promise<void>): HTMLTableRowElement {
   const status = statusLine(h('p', { 'data-testid': 'client-status' }))
+  const show = ({ text, error }: { text: string, error: boolean }): void => {
+    if (error) status.fail(new Error(text))
+    else status.ok(text)
+  }
   const kept = rowMessages.get(client.account)
-  if (kept != null) kept.error ? status.fail(new Error(kept.text)) : status.ok(kept.text)
+  if (kept != null) show(kept)
   const say = (text: string, error = false): void => {
     rowMessages.set(client.account, { text, error })
     setTimeout(() => { if (rowMessages.get(client.account)?.text === text) rowMessages.delete(client.account) }, 8_000)
-    error ? status.fail(new Error(text)) : status.ok(text)
+    show({ text, error })
   }
   const run = (work: () => Promise<unknown>, done: string): void => {
     status.busy('saving…')
