@@ -4,7 +4,12 @@ import { requiredString } from '../../src/core/api/validate.ts'
 import { cafeRoutes, cafeStreamRoutes } from '../../src/core/routes.ts'
 import { defineService, integerKey } from '../../src/core/service.ts'
 import { createTestCafe } from '../client/fixtures.ts'
+import { CAFE_PROTOCOL } from '../../src/core/api/protocol.ts'
+import { INBOX_PUSH_PROTOCOL } from '../../src/core/inbox/routes.ts'
+import { CAR_PROTOCOL } from '../../src/core/pinning/routes.ts'
+import type { ProtocolHost } from '../../src/core/api/libp2p.ts'
 import type { CafeServiceFactory } from '../../src/core/service.ts'
+import type { StreamHandlerOptions } from '@libp2p/interface'
 
 /** A whole service in a few lines: what docs/ARCHITECTURE.md shows. */
 const echoService = defineService<{ maxLength?: number }>({
@@ -70,6 +75,25 @@ describe('cafe services', () => {
     expect((await cafe.http.fetch(new Request('http://cafe.test/api/v0/directory/search?q=a'))).status).toBe(404)
     const twin: CafeServiceFactory = () => ({ provides: { inbox: {} } })
     await expect(createTestCafe(undefined, undefined, { cafe: { services: { twin } } })).rejects.toThrow(/provides inbox/)
+  })
+
+  it('the cafe serves the API protocol and every stream route\'s protocol with its declared limits, and stops serving them', async () => {
+    const { cafe } = await createTestCafe(undefined, undefined, { cafe: { services: { echo: echoService() } } })
+    const handled = new Map<string, StreamHandlerOptions | undefined>()
+    const host: ProtocolHost = {
+      handle: async (protocol, _handler, options) => { handled.set(protocol, options) },
+      unhandle: async protocol => { handled.delete(protocol) }
+    }
+    const stop = await cafe.handleProtocols(host)
+    expect(Object.fromEntries([...handled].map(([protocol, options]) => [protocol, options?.maxInboundStreams]))).toEqual({
+      [CAFE_PROTOCOL]: 32,
+      [CAR_PROTOCOL]: 4,
+      [INBOX_PUSH_PROTOCOL]: 8,
+      '/cafe/test-echo/1.0.0': 2
+    })
+    expect([...handled.values()].every(options => options?.runOnLimitedConnection === true)).toBe(true)
+    await stop()
+    expect(handled.size).toBe(0)
   })
 
   it('the route list the client and docs use is exactly what the default services serve', async () => {

@@ -5,15 +5,13 @@
 import { fromBase64, toBase64 } from '../util/canonical.ts'
 import { defineRoute } from '../api/route.ts'
 import { noInput, optionalString, requiredString } from '../api/validate.ts'
+import { MAX_SNAPSHOT_BYTES } from './index.ts'
 import type { Snapshots } from './index.ts'
 import type { Route } from '../api/route.ts'
 
 export interface SnapshotRouteServices {
   snapshots: Snapshots
 }
-
-/** Largest snapshot ciphertext; the JSON body carries it as base64. */
-export const MAX_SNAPSHOT_BYTES = 1024 * 1024
 
 type S = SnapshotRouteServices
 type Raw = Record<string, unknown>

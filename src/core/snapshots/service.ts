@@ -3,8 +3,8 @@
  * shares with pinning.
  */
 import { defineService } from '../service.ts'
-import { createSnapshots } from './index.ts'
-import { MAX_SNAPSHOT_BYTES, snapshotRoutes } from './routes.ts'
+import { MAX_SNAPSHOT_BYTES, createSnapshots } from './index.ts'
+import { snapshotRoutes } from './routes.ts'
 import type { Pinning } from '../pinning/index.ts'
 
 export const snapshotsService = defineService({}, () => components => {
