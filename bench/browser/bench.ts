@@ -5,8 +5,8 @@
 import { exporter } from 'ipfs-unixfs-exporter'
 import { CID } from 'multiformats/cid'
 import { bytesSource, encryptBytes, formatFileKey, openEncryptedFile, toFileKey } from '../../src/core/crypto/index.ts'
-import { databaseNames } from '../../src/node/database-names.ts'
-import { IdbBlockstore } from '../../src/node/idb-blockstore.ts'
+import { databaseNames } from '../../src/browser/database-names.ts'
+import { IdbBlockstore } from '../../src/browser/idb-blockstore.ts'
 import { connectToCafe } from '../../src/ui/cafe-connection.ts'
 import { DEFAULT_CAFE_NAME } from '../../src/worker/config.ts'
 

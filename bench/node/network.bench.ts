@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from '@playwright/test'
 import { build, preview } from 'vite'
-import { createRelay } from '../../src/node/relay.ts'
+import { createRelay } from '../../src/relay/relay.ts'
 import { report } from './measure.ts'
 import type { NetworkBench } from '../browser/network.ts'
 
