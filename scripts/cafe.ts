@@ -12,6 +12,7 @@ import { readConfigFile, stringList } from './config-file.ts'
 import { createHeadlessCafe, DEFAULT_HEADLESS_LISTEN } from '../src/node/headless.ts'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../src/node/http-server.ts'
 import { checkOwnerSecret } from '../src/node/owner-secret.ts'
+import { redactError } from '../src/core/util/redact-url.ts'
 import type { HeadlessCafe, HeadlessCafeInit } from '../src/node/headless.ts'
 
 export const DEFAULT_DATA_DIR = '.cafe/node'
@@ -184,9 +185,26 @@ export function startLines (cafe: HeadlessCafe, options: CafeOptions): string[] 
   ]
 }
 
+/**
+ * The last resort of an always-on process: an error nothing handled is logged (keys
+ * redacted) and the cafe keeps serving. Every known cause is fixed where it arises; this
+ * only keeps an unknown one from taking every client down with it.
+ */
+export function keepServingOnStrayErrors (log: (line: string) => void = line => { console.error(line) }): () => void {
+  const onRejection = (reason: unknown): void => { log(`unhandled rejection (the cafe keeps serving): ${redactError(reason)}`) }
+  const onException = (err: unknown): void => { log(`uncaught exception (the cafe keeps serving): ${redactError(err)}`) }
+  process.on('unhandledRejection', onRejection)
+  process.on('uncaughtException', onException)
+  return () => {
+    process.off('unhandledRejection', onRejection)
+    process.off('uncaughtException', onException)
+  }
+}
+
 async function main (): Promise<void> {
   const options = await loadCafeOptions(process.argv.slice(2))
   if (options === 'help') { console.log(USAGE); return }
+  keepServingOnStrayErrors()
   let started: HeadlessCafe | undefined
   const cafe = started = await createHeadlessCafe(headlessInit(options, {
     reservations: {

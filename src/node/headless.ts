@@ -12,12 +12,14 @@ import { loadOrCreateSelfKey } from '@libp2p/config'
 import { defaultLogger } from '@libp2p/logger'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
+import { concat } from 'uint8arrays/concat'
 import { openDurableStores, type DurableFsBlockstore, type DurableLevelDatastore } from './durable-stores.ts'
 import { encodeCafeAddress } from '../core/address/index.ts'
 import { createCafe, type Cafe, type CafeInit } from '../core/cafe.ts'
 import { createGateway, DEFAULT_NETWORK_TIMEOUT_MS, type Gateway } from '../core/gateway/index.ts'
 import { createCafeHelia, type CafeHelia, type CafeNodeServices } from './cafe-helia.ts'
 import { createFetchDag } from './fetch-dag.ts'
+import { abortSafeReads } from './fs-block-reads.ts'
 import { jsonError, serveFetch, type FetchServer, type HttpServerLimits } from './http-server.ts'
 import { checkOwnerSecret, loadOrCreateOwnerSecret, type OwnerSecret } from './owner-secret.ts'
 import { keepReservations, type KeepReservationsInit, type ReservationKeeper } from './reservations.ts'
@@ -94,21 +96,28 @@ export function routeRequests (cafe: Pick<Cafe, 'http'>, gateway: Gateway) {
   }
 }
 
-/** A block from the network (bitswap through Helia), gathered: the gateway verifies it before use. */
+/**
+ * A block from the network (bitswap through Helia), gathered: the gateway verifies it before
+ * use. The returned promise is marked handled: a caller whose request was aborted meanwhile may
+ * drop it, and its rejection must not become an unhandled one that ends the process.
+ */
 function networkBlocks (helia: HeadlessHelia) {
-  return async (cid: CID, options: AbortOptions): Promise<Uint8Array> => {
-    const chunks: Uint8Array[] = []
-    let length = 0
-    for await (const chunk of helia.blockstore.get(cid, { signal: options.signal })) {
-      chunks.push(chunk)
-      length += chunk.byteLength
-    }
-    if (chunks.length === 1) return chunks[0]
-    const bytes = new Uint8Array(length)
-    let offset = 0
-    for (const chunk of chunks) { bytes.set(chunk, offset); offset += chunk.byteLength }
-    return bytes
+  return (cid: CID, options: AbortOptions): Promise<Uint8Array> => {
+    const fetched = gatherBlock(helia, cid, options)
+    fetched.catch(() => {})
+    return fetched
   }
+}
+
+async function gatherBlock (helia: HeadlessHelia, cid: CID, options: AbortOptions): Promise<Uint8Array> {
+  options.signal?.throwIfAborted()
+  const chunks: Uint8Array[] = []
+  let length = 0
+  for await (const chunk of helia.blockstore.get(cid, { signal: options.signal })) {
+    chunks.push(chunk)
+    length += chunk.byteLength
+  }
+  return chunks.length === 1 ? chunks[0] : concat(chunks, length)
 }
 
 /** Runs `undo` steps in reverse when a later start-up step fails, so a failed start leaves nothing open. */
@@ -159,7 +168,7 @@ export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<Headl
     await cafe.start()
     undo.push(async () => cafe.stop())
 
-    const gateway = createGateway({ blockstore, logger, fetchBlock: networkBlocks(helia) }, {
+    const gateway = createGateway({ blockstore: abortSafeReads(blockstore), logger, fetchBlock: networkBlocks(helia) }, {
       networkTimeoutMs: init.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS
     })
     const handle = routeRequests(cafe, gateway)

@@ -8,6 +8,7 @@
 import { BadRequestError, NotFoundError, PayloadTooLargeError, RateLimitedError, UnauthorizedError, toCafeError } from '../errors.ts'
 import { constantTimeEqual } from '../accounts/crypto.ts'
 import { HttpRouteTable } from './http-routes.ts'
+import { redactError, redactUrl } from '../util/redact-url.ts'
 import { DEFAULT_MAX_BODY_BYTES } from './route.ts'
 import type { CafeApi } from './api.ts'
 import type { Route } from './route.ts'
@@ -108,6 +109,11 @@ class DefaultHttpApi implements HttpApi {
   async fetch (request: Request, options: HttpRequestOptions = {}): Promise<Response> {
     try {
       const url = new URL(request.url)
+      try {
+        decodeURIComponent(url.pathname)
+      } catch {
+        throw new BadRequestError('the path has a malformed percent escape', 'INPUT_INVALID')
+      }
       const lookup = this.table.lookup(request.method, url.pathname)
       if (!lookup.found) {
         if (lookup.allowed.length === 0) return errorResponse(new NotFoundError('no such route'))
@@ -131,7 +137,7 @@ class DefaultHttpApi implements HttpApi {
       return jsonResponse(output === undefined ? 204 : (route.status ?? 200), output)
     } catch (err) {
       const error = toCafeError(err)
-      if (error.status >= 500) this.log.error('%s %s failed: %o', request.method, request.url, err)
+      if (error.status >= 500) this.log.error('%s %s failed - %s', request.method, redactUrl(request.url), redactError(err))
       return errorResponse(error)
     }
   }

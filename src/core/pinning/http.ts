@@ -8,6 +8,7 @@
  * the CAR upload, which is not part of the spec.
  */
 import { BadRequestError, CafeError, NotFoundError, PayloadTooLargeError, toCafeError } from '../errors.ts'
+import { decodePathSegment, metaInput } from './validate.ts'
 import type { Pin, Pinning, PinQuery, PinState, TextMatch } from './index.ts'
 import type { AbortOptions, AccountId } from '../types.ts'
 
@@ -119,14 +120,13 @@ function timeParam (url: URL, name: string): number | undefined {
   return time
 }
 
+/** `?meta={"k":"v"}` (the spec) and `?meta[k]=v` (the generated client), merged; malformed is 400. */
 function metaParam (url: URL): Record<string, string> | undefined {
-  const value = url.searchParams.get('meta')
-  if (value == null) return undefined
-  try {
-    return JSON.parse(value)
-  } catch {
-    throw new BadRequestError('meta must be a JSON object')
+  const fields: Record<string, unknown> = {}
+  for (const [name, value] of url.searchParams) {
+    if (name === 'meta' || name.startsWith('meta[')) fields[name] = value
   }
+  return metaInput(fields)
 }
 
 /** GET /pins query string to a PinQuery; the service checks the values. */
@@ -182,7 +182,7 @@ class DefaultPinningHttp implements PinningHttp {
       if (handler == null) throw new MethodNotAllowedError(Object.keys(route.methods))
       const requestid = route.pattern.exec(path)?.groups?.requestid
       const signal = options.signal == null ? request.signal : AbortSignal.any([options.signal, request.signal])
-      return await handler.call(this, request, account, { requestid: requestid == null ? undefined : decodeURIComponent(requestid), url }, { signal })
+      return await handler.call(this, request, account, { requestid: requestid == null ? undefined : decodePathSegment(requestid, 'requestid'), url }, { signal })
     } catch (err) {
       return errorResponse(err, { specRoute: route?.spec ?? true })
     }

@@ -52,6 +52,46 @@ export function validateMeta (meta: unknown): Record<string, string> | undefined
   return out
 }
 
+const META_FIELD = /^meta\[(.+)\]$/s
+
+/**
+ * The meta filter or field of a request's input: `meta` as a JSON object (or its JSON text,
+ * the spec's query form), and `meta[key]=value` fields, the form the OpenAPI-generated
+ * @ipfs-shipyard/pinning-service-client sends. Both may be given; anything malformed is 400.
+ */
+export function metaInput (raw: Record<string, unknown>, code = 'BAD_REQUEST'): Record<string, string> | undefined {
+  let meta: Record<string, unknown> | undefined
+  if (raw.meta != null) {
+    let value = raw.meta
+    if (typeof value === 'string') {
+      try { value = JSON.parse(value) } catch { throw new BadRequestError('meta must be a JSON object of strings', code) }
+    }
+    if (!isRecord(value)) throw new BadRequestError('meta must be a JSON object of strings', code)
+    meta = { ...value }
+  }
+  for (const [name, value] of Object.entries(raw)) {
+    const key = META_FIELD.exec(name)?.[1]
+    if (key == null) continue
+    meta ??= {}
+    meta[key] = value
+  }
+  if (meta == null) return undefined
+  try {
+    return validateMeta(meta)
+  } catch (err) {
+    throw new BadRequestError((err as Error).message, code)
+  }
+}
+
+/** A path segment's percent escapes decoded; a malformed escape is 400, not a thrown URIError. */
+export function decodePathSegment (segment: string, name: string, code = 'BAD_REQUEST'): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    throw new BadRequestError(`${name} has a malformed percent escape`, code)
+  }
+}
+
 function validateOrigins (origins: unknown): string[] {
   if (origins == null) return []
   if (!Array.isArray(origins) || origins.length > MAX_ORIGINS || origins.some(o => typeof o !== 'string' || !o.startsWith('/') || o.length > 1024)) {

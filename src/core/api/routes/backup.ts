@@ -7,6 +7,7 @@ import { BadRequestError, UnavailableError } from '../../errors.ts'
 import { fromBase64, toBase64 } from '../../util/canonical.ts'
 import { defineRoute } from '../route.ts'
 import { noInput, optionalInteger, optionalString, requiredString } from '../validate.ts'
+import { metaInput } from '../../pinning/validate.ts'
 import type { Pinning, PinQuery } from '../../pinning/index.ts'
 import type { Snapshots } from '../../snapshots/index.ts'
 import type { Route } from '../route.ts'
@@ -39,11 +40,7 @@ function optionalStringList (raw: Raw, name: string, max: number): string[] | un
 }
 
 function optionalMeta (raw: Raw): Record<string, string> | undefined {
-  const value = raw.meta
-  if (value == null) return undefined
-  const meta = typeof value === 'string' ? JSON.parse(value) : value
-  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new BadRequestError('meta must be an object of strings', 'INPUT_INVALID')
-  return meta as Record<string, string>
+  return metaInput(raw, 'INPUT_INVALID')
 }
 
 function pinInput (raw: Raw): { cid: string, name?: string, origins?: string[], meta?: Record<string, string> } {
