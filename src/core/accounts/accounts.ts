@@ -8,7 +8,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { BadRequestError, CafeError, NotFoundError, UnauthorizedError } from '../errors.ts'
 import { challengeMessage } from './challenge-message.ts'
 import { fromBase64url } from './crypto.ts'
-import { KeyedLock, getRecord, listRecords, putRecord, recordKey } from './records.ts'
+import { getRecord, listRecords, putRecord, recordKey } from './records.ts'
+import { KeyedLock } from '../util/keyed-lock.ts'
 import type { Challenge, ChallengeService } from './challenges.ts'
 import type { Caller, CallerLimiter } from '../util/rate-limiter.ts'
 import type { SessionService, SessionTokens, VerifiedSession } from './sessions.ts'
@@ -131,11 +132,12 @@ export function parseAccount (account: unknown): PeerId {
   return peerId
 }
 
-export function validateQuota (quota: Quota): Quota {
+/** The one quota check (owner API input, config, stored defaults): QUOTA_INVALID names the field. */
+export function validateQuota (quota: unknown): Quota {
   const checked: Partial<Quota> = {}
   for (const name of ['storageBytes', 'inboxMessages', 'inboxBytes'] as const) {
-    const value = quota?.[name]
-    if (!Number.isSafeInteger(value) || value < 0) throw new BadRequestError(`quota.${name} must be a non-negative integer`, 'QUOTA_INVALID')
+    const value = (quota as Partial<Record<keyof Quota, unknown>> | null | undefined)?.[name]
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new BadRequestError(`quota.${name} must be a non-negative integer`, 'QUOTA_INVALID')
     checked[name] = value
   }
   return checked as Quota
@@ -226,7 +228,7 @@ class DefaultAccountService implements AccountService {
       await this.datastore.delete(key, options)
       this.lastWritten.delete(account)
       this.log('removed account %s', account)
-    })
+    }, options)
   }
 
   async listClients (options?: AbortOptions): Promise<ClientInfo[]> {
@@ -256,7 +258,7 @@ class DefaultAccountService implements AccountService {
       record.quota = checked
       await putRecord(this.datastore, accountKey(account), record, options)
       return this.describe(record, options)
-    })
+    }, options)
   }
 
   addDataOwner (owner: AccountDataOwner): () => void {
@@ -306,7 +308,7 @@ class DefaultAccountService implements AccountService {
       this.lastWritten.set(account, now)
       const tokens = await this.components.sessions.issue(account, options)
       return { ...tokens, registered }
-    })
+    }, options)
   }
 
   /** Updates lastSeen, at most once per interval unless forced. */
@@ -319,7 +321,7 @@ class DefaultAccountService implements AccountService {
       if (record == null) return
       record.lastSeen = now
       await putRecord(this.datastore, accountKey(account), record, options)
-    })
+    }, options)
   }
 
   private async describe (record: AccountRecord, options?: AbortOptions): Promise<ClientInfo> {

@@ -1,8 +1,9 @@
 /**
- * JSON records in a datastore, and a per-key lock so read-modify-write steps
- * (consume a token use, rotate a refresh token) are atomic within one process.
+ * JSON records in a datastore. Read-modify-write steps (consume a token use, rotate a
+ * refresh token) run under a KeyedLock (src/core/util/keyed-lock.ts) per record.
  */
 import { Key } from 'interface-datastore'
+import { getOrUndefined } from '../util/datastore.ts'
 import type { AbortOptions } from '../types.ts'
 import type { Datastore } from 'interface-datastore'
 
@@ -10,12 +11,8 @@ const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
 export async function getRecord<T> (datastore: Datastore, key: Key, options?: AbortOptions): Promise<T | undefined> {
-  try {
-    return JSON.parse(decoder.decode(await datastore.get(key, options))) as T
-  } catch (err) {
-    if ((err as Error).name === 'NotFoundError') return undefined
-    throw err
-  }
+  const bytes = await getOrUndefined(datastore, key, options)
+  return bytes == null ? undefined : JSON.parse(decoder.decode(bytes)) as T
 }
 
 export async function putRecord (datastore: Datastore, key: Key, value: unknown, options?: AbortOptions): Promise<void> {
@@ -36,21 +33,4 @@ export async function deletePrefix (datastore: Datastore, prefix: string, option
 
 export function recordKey (...parts: string[]): Key {
   return new Key('/' + parts.join('/'))
-}
-
-/** Runs critical sections for the same key one after another. */
-export class KeyedLock {
-  private readonly tails = new Map<string, Promise<unknown>>()
-
-  async run<T> (key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve()
-    const result = previous.then(fn, fn)
-    const tail = result.catch(() => {})
-    this.tails.set(key, tail)
-    try {
-      return await result
-    } finally {
-      if (this.tails.get(key) === tail) this.tails.delete(key)
-    }
-  }
 }

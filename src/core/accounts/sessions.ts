@@ -10,7 +10,8 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { SignJWT, importJWK, jwtVerify } from 'jose'
 import { UnauthorizedError } from '../errors.ts'
 import { randomBase64url, toBase64url } from './crypto.ts'
-import { KeyedLock, deletePrefix, getRecord, listRecords, putRecord, recordKey } from './records.ts'
+import { deletePrefix, getRecord, listRecords, putRecord, recordKey } from './records.ts'
+import { KeyedLock } from '../util/keyed-lock.ts'
 import type { AbortOptions, AccountId, BaseComponents, Clock } from '../types.ts'
 import type { Logger, PrivateKey } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
@@ -132,7 +133,7 @@ class DefaultSessionService implements SessionService {
         throw new UnauthorizedError('this refresh token was already used; the session has ended', 'REFRESH_REUSED')
       }
       return this.issueInFamily(session.account, session.family, family.createdAt, options)
-    })
+    }, options)
   }
 
   async revokeFamily (account: AccountId, family: string, options?: AbortOptions): Promise<void> {
