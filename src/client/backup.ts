@@ -73,7 +73,7 @@ export class CafeBackup {
     const recovered: RecoveredThread[] = []
     for (const info of await this.snapshots(options)) {
       const snapshot = await this.client.call<SnapshotInfo & { ciphertext: string }>('snapshots.get', { thread: info.threadId }, options)
-      const content = openSnapshot(this.snapshotKey, info.threadId, fromBase64(snapshot.ciphertext, 'BAD_RESPONSE', 'the snapshot'))
+      const content = openSnapshot(this.snapshotKey, info.threadId, fromBase64(snapshot.ciphertext, 'RESPONSE_INVALID', 'the snapshot'))
       recovered.push({ ...content, threadId: info.threadId, updatedAt: snapshot.updatedAt })
     }
     return recovered

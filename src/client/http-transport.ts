@@ -6,7 +6,7 @@ import { cafeRoutes } from '../core/api/routes/index.ts'
 import { HttpRouteTable } from '../core/api/http-routes.ts'
 import { CafeError } from '../core/errors.ts'
 import { PINNING_BASE_PATH } from '../core/api/cafe-http.ts'
-import { cafeErrorFrom } from './transport.ts'
+import { cafeErrorFrom } from './errors.ts'
 import type { CafeTransport, CarBody, CarUploadInput } from './transport.ts'
 import type { Route } from '../core/api/route.ts'
 import type { AbortOptions } from '../core/types.ts'
@@ -71,7 +71,7 @@ export class HttpTransport implements CafeTransport {
     try {
       json = text === '' ? undefined : JSON.parse(text)
     } catch {
-      throw new CafeError(`the cafe answered ${response.status} with something other than JSON`, 'BAD_RESPONSE', response.status >= 400 ? response.status : 502)
+      throw new CafeError(`the cafe answered ${response.status} with something other than JSON`, 'RESPONSE_INVALID', response.status >= 400 ? response.status : 502)
     }
     if (!response.ok) {
       const error = json?.error?.reason != null ? { code: json.error.reason, message: json.error.details } : json?.error

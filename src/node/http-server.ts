@@ -12,6 +12,7 @@ import { setMaxListeners } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { errorResponse } from '../core/api/http.ts'
 import { CafeError, PayloadTooLargeError } from '../core/errors.ts'
+import type { CafeErrorCode } from '../core/errors.ts'
 import { redactError, redactUrl } from '../core/util/redact-url.ts'
 import type { ComponentLogger } from '@libp2p/interface'
 import type { Socket } from 'node:net'
@@ -69,7 +70,7 @@ export const DEFAULT_HTTP_LIMITS: Readonly<Required<HttpServerLimits>> = Object.
 })
 
 /** The same error body as the cafe's HTTP door: `{ error: { code, message } }`. */
-export function jsonError (status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
+export function jsonError (status: number, code: CafeErrorCode, message: string, headers: Record<string, string> = {}): Response {
   return errorResponse(new CafeError(message, code, status), headers)
 }
 

@@ -58,11 +58,11 @@ export function parseGatewayUrl (url: URL | string): GatewayPath {
 }
 
 export function parseCid (text: string): CID {
-  if (text === '') throw new BadRequestError('missing CID after /ipfs/', 'INVALID_CID')
+  if (text === '') throw new BadRequestError('missing CID after /ipfs/', 'CID_INVALID')
   try {
     return CID.parse(text, anyBase)
   } catch {
-    throw new BadRequestError(`invalid CID: ${text.slice(0, 100)}`, 'INVALID_CID')
+    throw new BadRequestError(`invalid CID: ${text.slice(0, 100)}`, 'CID_INVALID')
   }
 }
 
@@ -70,6 +70,6 @@ function decodeSegment (segment: string): string {
   try {
     return decodeURIComponent(segment)
   } catch {
-    throw new BadRequestError('malformed percent-encoding in path', 'INVALID_PATH')
+    throw new BadRequestError('malformed percent-encoding in path', 'PATH_INVALID')
   }
 }

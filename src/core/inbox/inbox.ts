@@ -186,16 +186,16 @@ class DefaultInbox implements Inbox {
     }
     const envelope = decodeEnvelope(bytes)
     if (!isCanonicalPeerId(envelope.to)) {
-      throw new BadRequestError('the recipient must be a peer id in its usual form', 'INVALID_ENVELOPE')
+      throw new BadRequestError('the recipient must be a peer id in its usual form', 'ENVELOPE_INVALID')
     }
     await verifyEnvelope(envelope, options)
     const account = envelope.to
     if (!await this.accounts.isRegistered(account)) {
-      throw new NotFoundError('the recipient is not registered at this cafe', 'UNKNOWN_RECIPIENT')
+      throw new NotFoundError('the recipient is not registered at this cafe', 'RECIPIENT_NOT_FOUND')
     }
     const now = this.clock()
-    if (envelope.sentAt < now - this.ttlMs) throw new BadRequestError('the envelope is older than the inbox keeps messages', 'EXPIRED_ENVELOPE')
-    if (envelope.sentAt > now + this.maxClockSkewMs) throw new BadRequestError('the envelope is dated in the future', 'INVALID_ENVELOPE')
+    if (envelope.sentAt < now - this.ttlMs) throw new BadRequestError('the envelope is older than the inbox keeps messages', 'ENVELOPE_EXPIRED')
+    if (envelope.sentAt > now + this.maxClockSkewMs) throw new BadRequestError('the envelope is dated in the future', 'ENVELOPE_INVALID')
 
     const canonical = encodeEnvelope(envelope)
     const id = hashId(canonical)
@@ -238,8 +238,8 @@ class DefaultInbox implements Inbox {
 
   async list (account: AccountId, options: ListOptions = {}): Promise<InboxPage> {
     const limit = options.limit ?? 50
-    if (!Number.isInteger(limit) || limit < 1) throw new BadRequestError('limit must be a positive integer', 'INVALID_LIMIT')
-    if (options.after != null && !CURSOR_PATTERN.test(options.after)) throw new BadRequestError('unknown cursor', 'INVALID_CURSOR')
+    if (!Number.isInteger(limit) || limit < 1) throw new BadRequestError('limit must be a positive integer', 'LIMIT_INVALID')
+    if (options.after != null && !CURSOR_PATTERN.test(options.after)) throw new BadRequestError('unknown cursor', 'CURSOR_INVALID')
 
     // one account's keys only, bounded by its quota; sorted here because not every datastore sorts
     const names: string[] = []
@@ -273,7 +273,7 @@ class DefaultInbox implements Inbox {
   }
 
   async ack (account: AccountId, ids: string[], options: AbortOptions = {}): Promise<void> {
-    if (!Array.isArray(ids) || ids.length > MAX_ACK_IDS) throw new BadRequestError(`ack takes up to ${MAX_ACK_IDS} ids`, 'INVALID_IDS')
+    if (!Array.isArray(ids) || ids.length > MAX_ACK_IDS) throw new BadRequestError(`ack takes up to ${MAX_ACK_IDS} ids`, 'IDS_INVALID')
     const unique = [...new Set(ids)]
     unique.forEach(assertId)
     await this.lock(account, async () => {
@@ -387,7 +387,7 @@ class DefaultInbox implements Inbox {
   private async getMessage (account: string, receivedAt: number, id: string, options: AbortOptions): Promise<InboxMessage | undefined> {
     const bytes = await this.getOptional(messageKey(account, receivedAt, id), options)
     if (bytes == null) return undefined
-    const stored = decodeCbor(bytes, 'CORRUPT', 'a stored message') as StoredMessage
+    const stored = decodeCbor(bytes, 'STORAGE_CORRUPT', 'a stored message') as StoredMessage
     const envelope = decodeEnvelope(stored.envelope)
     return { id, from: envelope.from, sentAt: envelope.sentAt, receivedAt: stored.receivedAt, expiresAt: stored.expiresAt, size: stored.envelope.byteLength, envelope: stored.envelope }
   }
@@ -411,11 +411,11 @@ function isCanonicalPeerId (text: string): boolean {
 }
 
 function decodeLocator (bytes: Uint8Array): Locator {
-  return decodeCbor(bytes, 'CORRUPT', 'a stored locator') as Locator
+  return decodeCbor(bytes, 'STORAGE_CORRUPT', 'a stored locator') as Locator
 }
 
 function assertId (id: unknown): asserts id is string {
-  if (typeof id !== 'string' || !ID_PATTERN.test(id)) throw new BadRequestError('not a message id', 'INVALID_ID')
+  if (typeof id !== 'string' || !ID_PATTERN.test(id)) throw new BadRequestError('not a message id', 'ID_INVALID')
 }
 
 export function createInbox (components: InboxComponents, init: InboxInit = {}): Inbox {

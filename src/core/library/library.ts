@@ -36,13 +36,13 @@ function validate (entry: Omit<LibraryEntry, 'addedAt'>): void {
   try {
     CID.parse(entry.cid)
   } catch {
-    throw new BadRequestError(`not a CID: ${entry.cid}`, 'INVALID_CID')
+    throw new BadRequestError(`not a CID: ${entry.cid}`, 'CID_INVALID')
   }
   if (entry.name.length === 0 || entry.name.length > MAX_NAME_LENGTH) {
-    throw new BadRequestError(`a name must have 1 to ${MAX_NAME_LENGTH} characters`, 'INVALID_NAME')
+    throw new BadRequestError(`a name must have 1 to ${MAX_NAME_LENGTH} characters`, 'NAME_INVALID')
   }
   if (!Number.isSafeInteger(entry.size) || entry.size < 0) {
-    throw new BadRequestError('size must be a non-negative integer', 'INVALID_SIZE')
+    throw new BadRequestError('size must be a non-negative integer', 'SIZE_INVALID')
   }
 }
 

@@ -127,7 +127,7 @@ export interface WalkOptions extends AbortOptions {
 
 /**
  * Every distinct block of the DAG under `root`, read from the local blockstore only.
- * A missing block throws MISSING_BLOCK (unless `skipMissing`); an unknown codec throws UNSUPPORTED_CODEC.
+ * A missing block throws BLOCK_MISSING (unless `skipMissing`); an unknown codec throws UNSUPPORTED_CODEC.
  */
 export async function * walkDag (blockstore: Blockstore, root: CID, options: WalkOptions = {}): AsyncGenerator<DagBlock> {
   const seen = new Set<string>()
@@ -154,7 +154,7 @@ export async function * walkDag (blockstore: Blockstore, root: CID, options: Wal
     } catch (err) {
       if ((err as Error).name !== 'NotFoundError') throw err
       if (options.skipMissing === true) continue
-      throw new BadRequestError(`block ${cid} is missing`, 'MISSING_BLOCK')
+      throw new BadRequestError(`block ${cid} is missing`, 'BLOCK_MISSING')
     }
     yield { cid, size: bytes.byteLength }
     const block = createUnsafe({ bytes, cid, codec })

@@ -355,7 +355,7 @@ class DefaultPinning implements Pinning {
     try {
       return await dagSize(this.components.blockstore, cid, options)
     } catch (err) {
-      if ((err as { code?: string }).code === 'MISSING_BLOCK') return undefined
+      if ((err as { code?: string }).code === 'BLOCK_MISSING') return undefined
       throw err
     }
   }
@@ -590,8 +590,8 @@ class DefaultPinning implements Pinning {
     try {
       return await dagSize(this.components.blockstore, root, options)
     } catch (err) {
-      if ((err as { code?: string }).code !== 'MISSING_BLOCK') throw err
-      throw new BadRequestError(`the DAG under root ${root} is incomplete: ${(err as Error).message}`, 'BAD_CAR')
+      if ((err as { code?: string }).code !== 'BLOCK_MISSING') throw err
+      throw new BadRequestError(`the DAG under root ${root} is incomplete: ${(err as Error).message}`, 'CAR_INVALID')
     }
   }
 }

@@ -3,6 +3,7 @@
  */
 import { CID } from 'multiformats/cid'
 import { BadRequestError } from '../errors.ts'
+import type { CafeErrorCode } from '../errors.ts'
 import { PIN_STATES, TEXT_MATCHES } from './pin-status.ts'
 import type { Pin, PinQuery } from './pin-status.ts'
 
@@ -16,12 +17,12 @@ export const MAX_LIMIT = 1000
 
 export function parseCid (value: unknown): CID {
   if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
-    throw new BadRequestError('cid must be a CID string', 'BAD_CID')
+    throw new BadRequestError('cid must be a CID string', 'CID_INVALID')
   }
   try {
     return CID.parse(value)
   } catch {
-    throw new BadRequestError(`not a valid CID: ${value.slice(0, 100)}`, 'BAD_CID')
+    throw new BadRequestError(`not a valid CID: ${value.slice(0, 100)}`, 'CID_INVALID')
   }
 }
 
@@ -59,7 +60,7 @@ const META_FIELD = /^meta\[(.+)\]$/s
  * the spec's query form), and `meta[key]=value` fields, the form the OpenAPI-generated
  * @ipfs-shipyard/pinning-service-client sends. Both may be given; anything malformed is 400.
  */
-export function metaInput (raw: Record<string, unknown>, code = 'BAD_REQUEST'): Record<string, string> | undefined {
+export function metaInput (raw: Record<string, unknown>, code: CafeErrorCode = 'BAD_REQUEST'): Record<string, string> | undefined {
   let meta: Record<string, unknown> | undefined
   if (raw.meta != null) {
     let value = raw.meta
@@ -84,7 +85,7 @@ export function metaInput (raw: Record<string, unknown>, code = 'BAD_REQUEST'): 
 }
 
 /** A path segment's percent escapes decoded; a malformed escape is 400, not a thrown URIError. */
-export function decodePathSegment (segment: string, name: string, code = 'BAD_REQUEST'): string {
+export function decodePathSegment (segment: string, name: string, code: CafeErrorCode = 'BAD_REQUEST'): string {
   try {
     return decodeURIComponent(segment)
   } catch {

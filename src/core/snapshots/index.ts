@@ -74,7 +74,7 @@ const DATA = '/cafe/snapshot-data'
 
 export function validateThreadId (threadId: unknown): string {
   if (typeof threadId !== 'string' || !THREAD_ID.test(threadId)) {
-    throw new BadRequestError('a thread id is 1 to 128 characters of A-Z, a-z, 0-9, _ and -', 'BAD_THREAD_ID')
+    throw new BadRequestError('a thread id is 1 to 128 characters of A-Z, a-z, 0-9, _ and -', 'THREAD_ID_INVALID')
   }
   return threadId
 }
@@ -181,7 +181,7 @@ class DefaultSnapshots implements Snapshots {
     try {
       return CID.parse(head).toString()
     } catch {
-      throw new BadRequestError('head must be a CID', 'BAD_CID')
+      throw new BadRequestError('head must be a CID', 'CID_INVALID')
     }
   }
 
