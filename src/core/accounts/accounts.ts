@@ -8,7 +8,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { BadRequestError, CafeError, NotFoundError, UnauthorizedError } from '../errors.ts'
 import { challengeMessage } from './challenge-message.ts'
 import { fromBase64url } from './crypto.ts'
-import { KeyedLock, getRecord, listRecords, putRecord, recordKey } from './records.ts'
+import { KeyedLock } from '../util/keyed-lock.ts'
+import { getRecord, listRecords, putRecord, recordKey } from './records.ts'
 import type { Challenge, ChallengeService } from './challenges.ts'
 import type { Caller, CallerLimiter } from '../util/rate-limiter.ts'
 import type { SessionService, SessionTokens, VerifiedSession } from './sessions.ts'
@@ -216,7 +217,7 @@ class DefaultAccountService implements AccountService {
       const key = accountKey(account)
       if (!(await this.datastore.has(key, options))) throw new NotFoundError('no such client', 'ACCOUNT_NOT_FOUND')
       await this.components.sessions.revokeAccount(account, options)
-      const results = await Promise.allSettled([...this.owners].map(async owner => owner.removeAccount(account)))
+      const results = await Promise.allSettled([...this.owners].map(async owner => owner.removeAccount(account, options)))
       const failed = results.filter(result => result.status === 'rejected')
       if (failed.length > 0) {
         // keep the record so the removal can be retried; its sessions are already gone
@@ -226,7 +227,7 @@ class DefaultAccountService implements AccountService {
       await this.datastore.delete(key, options)
       this.lastWritten.delete(account)
       this.log('removed account %s', account)
-    })
+    }, options)
   }
 
   async listClients (options?: AbortOptions): Promise<ClientInfo[]> {
@@ -256,7 +257,7 @@ class DefaultAccountService implements AccountService {
       record.quota = checked
       await putRecord(this.datastore, accountKey(account), record, options)
       return this.describe(record, options)
-    })
+    }, options)
   }
 
   addDataOwner (owner: AccountDataOwner): () => void {
@@ -306,7 +307,7 @@ class DefaultAccountService implements AccountService {
       this.lastWritten.set(account, now)
       const tokens = await this.components.sessions.issue(account, options)
       return { ...tokens, registered }
-    })
+    }, options)
   }
 
   /** Updates lastSeen, at most once per interval unless forced. */
@@ -319,12 +320,12 @@ class DefaultAccountService implements AccountService {
       if (record == null) return
       record.lastSeen = now
       await putRecord(this.datastore, accountKey(account), record, options)
-    })
+    }, options)
   }
 
   private async describe (record: AccountRecord, options?: AbortOptions): Promise<ClientInfo> {
     const usage: Record<string, number> = {}
-    for (const owner of this.owners) Object.assign(usage, await owner.usageOf(record.account))
+    for (const owner of this.owners) Object.assign(usage, await owner.usageOf(record.account, options))
     return {
       account: record.account,
       registeredAt: record.registeredAt,

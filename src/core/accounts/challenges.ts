@@ -4,7 +4,8 @@
  */
 import { RateLimitedError, UnauthorizedError } from '../errors.ts'
 import { randomBase64url } from './crypto.ts'
-import { KeyedLock, getRecord, listRecords, putRecord, recordKey } from './records.ts'
+import { KeyedLock } from '../util/keyed-lock.ts'
+import { getRecord, listRecords, putRecord, recordKey } from './records.ts'
 import type { AbortOptions, BaseComponents, Clock } from '../types.ts'
 import type { Datastore } from 'interface-datastore'
 
@@ -71,7 +72,7 @@ class DefaultChallengeService implements ChallengeService {
       await this.datastore.delete(key, options)
       this.outstanding = Math.max(0, this.outstanding - 1)
       if (this.clock() >= record.expiresAt) throw new UnauthorizedError('the challenge has expired', 'CHALLENGE_EXPIRED')
-    })
+    }, options)
   }
 
   /** Drops expired challenges and recounts the live ones. */

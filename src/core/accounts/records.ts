@@ -1,17 +1,17 @@
 /**
- * JSON records in a datastore, and a per-key lock so read-modify-write steps
- * (consume a token use, rotate a refresh token) are atomic within one process.
+ * JSON records in a datastore. Read-modify-write steps (consume a token use, rotate a
+ * refresh token) run under a KeyedLock (util/keyed-lock.ts) so they are atomic within one process.
  */
 import { Key } from 'interface-datastore'
+import { parseStoredJson } from '../util/stored.ts'
 import type { AbortOptions } from '../types.ts'
 import type { Datastore } from 'interface-datastore'
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder()
 
 export async function getRecord<T> (datastore: Datastore, key: Key, options?: AbortOptions): Promise<T | undefined> {
   try {
-    return JSON.parse(decoder.decode(await datastore.get(key, options))) as T
+    return parseStoredJson<T>(await datastore.get(key, options), `record ${key}`)
   } catch (err) {
     if ((err as Error).name === 'NotFoundError') return undefined
     throw err
@@ -24,7 +24,7 @@ export async function putRecord (datastore: Datastore, key: Key, value: unknown,
 
 export async function * listRecords<T> (datastore: Datastore, prefix: string, options?: AbortOptions): AsyncGenerator<{ key: Key, value: T }> {
   for await (const pair of datastore.query({ prefix }, options)) {
-    yield { key: pair.key, value: JSON.parse(decoder.decode(pair.value)) as T }
+    yield { key: pair.key, value: parseStoredJson<T>(pair.value, `record ${pair.key}`) }
   }
 }
 
@@ -36,21 +36,4 @@ export async function deletePrefix (datastore: Datastore, prefix: string, option
 
 export function recordKey (...parts: string[]): Key {
   return new Key('/' + parts.join('/'))
-}
-
-/** Runs critical sections for the same key one after another. */
-export class KeyedLock {
-  private readonly tails = new Map<string, Promise<unknown>>()
-
-  async run<T> (key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve()
-    const result = previous.then(fn, fn)
-    const tail = result.catch(() => {})
-    this.tails.set(key, tail)
-    try {
-      return await result
-    } finally {
-      if (this.tails.get(key) === tail) this.tails.delete(key)
-    }
-  }
 }

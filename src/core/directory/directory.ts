@@ -103,7 +103,7 @@ class DefaultDirectory implements Directory {
     await this.start(options)
     if (contact?.peerId !== account) throw new ForbiddenError('an account can publish only its own contact', 'CONTACT_FOREIGN')
     await verifyContact(contact, options)
-    if (!await this.accounts.isRegistered(account)) throw new ForbiddenError('only accounts registered here can publish', 'ACCOUNT_NOT_REGISTERED')
+    if (!await this.accounts.isRegistered(account, options)) throw new ForbiddenError('only accounts registered here can publish', 'ACCOUNT_NOT_REGISTERED')
     const bytes = encodeContact(contact)
 
     await this.lock(account, async () => {
@@ -114,7 +114,7 @@ class DefaultDirectory implements Directory {
       await this.datastore.put(contactKey(account), bytes, options)
       this.index.put(decodeContact(bytes), bytes.byteLength)
       this.log.trace('published %s seq %d', account, contact.seq)
-    })
+    }, options)
   }
 
   async search (query: SearchQuery, options: SearchOptions = {}): Promise<SearchPage> {
@@ -147,7 +147,7 @@ class DefaultDirectory implements Directory {
     await this.lock(account, async () => {
       await this.datastore.delete(contactKey(account), options)
       this.index.delete(account)
-    })
+    }, options)
   }
 
   async usageOf (account: AccountId, options: AbortOptions = {}): Promise<DirectoryUsage> {

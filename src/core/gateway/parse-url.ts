@@ -4,7 +4,7 @@
  */
 import { bases } from 'multiformats/basics'
 import { CID } from 'multiformats/cid'
-import { BadRequestError, NotFoundError } from '../errors.ts'
+import { BadRequestError, InvalidCIDError, NotFoundError } from '../errors.ts'
 import type { MultibaseDecoder } from 'multiformats/bases/interface'
 
 export interface GatewayPath {
@@ -58,11 +58,11 @@ export function parseGatewayUrl (url: URL | string): GatewayPath {
 }
 
 export function parseCid (text: string): CID {
-  if (text === '') throw new BadRequestError('missing CID after /ipfs/', 'CID_INVALID')
+  if (text === '') throw new InvalidCIDError('missing CID after /ipfs/')
   try {
     return CID.parse(text, anyBase)
   } catch {
-    throw new BadRequestError(`invalid CID: ${text.slice(0, 100)}`, 'CID_INVALID')
+    throw new InvalidCIDError(`invalid CID: ${text.slice(0, 100)}`)
   }
 }
 

@@ -5,7 +5,8 @@
  */
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
-import { BadRequestError, NotFoundError } from '../errors.ts'
+import { BadRequestError, InvalidCIDError, NotFoundError } from '../errors.ts'
+import { parseStoredJson } from '../util/stored.ts'
 import type { AbortOptions, BaseComponents } from '../types.ts'
 
 export interface LibraryEntry {
@@ -36,7 +37,7 @@ function validate (entry: Omit<LibraryEntry, 'addedAt'>): void {
   try {
     CID.parse(entry.cid)
   } catch {
-    throw new BadRequestError(`not a CID: ${entry.cid}`, 'CID_INVALID')
+    throw new InvalidCIDError(`not a CID: ${entry.cid}`)
   }
   if (entry.name.length === 0 || entry.name.length > MAX_NAME_LENGTH) {
     throw new BadRequestError(`a name must have 1 to ${MAX_NAME_LENGTH} characters`, 'NAME_INVALID')
@@ -63,7 +64,7 @@ class DatastoreLibrary implements Library {
   async list (options?: AbortOptions): Promise<LibraryEntry[]> {
     const entries: LibraryEntry[] = []
     for await (const { value } of this.components.datastore.query({ prefix: PREFIX }, options)) {
-      entries.push(JSON.parse(new TextDecoder().decode(value)))
+      entries.push(parseStoredJson(value, 'a library entry'))
     }
     return entries.sort((a, b) => b.addedAt - a.addedAt)
   }

@@ -13,7 +13,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { identity } from 'multiformats/hashes/identity'
 import { sha256, sha512 } from 'multiformats/hashes/sha2'
 import { equals } from 'uint8arrays/equals'
-import { BadRequestError } from '../errors.ts'
+import { BadRequestError, MissingBlockError } from '../errors.ts'
 import type { AbortOptions } from '../types.ts'
 import type { Blockstore } from 'interface-blockstore'
 import type { BlockCodec } from 'multiformats/codecs/interface'
@@ -154,7 +154,7 @@ export async function * walkDag (blockstore: Blockstore, root: CID, options: Wal
     } catch (err) {
       if ((err as Error).name !== 'NotFoundError') throw err
       if (options.skipMissing === true) continue
-      throw new BadRequestError(`block ${cid} is missing`, 'BLOCK_MISSING')
+      throw new MissingBlockError(`block ${cid} is missing`)
     }
     yield { cid, size: bytes.byteLength }
     const block = createUnsafe({ bytes, cid, codec })

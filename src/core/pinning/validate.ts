@@ -2,7 +2,7 @@
  * Checks client input against the Pinning Service API's limits before anything is stored.
  */
 import { CID } from 'multiformats/cid'
-import { BadRequestError } from '../errors.ts'
+import { BadRequestError, InvalidCIDError } from '../errors.ts'
 import type { CafeErrorCode } from '../errors.ts'
 import { PIN_STATES, TEXT_MATCHES } from './pin-status.ts'
 import type { Pin, PinQuery } from './pin-status.ts'
@@ -17,12 +17,12 @@ export const MAX_LIMIT = 1000
 
 export function parseCid (value: unknown): CID {
   if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
-    throw new BadRequestError('cid must be a CID string', 'CID_INVALID')
+    throw new InvalidCIDError('cid must be a CID string')
   }
   try {
     return CID.parse(value)
   } catch {
-    throw new BadRequestError(`not a valid CID: ${value.slice(0, 100)}`, 'CID_INVALID')
+    throw new InvalidCIDError(`not a valid CID: ${value.slice(0, 100)}`)
   }
 }
 

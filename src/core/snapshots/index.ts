@@ -8,7 +8,8 @@
  */
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
-import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts'
+import { BadRequestError, ConflictError, InvalidCIDError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts'
+import { parseStoredJson } from '../util/stored.ts'
 import { createStorageLedger } from '../storage/ledger.ts'
 import { KeyedLock } from '../util/keyed-lock.ts'
 import type { StorageLedger } from '../storage/ledger.ts'
@@ -181,21 +182,21 @@ class DefaultSnapshots implements Snapshots {
     try {
       return CID.parse(head).toString()
     } catch {
-      throw new BadRequestError('head must be a CID', 'CID_INVALID')
+      throw new InvalidCIDError('head must be a CID')
     }
   }
 
   private async infos (account: AccountId, options?: AbortOptions): Promise<SnapshotInfo[]> {
     const infos: SnapshotInfo[] = []
     for await (const { value } of this.components.datastore.query({ prefix: `${INFO}/${accountPart(account)}/` }, options)) {
-      infos.push(JSON.parse(new TextDecoder().decode(value)))
+      infos.push(parseStoredJson<SnapshotInfo>(value, 'a snapshot record'))
     }
     return infos
   }
 
   private async findInfo (account: AccountId, threadId: string, options?: AbortOptions): Promise<SnapshotInfo | undefined> {
     try {
-      return JSON.parse(new TextDecoder().decode(await this.components.datastore.get(this.infoKey(account, threadId), options)))
+      return parseStoredJson<SnapshotInfo>(await this.components.datastore.get(this.infoKey(account, threadId), options), 'a snapshot record')
     } catch (err) {
       if ((err as Error).name === 'NotFoundError') return undefined
       throw err
