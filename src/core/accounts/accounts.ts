@@ -218,6 +218,8 @@ class DefaultAccountService implements AccountService {
       if (!(await this.datastore.has(key, options))) throw new NotFoundError('no such client', 'ACCOUNT_NOT_FOUND')
       await this.components.sessions.revokeAccount(account, options)
       const results = await Promise.allSettled([...this.owners].map(async owner => owner.removeAccount(account, options)))
+      // an abort is the caller leaving, not a failure to report: the account stays, a retry finishes
+      options?.signal?.throwIfAborted()
       const failed = results.filter(result => result.status === 'rejected')
       if (failed.length > 0) {
         // keep the record so the removal can be retried; its sessions are already gone
