@@ -12,7 +12,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Key } from 'interface-datastore'
 import { BadRequestError, NotFoundError, PayloadTooLargeError, QuotaExceededError } from '../errors.ts'
-import { decodeCbor, encodeCbor, hashId } from '../util/canonical.ts'
+import { encodeCbor, hashId } from '../util/canonical.ts'
 import { decodeEnvelope, encodeEnvelope, verifyEnvelope } from './envelope.ts'
 import { createKeyedMutex } from '../util/keyed-lock.ts'
 import { decodeStoredCbor } from '../util/stored.ts'
