@@ -227,7 +227,7 @@ async function send (res: ServerResponse, response: Response, options: SendOptio
 }
 
 /** A complete HTTP/1.1 error response for a socket the HTTP parser gave up on. */
-function rawJsonError (status: number, reason: string, code: string, message: string): string {
+function rawJsonError (status: number, reason: string, code: CafeErrorCode, message: string): string {
   const body = JSON.stringify({ error: { code, message } })
   return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncache-control: no-store\r\n` +
     `x-content-type-options: nosniff\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
