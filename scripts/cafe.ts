@@ -166,12 +166,15 @@ export function headlessInit (options: CafeOptions, init: Partial<HeadlessCafeIn
   }
 }
 
-/** The lines printed at start: what to open, what to share, where the owner secret is. */
-export function startLines (cafe: HeadlessCafe, options: CafeOptions): string[] {
+/**
+ * The lines printed at start: what to open, what to share, where the owner secret is. A new
+ * secret is shown once, and only on a terminal: a service's output ends up in its logs.
+ */
+export function startLines (cafe: HeadlessCafe, options: CafeOptions, terminal = process.stdout.isTTY === true): string[] {
   const owner = cafe.owner
   const secretLine = owner.source === 'given'
     ? `owner secret: from the ${options.ownerSecretFrom ?? 'init'}`
-    : owner.created
+    : owner.created && terminal
       ? `owner secret: ${owner.secret} (new; kept in ${owner.path ?? ''}, mode 0600)`
       : `owner secret: in ${owner.path ?? ''}`
   let address: string

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { DEFAULT_DATA_DIR, OWNER_SECRET_ENV, loadCafeOptions } from '../../scripts/cafe.ts'
+import { DEFAULT_DATA_DIR, OWNER_SECRET_ENV, loadCafeOptions, startLines } from '../../scripts/cafe.ts'
 import { loadOrCreateOwnerSecret } from '../../src/node/owner-secret.ts'
 
 const RELAY = '/ip4/127.0.0.1/tcp/4003/ws/p2p/12D3KooWSG5oDkgTnsbYA7rTzxvLLd2eJ1gkGujvwCmzQoBWTeJy'
@@ -83,5 +83,22 @@ describe('npm run cafe: flags, environment and config file', () => {
     expect(await loadOrCreateOwnerSecret(dir)).toEqual({ ...first, created: false })
     await writeFile(join(dir, 'owner-secret'), 'x\n')
     await expect(loadOrCreateOwnerSecret(dir)).rejects.toThrow(/at least 16/)
+  })
+
+  it('a new owner secret is printed once on a terminal, never into a service log (stdout not a terminal)', async () => {
+    const owner = await loadOrCreateOwnerSecret(dir)
+    const cafe = {
+      owner,
+      url: 'http://127.0.0.1:8090',
+      peerId: { toString: () => '12D3KooW' },
+      multiaddrs: () => [],
+      address: () => 'cafe:z'
+    } as unknown as Parameters<typeof startLines>[0]
+    const options = await loadCafeOptions([], {})
+    if (options === 'help') throw new Error('no --help was given')
+    expect(startLines(cafe, options, true).join('\n')).toContain(owner.secret)
+    const logged = startLines(cafe, options, false).join('\n')
+    expect(logged).not.toContain(owner.secret)
+    expect(logged).toContain(join(dir, 'owner-secret'))
   })
 })

@@ -6,6 +6,7 @@
  * the candidate representations best first (negotiate.ts) with the handler the table
  * in handlers/index.ts names for each.
  */
+import { redactError } from '../util/redact-url.ts'
 import { createBlockSource } from './block-source.ts'
 import { BlockUnavailableError, NotAcceptableError } from './errors.ts'
 import { toCafeError } from '../errors.ts'
@@ -142,8 +143,8 @@ class PathGateway implements Gateway {
       if (onlyIfCached) return preconditionFailedResponse(`${err.cid} is not stored here`)
       if (trustless || err.offline) return notFoundResponse(`${err.cid} is not stored here`, 'BLOCK_NOT_FOUND')
     } else if (toCafeError(err).status === 500) {
-      // an abort (499) or a timeout (504) is no fault of the gateway
-      this.log.error('gateway failed - %e', err)
+      // an abort (499) or a timeout (504) is no fault of the gateway; an error may quote the request's URL, and with it a `?key=`
+      this.log.error('gateway failed - %s', redactError(err))
     }
     return errorToResponse(err)
   }
