@@ -217,7 +217,7 @@ class DefaultPinningHttp implements PinningHttp {
     if (type.split(';')[0].trim().toLowerCase() !== CAR_TYPE) {
       throw new CafeError(`the body must be a CAR (${CAR_TYPE})`, 'UNSUPPORTED_MEDIA_TYPE', 415)
     }
-    if (request.body == null) throw new BadRequestError('the CAR is missing', 'CAR_INVALID')
+    if (request.body == null) throw new BadRequestError('the CAR is missing', 'BODY_MISSING')
     const length = request.headers.get('content-length')
     const results = await this.pinning.importCar(account, bodyChunks(request.body, options.signal), {
       ...options,
