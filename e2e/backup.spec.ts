@@ -13,7 +13,7 @@ async function saveSnapshot (client: Page, thread: string, metadata: unknown): P
   await client.getByTestId('snapshot-thread').fill(thread)
   await client.getByTestId('snapshot-metadata').fill(JSON.stringify(metadata))
   await client.getByTestId('save-snapshot').click()
-  await expect(client.getByTestId('client-output')).toContainText(`"threadId": "${thread}"`)
+  await expect(client.getByTestId('snapshot-status')).toHaveText(new RegExp(`^saved thread ${thread}: `))
 }
 
 async function blocksStored (console: Page): Promise<number> {
@@ -58,7 +58,7 @@ test('device A backs up a folder and two snapshots; device B, with only the acco
   await b.getByTestId('sign-in').click()
   await expect(b.getByTestId('client-output')).toHaveText('signed in')
   await b.getByTestId('recover').click()
-  await expect(b.getByTestId('client-output')).toHaveText('recovered 2 thread(s)')
+  await expect(b.getByTestId('backup-output')).toHaveText('recovered 2 thread(s)')
   await expect(b.locator('[data-thread="thread-trip"]')).toContainText('{"name":"Trip","members":["a","b"]}')
   await expect(b.locator('[data-thread="thread-trip"] a')).toHaveAttribute('data-head', root)
 
@@ -122,6 +122,6 @@ test('an upload over quota is refused and nothing of it stays in the blockstore'
 
   const before = await blocksStored(page)
   await a.getByTestId('backup-files').setInputFiles(join(tempDir({ 'big.bin': pseudoRandomBytes(3 * 1024 * 1024, 9) }), 'big.bin'))
-  await expect(a.getByTestId('client-output')).toHaveText(/^413 QUOTA_EXCEEDED/, { timeout: 30_000 })
+  await expect(a.getByTestId('backup-output')).toHaveText(/^413 QUOTA_EXCEEDED/, { timeout: 30_000 })
   expect(await blocksStored(page)).toBe(before)
 })

@@ -11,20 +11,9 @@ export async function openCafe (page: Page): Promise<string> {
   return (await page.getByTestId('peer-id').textContent()) ?? ''
 }
 
-/** Deterministic pseudo-random bytes (xorshift), so failures are reproducible. */
-export function pseudoRandomBytes (length: number, seed = 1): Buffer {
-  const out = Buffer.alloc(length)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13; x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5; x >>>= 0
-    out[i] = x & 0xff
-  }
-  return out
-}
+export { pseudoRandomBytes } from '../test/core/crypto/helpers.ts'
 
-export function tempDir (files: Record<string, string | Buffer>): string {
+export function tempDir (files: Record<string, string | Uint8Array>): string {
   const root = mkdtempSync(join(tmpdir(), 'cafe-e2e-'))
   for (const [path, content] of Object.entries(files)) {
     const full = join(root, path)

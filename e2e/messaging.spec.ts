@@ -24,7 +24,7 @@ test('B finds A in the directory and leaves an encrypted message; A comes back, 
   await a.getByTestId('contact-username').fill('alice')
   await a.getByTestId('contact-display-name').fill('Alice Liddell')
   await a.getByTestId('publish-contact').click()
-  await expect(a.getByTestId('client-output')).toHaveText(/^published @alice/)
+  await expect(a.getByTestId('contact-status')).toHaveText(/^published @alice/)
   const aliceKey = await exportKey(a)
   await a.close()
 
@@ -41,7 +41,7 @@ test('B finds A in the directory and leaves an encrypted message; A comes back, 
   await expect(result.getByTestId('contact-inboxes')).toContainText('/http/p2p/')
   await result.getByTestId('message-text').fill('tea at four?')
   await result.getByTestId('send-message').click()
-  await expect(b.getByTestId('client-output')).toHaveText(/^delivered/)
+  await expect(b.getByTestId('contact-status')).toHaveText(/^delivered/)
 
   // the console shows one message waiting for A, and A's directory entry
   const row = page.locator(`[data-testid="client-list"] tr[data-account="${alice}"]`)
@@ -53,12 +53,12 @@ test('B finds A in the directory and leaves an encrypted message; A comes back, 
   await b.getByTestId('sign-in').click()
   await expect(b.getByTestId('client-output')).toHaveText('signed in')
   await b.getByTestId('check-inbox').click()
-  await expect(b.getByTestId('client-output')).toHaveText('1 message(s) waiting')
+  await expect(b.getByTestId('inbox-status')).toHaveText('1 message(s) waiting')
   const message = b.getByTestId('inbox-messages').locator('li')
   await expect(message.getByTestId('message-plaintext')).toHaveText('tea at four?')
   await expect(message.getByTestId('message-from')).toHaveText(bob)
   await message.getByTestId('ack-message').click()
-  await expect(b.getByTestId('client-output')).toHaveText('0 message(s) waiting')
+  await expect(b.getByTestId('inbox-status')).toHaveText('0 message(s) waiting')
   await expect(row).toContainText('Inbox (0 of 1000 messages)', { timeout: 10_000 })
 })
 

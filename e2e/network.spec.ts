@@ -1,4 +1,3 @@
-import '../src/node/polyfills.ts'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { expect, test, type Page } from '@playwright/test'
@@ -75,7 +74,7 @@ test.describe('reaching a cafe in another browser', () => {
       await expect(output).toHaveText(/^pinned \S+ \(pinned\)$/, { timeout: 30_000 })
       const root = (await output.getAttribute('data-root')) ?? ''
       await client.getByTestId('list-pins').click()
-      await expect(client.getByTestId('client-output')).toContainText(root)
+      await expect(client.getByTestId('pin-list')).toContainText(root)
       await expect(console.locator(`[data-testid="client-list"] tr[data-account="${account}"]`)).toBeVisible({ timeout: 5_000 })
 
       // the relay restarts on the same port with the same key: the console shows the lost reservation, then the new one

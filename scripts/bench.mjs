@@ -48,7 +48,7 @@ function nodeBenches () {
   if (!existsSync(dir)) return results
   for (const file of spawnSync('ls', [dir]).stdout.toString().split('\n').filter(f => f.endsWith('.bench.ts'))) {
     if (ONLY != null && !ONLY.some(name => file.startsWith(name))) continue
-    const run = spawnSync('npx', ['tsx', '--import', './src/node/polyfills.ts', join(dir, file)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    const run = spawnSync('npx', ['tsx', join(dir, file)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
     if (run.status !== 0) throw new Error(`${file} failed`)
     Object.assign(results, JSON.parse(run.stdout.trim().split('\n').pop()))
   }

@@ -7,7 +7,8 @@
 import { deriveSnapshotKey, openSnapshot, sealSnapshot, type SnapshotContent } from '../core/snapshots/seal.ts'
 import { fromBase64, toBase64 } from '../core/util/canonical.ts'
 import type { CafeClient } from './cafe-client.ts'
-import type { CarBody, CarUploadInput } from './transport.ts'
+import type { ProgressOptions, RecoverProgressEvent } from './progress.ts'
+import type { CarBody, CarUploadInput, CarUploadOptions } from './transport.ts'
 import type { Pin, PinQuery, PinResults, PinStatus } from '../core/pinning/index.ts'
 import type { SnapshotInfo } from '../core/snapshots/index.ts'
 import type { AbortOptions } from '../core/types.ts'
@@ -46,7 +47,7 @@ export class CafeBackup {
   }
 
   /** Uploads a CAR whose roots the cafe pins, for clients that cannot serve blocks. */
-  async uploadCar (car: CarBody, input?: CarUploadInput, options?: AbortOptions): Promise<PinResults> {
+  async uploadCar (car: CarBody, input?: CarUploadInput, options?: CarUploadOptions): Promise<PinResults> {
     return this.client.uploadCar(car, input, options)
   }
 
@@ -69,12 +70,18 @@ export class CafeBackup {
   }
 
   /** Every thread snapshot of the account, opened: what a new device needs to rebuild its threads. */
-  async recover (options?: AbortOptions): Promise<RecoveredThread[]> {
+  async recover (options?: AbortOptions & ProgressOptions<RecoverProgressEvent>): Promise<RecoveredThread[]> {
     const recovered: RecoveredThread[] = []
-    for (const info of await this.snapshots(options)) {
+    const infos = await this.snapshots(options)
+    const total = infos.reduce((sum, info) => sum + info.size, 0)
+    let bytes = 0
+    options?.onProgress?.({ type: 'cafe:snapshots:recover', detail: { bytes, total } })
+    for (const info of infos) {
       const snapshot = await this.client.call<SnapshotInfo & { ciphertext: string }>('snapshots.get', { thread: info.threadId }, options)
       const content = openSnapshot(this.snapshotKey, info.threadId, fromBase64(snapshot.ciphertext, 'RESPONSE_INVALID', 'the snapshot'))
       recovered.push({ ...content, threadId: info.threadId, updatedAt: snapshot.updatedAt })
+      bytes += info.size
+      options?.onProgress?.({ type: 'cafe:snapshots:recover', detail: { bytes, total } })
     }
     return recovered
   }

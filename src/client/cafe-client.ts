@@ -8,11 +8,11 @@ import { toString } from 'uint8arrays/to-string'
 import { challengeMessage } from '../core/accounts/challenge-message.ts'
 import { CafeError, UnauthorizedError } from '../core/errors.ts'
 import { MemorySessionStore } from './session-store.ts'
-import type { CafeTransport, CarBody, CarUploadInput } from './transport.ts'
+import type { CafeTransport, CarBody, CarUploadInput, CarUploadOptions } from './transport.ts'
 import type { PinResults } from '../core/pinning/index.ts'
 import type { SessionStore, StoredSession } from './session-store.ts'
 import type { AccountInfo, Challenge, SessionResult, SessionTokens } from '../core/accounts/index.ts'
-import type { CafeInfo } from '../core/api/routes/accounts.ts'
+import type { CafeInfo } from '../core/info/service.ts'
 import type { AbortOptions, Clock } from '../core/types.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
@@ -80,7 +80,8 @@ export class CafeClient {
   }
 
   /** Uploads a CAR for the cafe to verify and pin; the blocks need not be served by this client. */
-  async uploadCar (car: CarBody, input: CarUploadInput = {}, options?: AbortOptions): Promise<PinResults> {
+  /** `onProgress` gets `cafe:car:upload` events as the CAR goes out */
+  async uploadCar (car: CarBody, input: CarUploadInput = {}, options?: CarUploadOptions): Promise<PinResults> {
     return this.authorized(async accessToken => this.transport.uploadCar(car, input, accessToken, options) as Promise<PinResults>, options)
   }
 

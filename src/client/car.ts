@@ -5,12 +5,20 @@
 import { CarWriter } from '@ipld/car'
 import { importer } from 'ipfs-unixfs-importer'
 import { concat } from 'uint8arrays/concat'
+import { byteCounter, type PackProgressEvent, type ProgressOptions } from './progress.ts'
 import type { CID } from 'multiformats/cid'
 
 export interface FileForCar {
   /** `name` or `folder/sub/name` */
   path: string
   content: Uint8Array | AsyncIterable<Uint8Array>
+  /** bytes in `content`, for progress totals */
+  size?: number
+}
+
+export interface PackCarOptions extends ProgressOptions<PackProgressEvent> {
+  /** default true */
+  wrap?: boolean
 }
 
 export interface PackedCar {
@@ -19,7 +27,7 @@ export interface PackedCar {
 }
 
 /** One root: the directory that wraps all files (or the single file when `wrap` is false). */
-export async function packCar (files: FileForCar[], { wrap = true }: { wrap?: boolean } = {}): Promise<PackedCar> {
+export async function packCar (files: FileForCar[], { wrap = true, onProgress }: PackCarOptions = {}): Promise<PackedCar> {
   // keep the CIDs the importer made (a blockstore keys by multihash and would lose the codec)
   const blocks = new Map<string, { cid: CID, bytes: Uint8Array }>()
   const store = {
@@ -29,8 +37,13 @@ export async function packCar (files: FileForCar[], { wrap = true }: { wrap?: bo
     }
   }
   let root: CID | undefined
-  for await (const entry of importer(files, store, { wrapWithDirectory: wrap, cidVersion: 1, rawLeaves: true })) root = entry.cid
+  const sizes = files.map(file => file.content instanceof Uint8Array ? file.content.byteLength : file.size)
+  const total = sizes.every(size => size != null) ? sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0) : undefined
+  const counter = byteCounter('cafe:car:pack', total, onProgress)
+  const input = onProgress == null ? files : files.map(({ path, content }) => ({ path, content: counter.count(content instanceof Uint8Array ? [content] : content) }))
+  for await (const entry of importer(input, store, { wrapWithDirectory: wrap, cidVersion: 1, rawLeaves: true })) root = entry.cid
   if (root == null) throw new TypeError('no files to pack')
+  counter.flush()
   const { writer, out } = CarWriter.create([root])
   const parts: Uint8Array[] = []
   const collected = (async () => { for await (const part of out) parts.push(part) })()

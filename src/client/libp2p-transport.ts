@@ -3,13 +3,13 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr as toMultiaddr } from '@multiformats/multiaddr'
-import { CAR_PROTOCOL } from '../core/api/car-protocol.ts'
-import { INBOX_PUSH_PROTOCOL } from '../core/api/inbox-push.ts'
+import { CAR_PROTOCOL } from '../core/pinning/routes.ts'
+import { INBOX_PUSH_PROTOCOL } from '../core/inbox/routes.ts'
 import { CAFE_PROTOCOL, MAX_MESSAGE_BYTES, decodeJson, encodeFrame } from '../core/api/protocol.ts'
 import { frameStream } from '../core/api/stream.ts'
 import { CafeError } from '../core/errors.ts'
 import { cafeErrorFrom } from './errors.ts'
-import type { CafeTransport, CarBody, CarUploadInput } from './transport.ts'
+import type { CafeTransport, CarBody, CarUploadInput, CarUploadOptions } from './transport.ts'
 import type { ResponseFrame } from '../core/api/protocol.ts'
 import type { AbortOptions } from '../core/types.ts'
 import type { PeerId, Stream } from '@libp2p/interface'
@@ -57,13 +57,18 @@ export class Libp2pTransport implements CafeTransport {
   }
 
   /** Streams the CAR on `/cafe/car/1.0.0` in frames of at most the frame limit, ended by an empty frame. */
-  async uploadCar (car: CarBody, input: CarUploadInput, auth: string, options: AbortOptions = {}): Promise<unknown> {
+  async uploadCar (car: CarBody, input: CarUploadInput, auth: string, options: CarUploadOptions = {}): Promise<unknown> {
     return this.exchange(CAR_PROTOCOL, this.uploadTimeoutMs, async (frames, signal) => {
       await frames.write(encodeFrame({ op: 'pins.importCar', auth, input }), { signal })
       const chunks = car instanceof Uint8Array ? [car] : car instanceof Blob ? blobChunks(car) : car
+      const total = car instanceof Uint8Array ? car.byteLength : car instanceof Blob ? car.size : undefined
+      let bytes = 0
       for await (const chunk of chunks) {
         for (let offset = 0; offset < chunk.byteLength; offset += this.maxMessageBytes) {
-          await frames.write(chunk.subarray(offset, offset + this.maxMessageBytes), { signal })
+          const frame = chunk.subarray(offset, offset + this.maxMessageBytes)
+          await frames.write(frame, { signal })
+          bytes += frame.byteLength
+          options.onProgress?.({ type: 'cafe:car:upload', detail: { bytes, total } })
         }
       }
       await frames.write(new Uint8Array(0), { signal })

@@ -18,6 +18,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { CODE_P2P, multiaddr } from '@multiformats/multiaddr'
 import { TimeoutError } from '../core/errors.ts'
+import { withTimeout } from '../core/util/with-timeout.ts'
 import type { AbortOptions, Libp2p, Listener, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -65,22 +66,6 @@ function relayPeerOf (relay: Multiaddr): PeerId {
   const id = relay.getComponents().findLast(component => component.code === CODE_P2P)?.value
   if (id == null) throw new TypeError(`the relay address ${relay.toString()} must end with /p2p/<relay peer id>`)
   return peerIdFromString(id)
-}
-
-async function withTimeout<T> (work: Promise<T>, ms: number, what: string, signal?: AbortSignal): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let onAbort: (() => void) | undefined
-  const limit = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => { reject(new TimeoutError(`${what} timed out after ${ms} ms`, 'RELAY_TIMEOUT')) }, ms)
-    onAbort = () => { reject(signal?.reason) }
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-  try {
-    return await Promise.race([work, limit])
-  } finally {
-    clearTimeout(timer)
-    if (onAbort != null) signal?.removeEventListener('abort', onAbort)
-  }
 }
 
 export function keepReservations (libp2p: Libp2p, relays: Array<Multiaddr | string>, init: KeepReservationsInit = {}): ReservationKeeper {
@@ -139,7 +124,7 @@ export function keepReservations (libp2p: Libp2p, relays: Array<Multiaddr | stri
       let error: string | undefined
       if (addresses.length === 0 && !stopped) {
         try {
-          await withTimeout(reserve(state), timeoutMs, `reserving on ${state.relay.toString()}`, options.signal)
+          await withTimeout(reserve(state), timeoutMs, () => new TimeoutError(`reserving on ${state.relay.toString()} timed out after ${timeoutMs} ms`, 'RELAY_TIMEOUT'), options.signal)
           addresses = circuitAddresses(state.relayPeer)
           if (addresses.length === 0) error = 'the relay gave no reservation'
         } catch (err) {

@@ -11,13 +11,15 @@ import { CID } from 'multiformats/cid'
 import { createGateway } from '../core/gateway/index.ts'
 import { errorResponse } from '../core/api/http.ts'
 import { CafeError, TimeoutError, UnavailableError } from '../core/errors.ts'
+import { withTimeout } from '../core/util/with-timeout.ts'
 import { databaseNames } from '../node/database-names.ts'
 import { IdbBlockstore } from '../node/idb-blockstore.ts'
 import { DEFAULT_CAFE_NAME, NETWORK_TIMEOUT_MS } from '../worker/config.ts'
 import { cancelSender } from '../worker/cancel-port.ts'
 import { toResponse, transferRequest } from './api-forward.ts'
 import { clientSignal } from './client-signal.ts'
-import { PORT_MESSAGE, WorkerLink, withTimeout } from './worker-link.ts'
+import { answerNavigation } from './error-page.ts'
+import { PORT_MESSAGE, WorkerLink } from './worker-link.ts'
 import '../worker/comlink-errors.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
@@ -104,6 +106,8 @@ function respond (event: FetchEvent, serve: (signal: AbortSignal) => Promise<Res
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url)
   if (url.origin !== self.location.origin) return
-  if (url.pathname.startsWith('/ipfs/')) respond(event, async signal => serveGateway(event.request, signal))
-  else if (url.pathname.startsWith('/api/')) respond(event, async signal => serveApi(event.request, event.clientId !== '' ? event.clientId : event.resultingClientId, signal))
+  if (url.pathname.startsWith('/ipfs/')) {
+    respond(event, async signal => answerNavigation(event.request, async () => serveGateway(event.request, signal),
+      err => errorResponse(err instanceof CafeError ? err : new UnavailableError(`the gateway could not start: ${(err as Error).message}`))))
+  } else if (url.pathname.startsWith('/api/')) respond(event, async signal => serveApi(event.request, event.clientId !== '' ? event.clientId : event.resultingClientId, signal))
 })

@@ -5,6 +5,7 @@
  * every use is bounded by a timeout, and a dead link is dropped and asked for again.
  */
 import * as Comlink from 'comlink'
+import { withTimeout } from '../core/util/with-timeout.ts'
 import type { ServiceWorkerBridge } from '../worker/api.ts'
 
 export const PORT_MESSAGE = 'cafe:port'
@@ -13,12 +14,6 @@ export const PORT_REQUEST_MESSAGE = 'cafe:port-request'
 export interface WorkerLinkComponents {
   /** posts a message to every open page of the origin */
   broadcast(message: unknown): Promise<void>
-}
-
-export function withTimeout<T> (promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(onTimeout()), ms) })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
 /** How long a released port stays open so its release message reaches the SharedWorker. */

@@ -7,22 +7,58 @@ import { mountClients } from './console/clients.ts'
 import { mountConnections } from './console/connections.ts'
 import { mountDirectorySearch } from './console/directory.ts'
 import { mountTokens } from './console/tokens.ts'
-import { byTestId } from './dom.ts'
+import * as Comlink from 'comlink'
+import { byTestId, copyButton, copyableId, errorText, h, labelTableCells, statusLine } from './dom.ts'
 import { uploadsFromDrop, uploadsFromInput } from './file-sources.ts'
 import { formatBytes } from './format.ts'
+import { progressView } from './progress.ts'
 import { hostWebRtc } from './webrtc-host.ts'
 import type { LibraryEntry } from '../core/library/library.ts'
-import type { FileUpload } from '../worker/api.ts'
+import type { NetworkStatus } from '../worker/webrtc/network.ts'
+import type { AddProgressEvent, FileUpload } from '../worker/api.ts'
 
 const { cafe, gatewayReady } = connectToCafe()
 
+const peerId = byTestId('peer-id')
+peerId.after(copyButton(() => peerId.title, { 'data-testid': 'copy-peer-id' }))
+
 async function refreshStatus (): Promise<void> {
   const status = await cafe.status()
-  byTestId('peer-id').textContent = status.peerId
-  byTestId('addresses').textContent = status.addresses.length > 0 ? status.addresses.join('\n') : 'none yet'
-  byTestId('connections').textContent = String(status.connections)
-  byTestId('stored').textContent = `${status.blocks} blocks, ${formatBytes(status.storage.usage)} used of ${formatBytes(status.storage.quota)} available to this site`
+  peerId.textContent = status.peerId
+  peerId.title = status.peerId
+  // addresses and connections come from the network status too (showNetwork), so the Node box and the relay table agree
+  if (status.addresses.length > 0) byTestId('addresses').textContent = status.addresses.join('\n')
+  byTestId('stored').textContent = `${status.blocks} blocks, in this browser's blockstore`
+  byTestId('site-storage').textContent = `${formatBytes(status.storage.usage)} used of ${formatBytes(status.storage.quota)} the browser allows this site (blocks, databases and caches)`
 }
+
+/** The Node box's addresses and connections, from the same status the relay and connection tables show. */
+function showNetwork (network: NetworkStatus): void {
+  const circuits = [...new Set(network.relays.flatMap(relay => relay.addresses))]
+  const addresses = byTestId('addresses')
+  addresses.textContent = circuits.length > 0
+    ? circuits.join('\n')
+    : network.relays.some(relay => !relay.reserved) ? 'none yet: waiting for a relay reservation' : 'none yet: add a relay to be reachable'
+  byTestId('connections').textContent = String(network.connections.length)
+  firstRun.update(network)
+}
+
+/** The welcome card, until the owner dismisses it or the cafe has a relay. */
+const firstRun = (() => {
+  const card = byTestId('first-run')
+  const KEY = 'cafe:first-run-dismissed'
+  let dismissed = localStorage.getItem(KEY) != null
+  byTestId('dismiss-first-run').addEventListener('click', () => { dismissed = true; localStorage.setItem(KEY, '1'); card.hidden = true })
+  byTestId('relay-help').addEventListener('click', () => {
+    card.hidden = false
+    byTestId<HTMLDetailsElement>('about-relays').open = true
+  })
+  return {
+    update (network: NetworkStatus): void {
+      if (!dismissed && card.hidden && network.relays.length === 0) card.hidden = false
+    }
+  }
+})()
 
 function libraryRow (entry: LibraryEntry): HTMLTableRowElement {
   const row = document.createElement('tr')
@@ -38,9 +74,7 @@ function libraryRow (entry: LibraryEntry): HTMLTableRowElement {
   size.textContent = formatBytes(entry.size)
   size.dataset.bytes = String(entry.size)
   const cid = document.createElement('td')
-  const code = document.createElement('code')
-  code.textContent = entry.cid
-  cid.append(code)
+  cid.append(copyableId(entry.cid))
   row.append(name, size, cid)
   return row
 }
@@ -49,21 +83,23 @@ async function refreshLibrary (): Promise<void> {
   const entries = await cafe.library()
   const body = byTestId('library')
   body.replaceChildren(...entries.map(libraryRow))
-  if (entries.length === 0) body.innerHTML = '<tr><td colspan="3" class="empty">Nothing yet.</td></tr>'
+  if (entries.length === 0) body.replaceChildren(h('tr', {}, h('td', { colspan: '3', class: 'empty' }, 'Nothing yet: add files above.')))
 }
+
+const addStatus = statusLine(byTestId('add-progress'))
+const addBar = progressView({ 'data-testid': 'add-progress-bar' })
+addStatus.element.before(addBar.element)
 
 async function add (uploads: FileUpload[]): Promise<void> {
   if (uploads.length === 0) return
-  const progress = byTestId('add-progress')
   const total = uploads.reduce((sum, upload) => sum + upload.file.size, 0)
-  progress.classList.remove('error')
-  progress.textContent = `Adding ${uploads.length} file(s), ${formatBytes(total)}…`
+  addStatus.busy(`Adding ${uploads.length} file${uploads.length === 1 ? '' : 's'}, ${formatBytes(total)}…`)
+  addBar.start('Added', total)
   try {
-    const added = await cafe.addFiles(uploads)
-    progress.textContent = `Added ${added.map(entry => entry.name).join(', ')}.`
+    const added = await cafe.addFiles(uploads, Comlink.proxy((evt: AddProgressEvent) => { addBar.update(evt) }))
+    addStatus.ok(`Added ${added.map(entry => entry.name).join(', ')}: see Stored here below.`)
   } catch (err) {
-    progress.classList.add('error')
-    progress.textContent = `Could not add: ${(err as Error).message}`
+    addStatus.fail(new Error(`Could not add: ${errorText(err)}`))
   }
   await Promise.all([refreshLibrary(), refreshStatus()])
 }
@@ -92,7 +128,8 @@ const refreshClients = mountClients(cafe)
 mountDirectorySearch(cafe)
 const clientList = byTestId('client-list')
 const webRtcHost = hostWebRtc(cafe)
-const refreshConnections = mountConnections(cafe, { hostId: webRtcHost?.id, sessionRelays: new URLSearchParams(location.search).getAll('relay') })
+const refreshConnections = mountConnections(cafe, { hostId: webRtcHost?.id, sessionRelays: new URLSearchParams(location.search).getAll('relay'), onStatus: showNetwork })
+labelTableCells()
 
 void refreshStatus()
 void refreshLibrary()

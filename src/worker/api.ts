@@ -5,6 +5,10 @@
 import type { OwnerApi } from '../core/api/owner.ts'
 import type { LibraryEntry } from '../core/library/library.ts'
 import type { NetworkStatus } from './webrtc/network.ts'
+import type { CafeProgressEvent } from '../client/progress.ts'
+
+/** bytes of the added files read and stored so far */
+export type AddProgressEvent = CafeProgressEvent<'cafe:add'>
 
 export interface CafeStatus {
   peerId: string
@@ -30,7 +34,8 @@ export interface FileUpload {
  */
 export interface CafeWorkerApi extends OwnerApi {
   status(): Promise<CafeStatus>
-  addFiles(files: FileUpload[]): Promise<LibraryEntry[]>
+  /** `onProgress`: a callback wrapped in `Comlink.proxy` */
+  addFiles(files: FileUpload[], onProgress?: (evt: AddProgressEvent) => void): Promise<LibraryEntry[]>
   library(): Promise<LibraryEntry[]>
   /** hand the worker one end of a channel whose other end goes to the Service Worker */
   connectServiceWorker(port: MessagePort): Promise<void>

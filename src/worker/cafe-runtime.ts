@@ -10,13 +10,14 @@ import * as Comlink from 'comlink'
 import { CID } from 'multiformats/cid'
 import { createCafe, type Cafe } from '../core/cafe.ts'
 import { addFiles } from '../core/library/add-files.ts'
+import { byteCounter } from '../client/progress.ts'
 import { createLibrary } from '../core/library/library.ts'
 import { createBrowserCafeNode, type CafeNode } from '../node/browser-node.ts'
 import { createFetchDag } from '../node/fetch-dag.ts'
 import { startCafeNetwork } from './webrtc/network.ts'
 import { cancelReceiver } from './cancel-port.ts'
 import './comlink-errors.ts'
-import type { CafeStatus, CafeWorkerApi, FileUpload, ForwardedRequest, ServiceWorkerBridge } from './api.ts'
+import type { AddProgressEvent, CafeStatus, CafeWorkerApi, FileUpload, ForwardedRequest, ServiceWorkerBridge } from './api.ts'
 import type { Library } from '../core/library/library.ts'
 
 export interface CafeRuntime {
@@ -126,13 +127,16 @@ export async function startCafeRuntime (name: string): Promise<CafeRuntime> {
         serviceWorkerCalls: bridge.calls
       }
     },
-    async addFiles (files: FileUpload[]) {
+    async addFiles (files: FileUpload[], onProgress?: (evt: AddProgressEvent) => void) {
       const keep = async (cid: CID): Promise<void> => cafe.services.pinning?.keep(cid, `library-${cid}`)
-      return addFiles({ blockstore: node.helia.blockstore, library, keep }, files.map(({ path, file }) => ({
+      const counter = byteCounter('cafe:add', files.reduce((sum, { file }) => sum + file.size, 0), onProgress)
+      const added = await addFiles({ blockstore: node.helia.blockstore, library, keep }, files.map(({ path, file }) => ({
         path,
         size: file.size,
-        content: file.stream() as unknown as AsyncIterable<Uint8Array>
+        content: counter.count(file.stream() as unknown as AsyncIterable<Uint8Array>)
       })))
+      counter.flush()
+      return added
     },
     async library () {
       return library.list()

@@ -3,17 +3,20 @@ import { identify } from '@libp2p/identify'
 import { noise } from '@libp2p/noise'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
-import { createLibp2p } from 'libp2p'
+import { createLibp2p, type Libp2pInit } from 'libp2p'
 import { defaultLogger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { MemoryBlockstore } from 'blockstore-core'
 import { MemoryDatastore } from 'datastore-core'
 import { createHeliaLight } from 'helia'
-import { createCafe, type Cafe } from '../../src/core/cafe.ts'
-import type { CafeServices, HttpApi, OwnerApi, CafeApi } from '../../src/core/api/index.ts'
+import { createCafe, type Cafe, type CafeInit } from '../../src/core/cafe.ts'
+import type { HttpApi, OwnerApi, CafeApi } from '../../src/core/api/index.ts'
+import type { CafeServices } from '../../src/core/cafe.ts'
 import type { Helia } from '@helia/interface'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+
+type ConnectionManagerInit = NonNullable<Libp2pInit['connectionManager']>
 
 export interface TestCafe {
   key: PrivateKey
@@ -32,6 +35,8 @@ export interface TestCafe {
 export interface TestCafeOptions {
   /** a Helia over memory stores for pinning (no network) */
   storage?: boolean
+  /** the cafe's settings (rate-limit buckets, services) */
+  cafe?: CafeInit
 }
 
 /** A whole cafe (createCafe) over memory stores, with a clock the test moves. */
@@ -52,7 +57,7 @@ export async function createTestCafe (key?: PrivateKey, addresses: () => string[
     privateKey: key,
     addresses,
     storage: helia == null ? undefined : { blockstore: helia.blockstore, pins: helia.pins }
-  })
+  }, options.cafe)
   await cafe.start()
   return {
     key,
@@ -69,9 +74,10 @@ export async function createTestCafe (key?: PrivateKey, addresses: () => string[
 }
 
 /** A libp2p node over TCP on 127.0.0.1 (listening when `listen` is given). */
-export async function tcpNode (privateKey?: PrivateKey, listen: string[] = []): Promise<Libp2p> {
+export async function tcpNode (privateKey?: PrivateKey, listen: string[] = [], connectionManager?: ConnectionManagerInit): Promise<Libp2p> {
   return createLibp2p({
     ...(privateKey != null ? { privateKey } : {}),
+    ...(connectionManager != null ? { connectionManager } : {}),
     addresses: { listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
@@ -90,9 +96,9 @@ export interface Libp2pCafe {
 }
 
 /** A whole cafe serving its libp2p protocols over TCP, and a client node to dial it. */
-export async function createLibp2pCafe (options: TestCafeOptions = {}): Promise<Libp2pCafe> {
+export async function createLibp2pCafe (options: TestCafeOptions & { connectionManager?: ConnectionManagerInit } = {}): Promise<Libp2pCafe> {
   const key = await generateKeyPair('Ed25519')
-  const cafeNode = await tcpNode(key, ['/ip4/127.0.0.1/tcp/0'])
+  const cafeNode = await tcpNode(key, ['/ip4/127.0.0.1/tcp/0'], options.connectionManager)
   const clientNode = await tcpNode()
   const cafe = await createTestCafe(key, () => cafeNode.getMultiaddrs().map(String), options)
   const unhandle = await cafe.cafe.handleProtocols(cafeNode)

@@ -1,6 +1,6 @@
 /**
- * The headless cafe as a child process, as `npm run cafe` runs it (node + tsx + the polyfill
- * import), on a temp data dir and free ports, plus raw-socket helpers to talk to it the way a
+ * The headless cafe as a child process, as `npm run cafe` runs it (node + tsx)
+ * on a temp data dir and free ports, plus raw-socket helpers to talk to it the way a
  * careless or hostile client does. Shared by the tests that must see the process survive.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -45,13 +45,13 @@ export interface ChildCafe {
   stop(): Promise<void>
 }
 
-/** Spawns `node --import tsx --import ./src/node/polyfills.ts scripts/cafe.ts` on free ports and waits for its URL. */
+/** Spawns `node --import tsx scripts/cafe.ts` on free ports and waits for its URL. */
 export async function startChildCafe (init: ChildCafeInit = {}): Promise<ChildCafe> {
   const ownDir = init.dataDir == null
   const dataDir = init.dataDir ?? await mkdtemp(join(tmpdir(), 'cafe-child-'))
   const ownerSecret = randomBytes(24).toString('base64url')
   const child = spawn(process.execPath, [
-    '--import', 'tsx', '--import', './src/node/polyfills.ts', 'scripts/cafe.ts',
+    '--import', 'tsx', 'scripts/cafe.ts',
     '--data-dir', dataDir, '--http-port', '0',
     '--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/tcp/0/ws',
     ...(init.args ?? [])

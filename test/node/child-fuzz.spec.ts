@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { packCar } from '../../src/client/index.ts'
-import { cafeRoutes } from '../../src/core/api/routes/index.ts'
+import { cafeRoutes, cafeStreamRoutes } from '../../src/core/routes.ts'
 import { encryptBytes, formatFileKey } from '../../src/core/crypto/index.ts'
 import { randomLoopback, rawRequest, registerDevice, seeded, startChildCafe, type ChildCafe, type RawResponse } from './child-cafe.ts'
 
@@ -15,14 +15,10 @@ const REQUESTS = 4_000
 const CONCURRENCY = 12
 const TIME_LIMIT_MS = 60_000
 
-/** The Pinning Service API's routes (src/core/pinning/http.ts), as the route table writes them. */
+/** The Pinning Service API's paths (`alsoAt` of the pinning routes) and the CAR upload's, as the registry declares them. */
 const PINNING_ROUTES = [
-  { method: 'GET', path: '/api/v0/pinning/pins' },
-  { method: 'POST', path: '/api/v0/pinning/pins' },
-  { method: 'GET', path: '/api/v0/pinning/pins/:requestid' },
-  { method: 'POST', path: '/api/v0/pinning/pins/:requestid' },
-  { method: 'DELETE', path: '/api/v0/pinning/pins/:requestid' },
-  { method: 'POST', path: '/api/v0/pinning/car' }
+  ...cafeRoutes.flatMap(route => route.alsoAt == null ? [] : [{ method: route.method, path: route.alsoAt.path }]),
+  ...cafeStreamRoutes.flatMap(route => route.http == null ? [] : [{ method: route.http.method, path: route.http.path }])
 ]
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'TRACK', 'CONNECT', 'FROB', 'get', 'M-SEARCH', 'PROPFIND', 'PURGE', 'G ET', '']

@@ -70,7 +70,7 @@ interface Running { child: ChildProcess, url: string }
 
 async function startCafe (dataDir: string, port: number): Promise<Running> {
   const child = spawn(process.execPath, [
-    '--import', 'tsx', '--import', './src/node/polyfills.ts', 'scripts/cafe.ts',
+    '--import', 'tsx', 'scripts/cafe.ts',
     '--data-dir', dataDir, '--http-port', String(port), '--listen', '/ip4/127.0.0.1/tcp/0', '--json'
   ], { cwd: process.cwd(), env: { ...process.env, CAFE_OWNER_SECRET: SECRET, DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { DEFAULT_DATA_DIR, OWNER_SECRET_ENV, loadCafeOptions, startLines } from '../../scripts/cafe.ts'
+import { DEFAULT_DATA_DIR, OWNER_SECRET_ENV, headlessInit, loadCafeOptions, startLines } from '../../scripts/cafe.ts'
 import { loadOrCreateOwnerSecret } from '../../src/node/owner-secret.ts'
 
 const RELAY = '/ip4/127.0.0.1/tcp/4003/ws/p2p/12D3KooWSG5oDkgTnsbYA7rTzxvLLd2eJ1gkGujvwCmzQoBWTeJy'
@@ -23,6 +23,7 @@ describe('npm run cafe: flags, environment and config file', () => {
       announce: [],
       relays: [],
       durableWrites: true,
+      services: {},
       json: false
     })
   })
@@ -75,6 +76,34 @@ describe('npm run cafe: flags, environment and config file', () => {
     await expect(loadCafeOptions(['--config', config], {})).rejects.toThrow(/unknown setting port/)
     await writeFile(config, '[1]')
     await expect(loadCafeOptions(['--config', config], {})).rejects.toThrow(/JSON object/)
+  })
+
+  it('a service\'s settings come from its section of the config file, checked by the keys the service declares', async () => {
+    const config = join(dir, 'cafe.json')
+    await writeFile(config, JSON.stringify({
+      pinning: { pinTimeoutMs: 120_000, concurrency: 2 },
+      inbox: { ttlMs: 86_400_000, perSenderRate: { perMinute: 10, burst: 5 } },
+      directory: { maxResults: 20 },
+      accounts: { open: true }
+    }))
+    const options = await loadCafeOptions(['--config', config], {})
+    if (options === 'help') throw new Error('help')
+    expect(headlessInit(options).cafe).toEqual({
+      pinning: { pinTimeoutMs: 120_000, concurrency: 2 },
+      inbox: { ttlMs: 86_400_000, perSenderRate: { perMinute: 10, burst: 5 } },
+      directory: { maxResults: 20 },
+      accounts: { open: true }
+    })
+    for (const [bad, message] of [
+      [{ pinning: { pinTimeoutMs: 'soon' } }, /pinning\.pinTimeoutMs must be an integer/],
+      [{ pinning: { retries: 3 } }, /pinning\.retries is not a setting/],
+      [{ inbox: { perSenderRate: { perMinute: 0, burst: 1 } } }, /inbox\.perSenderRate/],
+      [{ accounts: { open: 'yes' } }, /accounts\.open must be true or false/],
+      [{ snapshots: {} }, /unknown setting snapshots/]
+    ] as const) {
+      await writeFile(config, JSON.stringify(bad))
+      await expect(loadCafeOptions(['--config', config], {}), JSON.stringify(bad)).rejects.toThrow(message)
+    }
   })
 
   it('the owner secret file is created once (mode 0600) and read back; a damaged one is an error, never replaced', async () => {

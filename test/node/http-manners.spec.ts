@@ -284,7 +284,7 @@ describe('the headless entry keeps serving past an error nothing handled', () =>
       setTimeout(() => { throw new TypeError('boom at /ipfs/y?key=SECRETKEY2') }, 10)
       setTimeout(() => { console.log('still serving') }, 200)`
     const { stdout, stderr, code } = await new Promise<{ stdout: string, stderr: string, code: number | null }>(resolve => {
-      execFile(process.execPath, ['--import', 'tsx', '--import', './src/node/polyfills.ts', '--input-type=module', '-e', script], { timeout: 20_000 }, (err, stdout, stderr) => {
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000 }, (err, stdout, stderr) => {
         resolve({ stdout, stderr, code: err == null ? 0 : (err as { code?: number }).code ?? 1 })
       })
     })

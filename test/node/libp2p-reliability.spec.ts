@@ -9,24 +9,19 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { identify } from '@libp2p/identify'
 import { defaultLogger } from '@libp2p/logger'
-import { noise } from '@libp2p/noise'
-import { tcp } from '@libp2p/tcp'
-import { yamux } from '@libp2p/yamux'
-import { createLibp2p } from 'libp2p'
 import { CarReader } from '@ipld/car'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { CafeClient, Libp2pTransport, MemorySessionStore } from '../../src/client/index.ts'
 import { packCar } from '../../src/client/car.ts'
-import { CAR_PROTOCOL } from '../../src/core/api/car-protocol.ts'
-import { INBOX_PUSH_PROTOCOL } from '../../src/core/api/inbox-push.ts'
+import { CAR_PROTOCOL } from '../../src/core/pinning/routes.ts'
+import { INBOX_PUSH_PROTOCOL } from '../../src/core/inbox/routes.ts'
 import { CAFE_PROTOCOL, MAX_MESSAGE_BYTES } from '../../src/core/api/protocol.ts'
 import { registerCafeProtocol } from '../../src/core/api/libp2p.ts'
 import { frameStream } from '../../src/core/api/stream.ts'
 import { envelopeToJSON, sealMessage } from '../../src/core/inbox/index.ts'
 import { createHeadlessCafe, type HeadlessCafe } from '../../src/node/headless.ts'
-import { createTestCafe, tcpNode, type Libp2pCafe, type TestCafeOptions } from '../client/fixtures.ts'
+import { createLibp2pCafe, createTestCafe, tcpNode, type Libp2pCafe } from '../client/fixtures.ts'
 import { CAFE_CONNECTION_MANAGER, waitFor } from './fixtures.ts'
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
@@ -87,34 +82,6 @@ async function answerOf (stream: Stream): Promise<any> {
   }
 }
 
-/** A whole cafe on TCP with the connection manager the real ones use (100 new connections a second per host). */
-async function createLibp2pCafe (options: TestCafeOptions = {}): Promise<Libp2pCafe> {
-  const key = await generateKeyPair('Ed25519')
-  const cafeNode = await createLibp2p({
-    privateKey: key,
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionManager: CAFE_CONNECTION_MANAGER,
-    services: { identify: identify() }
-  })
-  const clientNode = await tcpNode()
-  const cafe = await createTestCafe(key, () => cafeNode.getMultiaddrs().map(String), options)
-  const unhandle = await cafe.cafe.handleProtocols(cafeNode)
-  return {
-    cafe,
-    cafeNode,
-    clientNode,
-    address: cafeNode.getMultiaddrs()[0],
-    async stop () {
-      await unhandle()
-      await cafe.cafe.stop()
-      await Promise.all([clientNode.stop(), cafeNode.stop(), cafe.helia?.stop()])
-    }
-  }
-}
-
 function streamsOf (node: Libp2p, protocol: string): Stream[] {
   return node.getConnections().flatMap(connection => connection.streams).filter(stream => stream.protocol === protocol)
 }
@@ -127,7 +94,7 @@ describe('the cafe survives libp2p clients that drop, garble and vanish', () => 
 
   beforeAll(async () => {
     process.on('unhandledRejection', onRejection)
-    p2p = await createLibp2pCafe({ storage: true })
+    p2p = await createLibp2pCafe({ storage: true, connectionManager: CAFE_CONNECTION_MANAGER })
     client = new CafeClient({
       privateKey: await generateKeyPair('Ed25519'),
       transport: new Libp2pTransport(p2p.clientNode, p2p.address),
@@ -462,7 +429,7 @@ describe('a libp2p client that stalls', () => {
 describe('libp2p failure limits count the remote address, not only the peer id', () => {
   let p2p: Libp2pCafe
 
-  beforeAll(async () => { p2p = await createLibp2pCafe({ storage: true }) })
+  beforeAll(async () => { p2p = await createLibp2pCafe({ storage: true, connectionManager: CAFE_CONNECTION_MANAGER }) })
   afterAll(async () => { await p2p?.stop() })
 
   it('a client that rotates its peer id still runs out of failed registrations on its address', async () => {

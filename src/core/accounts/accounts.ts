@@ -8,8 +8,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { BadRequestError, CafeError, NotFoundError, UnauthorizedError } from '../errors.ts'
 import { challengeMessage } from './challenge-message.ts'
 import { fromBase64url } from './crypto.ts'
-import { KeyedLock } from '../util/keyed-lock.ts'
 import { getRecord, listRecords, putRecord, recordKey } from './records.ts'
+import { KeyedLock } from '../util/keyed-lock.ts'
 import type { Challenge, ChallengeService } from './challenges.ts'
 import type { Caller, CallerLimiter } from '../util/rate-limiter.ts'
 import type { SessionService, SessionTokens, VerifiedSession } from './sessions.ts'
@@ -132,11 +132,12 @@ export function parseAccount (account: unknown): PeerId {
   return peerId
 }
 
-export function validateQuota (quota: Quota): Quota {
+/** The one quota check (owner API input, config, stored defaults): QUOTA_INVALID names the field. */
+export function validateQuota (quota: unknown): Quota {
   const checked: Partial<Quota> = {}
   for (const name of ['storageBytes', 'inboxMessages', 'inboxBytes'] as const) {
-    const value = quota?.[name]
-    if (!Number.isSafeInteger(value) || value < 0) throw new BadRequestError(`quota.${name} must be a non-negative integer`, 'QUOTA_INVALID')
+    const value = (quota as Partial<Record<keyof Quota, unknown>> | null | undefined)?.[name]
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new BadRequestError(`quota.${name} must be a non-negative integer`, 'QUOTA_INVALID')
     checked[name] = value
   }
   return checked as Quota

@@ -4,8 +4,8 @@
  */
 import { RateLimitedError, UnauthorizedError } from '../errors.ts'
 import { randomBase64url } from './crypto.ts'
-import { KeyedLock } from '../util/keyed-lock.ts'
 import { getRecord, listRecords, putRecord, recordKey } from './records.ts'
+import { KeyedLock } from '../util/keyed-lock.ts'
 import type { AbortOptions, BaseComponents, Clock } from '../types.ts'
 import type { Datastore } from 'interface-datastore'
 

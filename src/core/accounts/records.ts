@@ -1,8 +1,9 @@
 /**
  * JSON records in a datastore. Read-modify-write steps (consume a token use, rotate a
- * refresh token) run under a KeyedLock (util/keyed-lock.ts) so they are atomic within one process.
+ * refresh token) run under a KeyedLock (src/core/util/keyed-lock.ts) per record.
  */
 import { Key } from 'interface-datastore'
+import { getOrUndefined } from '../util/datastore.ts'
 import { parseStoredJson } from '../util/stored.ts'
 import type { AbortOptions } from '../types.ts'
 import type { Datastore } from 'interface-datastore'
@@ -10,12 +11,8 @@ import type { Datastore } from 'interface-datastore'
 const encoder = new TextEncoder()
 
 export async function getRecord<T> (datastore: Datastore, key: Key, options?: AbortOptions): Promise<T | undefined> {
-  try {
-    return parseStoredJson<T>(await datastore.get(key, options), `record ${key}`)
-  } catch (err) {
-    if ((err as Error).name === 'NotFoundError') return undefined
-    throw err
-  }
+  const bytes = await getOrUndefined(datastore, key, options)
+  return bytes == null ? undefined : parseStoredJson<T>(bytes, `record ${key}`)
 }
 
 export async function putRecord (datastore: Datastore, key: Key, value: unknown, options?: AbortOptions): Promise<void> {

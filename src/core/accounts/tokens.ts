@@ -5,8 +5,8 @@
  */
 import { UnauthorizedError, NotFoundError, BadRequestError } from '../errors.ts'
 import { constantTimeEqual, randomBase64url, sha256Hex } from './crypto.ts'
-import { KeyedLock } from '../util/keyed-lock.ts'
 import { getRecord, listRecords, putRecord, recordKey } from './records.ts'
+import { KeyedLock } from '../util/keyed-lock.ts'
 import type { AbortOptions, AccountId, BaseComponents, Clock } from '../types.ts'
 import type { Datastore } from 'interface-datastore'
 import type { Logger } from '@libp2p/interface'

@@ -1,33 +1,18 @@
 /**
- * libp2p 3 streams are message streams (`send`, async iteration), while
- * it-length-prefixed-stream 3 wants a `{ source, sink }` duplex: this bridges
- * them and frames JSON over the result. `streamScope` gives a handler the signal
- * that ends its work when the stream does.
+ * Length-prefixed JSON frames over libp2p 3 streams (`lpStream` from @libp2p/utils), and
+ * `streamScope`, which gives a handler the signal that ends its work when the stream does.
  */
-import { lpStream } from 'it-length-prefixed-stream'
+import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { CafeError } from '../errors.ts'
-import type { LengthPrefixedStream } from 'it-length-prefixed-stream'
 import type { Stream } from '@libp2p/interface'
-import type { Uint8ArrayList } from 'uint8arraylist'
 
-export interface StreamDuplex {
-  source: AsyncIterable<Uint8Array | Uint8ArrayList>
-  sink (source: AsyncIterable<Uint8Array | Uint8ArrayList>): Promise<void>
-}
-
-export function streamDuplex (stream: Stream): StreamDuplex {
-  return {
-    source: stream,
-    async sink (source) {
-      for await (const chunk of source) {
-        if (!stream.send(chunk)) await stream.onDrain()
-      }
-    }
-  }
-}
-
-export function frameStream (stream: Stream, maxMessageBytes: number): LengthPrefixedStream<StreamDuplex> {
-  return lpStream(streamDuplex(stream), { maxDataLength: maxMessageBytes })
+/**
+ * Frames of at most `maxMessageBytes`. Unread bytes are buffered without a cap, as with the
+ * stream's async iterator this replaced (lpStream's default cap, 4 MiB, would reset a CAR
+ * upload whose sender runs ahead of the blockstore).
+ */
+export function frameStream (stream: Stream, maxMessageBytes: number): LengthPrefixedStream<Stream> {
+  return lpStream(stream, { maxDataLength: maxMessageBytes, maxBufferSize: Number.POSITIVE_INFINITY })
 }
 
 export interface StreamScope {

@@ -11,12 +11,16 @@ import * as raw from 'multiformats/codecs/raw'
 import { identity } from 'multiformats/hashes/identity'
 import { varint } from 'multiformats'
 import { readBlock } from './block-source.ts'
-import { linksOf } from './dag-walk.ts'
-import type { DagBlock } from './dag-walk.ts'
+import { linksOf } from '../util/dag.ts'
 import type { DagScope } from './negotiate.ts'
 import type { AbortOptions } from '../types.ts'
 import type { ReadableStorage } from 'ipfs-unixfs-exporter'
 import type { CID } from 'multiformats/cid'
+
+export interface DagBlock {
+  cid: CID
+  bytes: Uint8Array
+}
 
 export interface CarPlan {
   /** blocks read to resolve the path, without the terminus */

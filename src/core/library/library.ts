@@ -4,8 +4,8 @@
  * index, kept in the datastore under /cafe/library/.
  */
 import { Key } from 'interface-datastore'
-import { CID } from 'multiformats/cid'
-import { BadRequestError, InvalidCIDError, NotFoundError } from '../errors.ts'
+import { BadRequestError, NotFoundError } from '../errors.ts'
+import { parseCid } from '../util/cid.ts'
 import { parseStoredJson } from '../util/stored.ts'
 import type { AbortOptions, BaseComponents } from '../types.ts'
 
@@ -34,11 +34,7 @@ function entryKey (cid: string): Key {
 }
 
 function validate (entry: Omit<LibraryEntry, 'addedAt'>): void {
-  try {
-    CID.parse(entry.cid)
-  } catch {
-    throw new InvalidCIDError(`not a CID: ${entry.cid}`)
-  }
+  parseCid(entry.cid)
   if (entry.name.length === 0 || entry.name.length > MAX_NAME_LENGTH) {
     throw new BadRequestError(`a name must have 1 to ${MAX_NAME_LENGTH} characters`, 'NAME_INVALID')
   }

@@ -3,34 +3,21 @@
  * and walk a DAG in the local blockstore to learn its size (and that it is complete),
  * using what an upload already saw instead of reading those blocks back.
  */
-import * as dagCbor from '@ipld/dag-cbor'
-import * as dagJson from '@ipld/dag-json'
-import * as dagPb from '@ipld/dag-pb'
 import { base58btc } from 'multiformats/bases/base58'
-import { createUnsafe } from 'multiformats/block'
-import * as json from 'multiformats/codecs/json'
-import * as raw from 'multiformats/codecs/raw'
 import { identity } from 'multiformats/hashes/identity'
 import { sha256, sha512 } from 'multiformats/hashes/sha2'
+import { concat } from 'uint8arrays/concat'
 import { equals } from 'uint8arrays/equals'
 import { BadRequestError, MissingBlockError } from '../errors.ts'
+import { isWalkable, linksOf } from '../util/dag.ts'
 import type { AbortOptions } from '../types.ts'
 import type { Blockstore } from 'interface-blockstore'
-import type { BlockCodec } from 'multiformats/codecs/interface'
 import type { CID } from 'multiformats/cid'
 import type { MultihashHasher } from 'multiformats/hashes/interface'
 
 const hashers: Record<number, MultihashHasher> = {
   [sha256.code]: sha256,
   [sha512.code]: sha512
-}
-
-const codecs: Record<number, BlockCodec<number, unknown>> = {
-  [dagPb.code]: dagPb,
-  [raw.code]: raw,
-  [dagCbor.code]: dagCbor,
-  [dagJson.code]: dagJson,
-  [json.code]: json
 }
 
 /** Blocks are stored by multihash, so two CIDs of the same bytes are one block. */
@@ -67,14 +54,7 @@ export async function readBlock (blockstore: Blockstore, cid: CID, options?: Abo
     chunks.push(chunk)
     length += chunk.byteLength
   }
-  if (chunks.length === 1) return chunks[0]
-  const bytes = new Uint8Array(length)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return bytes
+  return chunks.length === 1 ? chunks[0] : concat(chunks, length)
 }
 
 export interface DagBlock {
@@ -99,15 +79,12 @@ export class DagIndex {
 
   /** A verified block; one whose codec we do not walk or whose links do not decode is left to the blockstore walk, which reports it. */
   add (cid: CID, bytes: Uint8Array): void {
-    const codec = codecs[cid.code]
-    if (codec == null) return
-    const links: CID[] = []
-    if (codec.code !== raw.code) {
-      try {
-        for (const [, link] of createUnsafe({ bytes, cid, codec }).links()) links.push(link)
-      } catch {
-        return
-      }
+    if (!isWalkable(cid)) return
+    let links: CID[]
+    try {
+      links = linksOf(cid, bytes)
+    } catch {
+      return
     }
     this.blocks.set(blockKey(cid), { code: cid.code, size: bytes.byteLength, links })
   }
@@ -138,8 +115,7 @@ export async function * walkDag (blockstore: Blockstore, root: CID, options: Wal
     const key = blockKey(cid)
     if (seen.has(key)) continue
     seen.add(key)
-    const codec = codecs[cid.code]
-    if (codec == null) {
+    if (!isWalkable(cid)) {
       throw new BadRequestError(`block ${cid} uses codec 0x${cid.code.toString(16)}, which this cafe cannot walk`, 'UNSUPPORTED_CODEC')
     }
     const known = options.index?.get(cid)
@@ -157,8 +133,7 @@ export async function * walkDag (blockstore: Blockstore, root: CID, options: Wal
       throw new MissingBlockError(`block ${cid} is missing`)
     }
     yield { cid, size: bytes.byteLength }
-    const block = createUnsafe({ bytes, cid, codec })
-    for (const [, link] of block.links()) stack.push(link)
+    for (const link of linksOf(cid, bytes)) stack.push(link)
   }
 }
 

@@ -7,6 +7,7 @@ import { Key } from 'interface-datastore'
 import { base32 } from 'multiformats/bases/base32'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { BadRequestError, NotFoundError } from '../errors.ts'
+import { getOrUndefined } from '../util/datastore.ts'
 import { parseStoredJson } from '../util/stored.ts'
 import { AccountPins } from './account-pins.ts'
 import type { PinRecord } from './pin-status.ts'
@@ -55,12 +56,8 @@ export class PinRecords {
   }
 
   async find (account: AccountId, requestid: string, options?: AbortOptions): Promise<PinRecord | undefined> {
-    try {
-      return decode(await this.datastore.get(this.key(account, requestid), options))
-    } catch (err) {
-      if ((err as Error).name === 'NotFoundError') return undefined
-      throw err
-    }
+    const bytes = await getOrUndefined(this.datastore, this.key(account, requestid), options)
+    return bytes == null ? undefined : decode(bytes)
   }
 
   async delete (account: AccountId, requestid: string, options?: AbortOptions): Promise<void> {

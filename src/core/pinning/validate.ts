@@ -1,11 +1,12 @@
 /**
  * Checks client input against the Pinning Service API's limits before anything is stored.
  */
-import { CID } from 'multiformats/cid'
-import { BadRequestError, InvalidCIDError } from '../errors.ts'
+import { BadRequestError } from '../errors.ts'
+import { parseCid as parseAnyCid } from '../util/cid.ts'
 import type { CafeErrorCode } from '../errors.ts'
 import { PIN_STATES, TEXT_MATCHES } from './pin-status.ts'
 import type { Pin, PinQuery } from './pin-status.ts'
+import type { CID } from 'multiformats/cid'
 
 export const MAX_NAME_LENGTH = 255
 export const MAX_ORIGINS = 20
@@ -15,15 +16,9 @@ export const MAX_CID_FILTER = 10
 export const DEFAULT_LIMIT = 10
 export const MAX_LIMIT = 1000
 
+/** A pin's CID, at most 256 characters. */
 export function parseCid (value: unknown): CID {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
-    throw new InvalidCIDError('cid must be a CID string')
-  }
-  try {
-    return CID.parse(value)
-  } catch {
-    throw new InvalidCIDError(`not a valid CID: ${value.slice(0, 100)}`)
-  }
+  return parseAnyCid(value, { maxLength: 256 })
 }
 
 function isRecord (value: unknown): value is Record<string, unknown> {

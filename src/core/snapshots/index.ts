@@ -7,10 +7,11 @@
  * /cafe/snapshot-data/<account>/<threadId> (the ciphertext).
  */
 import { Key } from 'interface-datastore'
-import { CID } from 'multiformats/cid'
-import { BadRequestError, ConflictError, InvalidCIDError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts'
+import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts'
 import { parseStoredJson } from '../util/stored.ts'
 import { createStorageLedger } from '../storage/ledger.ts'
+import { parseCid } from '../util/cid.ts'
+import { getOrUndefined } from '../util/datastore.ts'
 import { KeyedLock } from '../util/keyed-lock.ts'
 import type { StorageLedger } from '../storage/ledger.ts'
 import type { AbortOptions, AccountDataOwner, AccountDirectory, AccountId, Clock, ComponentLogger } from '../types.ts'
@@ -27,6 +28,9 @@ export interface SnapshotsComponents {
   /** when given, a snapshot's head must be pinned by the same account (pinning.hasPin) */
   headPinned?(account: AccountId, cid: string, options?: AbortOptions): Promise<boolean>
 }
+
+/** Largest snapshot ciphertext the snapshots service accepts (its routes carry it as base64). */
+export const MAX_SNAPSHOT_BYTES = 1024 * 1024
 
 export interface SnapshotsInit {
   /** largest ciphertext accepted */
@@ -179,11 +183,7 @@ class DefaultSnapshots implements Snapshots {
   }
 
   private validateHead (head: string): string {
-    try {
-      return CID.parse(head).toString()
-    } catch {
-      throw new InvalidCIDError('head must be a CID')
-    }
+    return parseCid(head).toString()
   }
 
   private async infos (account: AccountId, options?: AbortOptions): Promise<SnapshotInfo[]> {
@@ -195,12 +195,8 @@ class DefaultSnapshots implements Snapshots {
   }
 
   private async findInfo (account: AccountId, threadId: string, options?: AbortOptions): Promise<SnapshotInfo | undefined> {
-    try {
-      return parseStoredJson<SnapshotInfo>(await this.components.datastore.get(this.infoKey(account, threadId), options), 'a snapshot record')
-    } catch (err) {
-      if ((err as Error).name === 'NotFoundError') return undefined
-      throw err
-    }
+    const bytes = await getOrUndefined(this.components.datastore, this.infoKey(account, threadId), options)
+    return bytes == null ? undefined : parseStoredJson<SnapshotInfo>(bytes, 'a snapshot record')
   }
 
   private async assertRegistered (account: AccountId, options?: AbortOptions): Promise<void> {

@@ -1,9 +1,10 @@
 /**
- * The demo client page: registers this browser's account with the cafe over HTTP,
- * shows who it is, and deregisters. It is also what the end-to-end tests drive.
+ * The demo client page: registers this browser's account with the cafe (over HTTP, or
+ * over libp2p with a cafe address), shows who it is, and deregisters. Each panel says
+ * what its buttons did in its own status line. It is also what the end-to-end tests drive.
  */
 import { CafeBackup, CafeClient, HttpTransport, WebStorageSessionStore } from '../../client/index.ts'
-import { byTestId } from '../dom.ts'
+import { answerErrorText, byTestId, copyButton, labelTableCells, statusLine } from '../dom.ts'
 import { mountBackup } from './backup-panel.ts'
 import { mountMessaging } from './messaging-panel.ts'
 import { registerServiceWorker, serviceWorkerControls } from '../service-worker.ts'
@@ -12,72 +13,119 @@ import { cafeAddressInUrl, mountConnect } from './connect-panel.ts'
 import type { CafeTransport } from '../../client/index.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
-const output = byTestId('client-output')
+const output = statusLine(byTestId('client-output'), answerErrorText)
 let client: CafeClient
 let backup: CafeBackup
 let accountKey: PrivateKey
 // HTTP to this origin's cafe, until a cafe address is connected (connect-panel.ts)
 let transport: CafeTransport = new HttpTransport(location.origin)
+/** set when the cafe answered 401 for this account: removed by the owner, or its session ended */
+let refused: string | undefined
 
 function show (value: unknown): void {
-  output.classList.remove('error')
-  output.textContent = typeof value === 'string' ? value : JSON.stringify(value, null, 2)
+  output.ok(typeof value === 'string' ? value : JSON.stringify(value, null, 2))
 }
 
+/** An account call failed: a 401 means the cafe no longer accepts this account's session. */
 function fail (err: unknown): void {
-  const { message, code, status } = err as { message?: string, code?: string, status?: number }
-  output.classList.add('error')
-  output.textContent = `${status ?? ''} ${code ?? ''}: ${message ?? String(err)}`.trim()
+  output.fail(err)
+  noteRefusal(err)
 }
 
+function noteRefusal (err: unknown): void {
+  if ((err as { status?: number }).status !== 401 || client == null) return
+  refused = 'not signed in: the cafe refused this account (its owner removed it, or the session ended). Register again with a new token, or sign in.'
+  void client.forget().finally(refreshSession)
+}
+
+const sessionState = byTestId('session-state')
 async function refreshSession (): Promise<void> {
   const session = await client.session()
-  byTestId('session-state').textContent = session == null
-    ? 'none'
-    : `signed in; access token valid until ${new Date(session.accessExpiresAt).toLocaleTimeString()}`
+  sessionState.classList.toggle('error', session == null && refused != null)
+  sessionState.dataset.state = session != null ? 'signed-in' : refused != null ? 'refused' : 'none'
+  sessionState.textContent = session != null
+    ? `signed in; access token valid until ${new Date(session.accessExpiresAt).toLocaleTimeString()}`
+    : refused ?? 'not signed in: register with a token from the cafe\'s owner, or sign in if this account is registered'
 }
+
+const accountId = byTestId('account-id')
+accountId.after(copyButton(() => accountId.title, { 'data-testid': 'copy-account' }))
 
 async function useKey (key: PrivateKey): Promise<void> {
   accountKey = key
   client = new CafeClient({ privateKey: key, transport, store: new WebStorageSessionStore() })
   backup = new CafeBackup(client, key)
-  byTestId('account-id').textContent = client.account
+  accountId.textContent = client.account
+  accountId.title = client.account
   const info = await client.info()
-  byTestId('cafe-id').textContent = `${info.peerId} (registration: ${info.registration})`
+  byTestId('cafe-id').textContent = info.peerId
+  byTestId('cafe-id').title = info.peerId
+  byTestId('cafe-registration').textContent = `registration: ${info.registration}`
   await refreshSession()
 }
 
-function action (id: string, run: () => Promise<unknown>): void {
-  byTestId(id).addEventListener('click', () => { void run().then(show, fail).finally(refreshSession) })
+/** Runs an account action, with the status line cleared first and the session line refreshed after. */
+function run (work: () => Promise<unknown>, busy: string): void {
+  output.busy(busy)
+  void work().then(value => {
+    refused = undefined
+    show(value)
+  }, fail).finally(refreshSession)
 }
 
 const registerForm = byTestId<HTMLFormElement>('register-form')
 registerForm.addEventListener('submit', (event) => {
   event.preventDefault()
   const token = String(new FormData(registerForm).get('token') ?? '').trim()
-  void client.register(token !== '' ? token : undefined).then(() => show('registered'), fail).finally(refreshSession)
+  run(async () => { await client.register(token !== '' ? token : undefined); return 'registered' }, 'registering…')
 })
-action('sign-in', async () => { await client.signIn(); return 'signed in' })
-action('whoami', async () => client.whoami())
-action('deregister', async () => { await client.deregister(); return 'deregistered: the cafe deleted everything it kept for this account' })
-byTestId('export-key').addEventListener('click', () => { byTestId('exported-key').textContent = exportKey(accountKey) })
+byTestId('sign-in').addEventListener('click', () => { run(async () => { await client.signIn(); return 'signed in' }, 'signing in…') })
+byTestId('whoami').addEventListener('click', () => { run(async () => client.whoami(), 'asking…') })
+byTestId('deregister').addEventListener('click', () => {
+  run(async () => { await client.deregister(); return 'deregistered: the cafe deleted everything it kept for this account' }, 'deregistering…')
+})
+
+// the key is shown only when asked, and hidden again with the same button
+const exportButton = byTestId<HTMLButtonElement>('export-key')
+const exported = byTestId('exported-key')
+const exportedBox = byTestId('exported-key-box')
+exportedBox.append(copyButton(() => exported.textContent, { 'data-testid': 'copy-key' }))
+exportButton.addEventListener('click', () => {
+  const showing = !exportedBox.hidden
+  exported.textContent = showing ? '' : exportKey(accountKey)
+  exportedBox.hidden = showing
+  exportButton.textContent = showing ? 'Show key' : 'Hide key'
+})
 const importForm = byTestId<HTMLFormElement>('import-key-form')
 importForm.addEventListener('submit', (event) => {
   event.preventDefault()
   try {
-    void useKey(importKey(String(new FormData(importForm).get('key') ?? ''))).then(() => show('key imported'), fail)
+    const key = importKey(String(new FormData(importForm).get('key') ?? ''))
+    output.busy('importing…')
+    void useKey(key).then(() => { refused = undefined; importForm.reset(); show('key imported') }, fail)
   } catch (err) { fail(err) }
 })
 
-mountBackup(() => backup, { show, fail })
-mountMessaging(() => ({ client, key: accountKey }), { show, fail })
+const lede = byTestId('transport-lede')
+mountBackup(() => backup, { onError: noteRefusal })
+mountMessaging(() => ({ client, key: accountKey, transport }), { onError: noteRefusal })
 const connector = mountConnect({
-  async onConnected (connected) {
+  async onConnected (connected, link) {
     transport = connected
+    lede.textContent = `over libp2p (${link.via}) to the cafe ${link.peerId.toString()}`
     await useKey(accountKey ?? await loadOrCreateAccountKey())
   },
   fail
 })
+labelTableCells()
+
+// the owner may remove this account while the page is open: the header says so at the next check
+setInterval(() => {
+  if (client == null || document.hidden) return
+  void client.session().then(session => {
+    if (session != null) return client.whoami().then(() => {}, noteRefusal)
+  })
+}, 15_000)
 
 // the HTTP API is served by the cafe's Service Worker: wait until it controls this page
 async function start (): Promise<void> {

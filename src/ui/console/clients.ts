@@ -1,9 +1,9 @@
 /**
  * Registered clients: usage against quota, their own quota, and removal.
  */
-import { byTestId, formatTime, h, reportError } from '../dom.ts'
+import { byTestId, copyableId, errorText, formatTime, h, reportError, statusLine } from '../dom.ts'
 import { formatBytes } from '../format.ts'
-import { quotaFields, quotaFromForm, usageBar } from './quota.ts'
+import { describeQuota, quotaFields, quotaFromForm, usageBar } from './quota.ts'
 import type { CafeWorkerApi } from '../../worker/api.ts'
 import type { ClientInfo } from '../../core/accounts/index.ts'
 import type { Remote } from 'comlink'
@@ -21,7 +21,7 @@ function pinList (cafe: Remote<CafeWorkerApi>, account: string, count: number): 
     if (!details.open) return
     void cafe.clientPins(account).then(({ results }) => {
       list.replaceChildren(...results.map(pin => h('li', { 'data-status': pin.status },
-        h('strong', {}, pin.status), ` ${pin.pin.name ?? '(no name)'} `, h('code', {}, pin.pin.cid),
+        h('strong', {}, pin.status), ` ${pin.pin.name ?? '(no name)'} `, h('code', { class: 'id', title: pin.pin.cid }, pin.pin.cid),
         pin.info?.dag_size != null && ` ${formatBytes(Number(pin.info.dag_size))}`)))
       if (results.length === 0) list.replaceChildren(h('li', { class: 'empty' }, 'No pins.'))
     }, err => reportError(list, err))
@@ -38,19 +38,38 @@ function directoryEntry (cafe: Remote<CafeWorkerApi>, account: string): HTMLElem
   return entry
 }
 
+/** What each row's status line said, kept across the redraws every 2 s. */
+const rowMessages = new Map<string, { text: string, error: boolean }>()
+
 function clientRow (cafe: Remote<CafeWorkerApi>, client: ClientInfo, refresh: () => Promise<void>): HTMLTableRowElement {
-  const status = h('span', { class: 'muted' })
+  const status = statusLine(h('p', { 'data-testid': 'client-status' }))
+  const show = ({ text, error }: { text: string, error: boolean }): void => {
+    if (error) status.fail(new Error(text))
+    else status.ok(text)
+  }
+  const kept = rowMessages.get(client.account)
+  if (kept != null) show(kept)
+  const say = (text: string, error = false): void => {
+    rowMessages.set(client.account, { text, error })
+    setTimeout(() => { if (rowMessages.get(client.account)?.text === text) rowMessages.delete(client.account) }, 8_000)
+    show({ text, error })
+  }
+  const run = (work: () => Promise<unknown>, done: string): void => {
+    status.busy('saving…')
+    void work().then(() => { say(done); return refresh() }, err => { say(errorText(err), true) })
+  }
   const quotaForm = h('form', { class: 'inline' }, ...quotaFields(client.quota),
     h('button', { type: 'submit' }, 'Set'),
-    client.quotaOverride != null && h('button', { type: 'button', onclick: () => { void cafe.resetClientQuota(client.account).then(refresh, err => reportError(status, err)) } }, 'Use default'),
-    status)
+    client.quotaOverride != null && h('button', { type: 'button', onclick: () => { run(async () => cafe.resetClientQuota(client.account), 'Now on the default quota.') } }, 'Use default'))
   quotaForm.addEventListener('submit', (event) => {
     event.preventDefault()
-    void cafe.setClientQuota(client.account, quotaFromForm(quotaForm)).then(refresh, err => reportError(status, err))
+    let quota
+    try { quota = quotaFromForm(quotaForm) } catch (err) { say(errorText(err), true); return }
+    run(async () => cafe.setClientQuota(client.account, quota), `Saved: ${describeQuota(quota)}.`)
   })
   const usage = client.usage
   return h('tr', { 'data-account': client.account },
-    h('td', {}, h('code', {}, client.account)),
+    h('td', {}, copyableId(client.account)),
     h('td', {}, formatTime(client.registeredAt), h('br'), h('span', { class: 'muted' }, `last seen ${formatTime(client.lastSeen)}`)),
     h('td', {},
       h('div', {}, 'Storage', usageBar(storageUsed(usage), client.quota.storageBytes)),
@@ -59,12 +78,14 @@ function clientRow (cafe: Remote<CafeWorkerApi>, client: ClientInfo, refresh: ()
       // every request, failed ones too, though usage counts only the pinned
       usage.pins != null && pinList(cafe, client.account, usage.pins),
       (usage.directoryContacts ?? 0) > 0 && directoryEntry(cafe, client.account)),
-    h('td', {}, quotaForm),
+    h('td', {}, quotaForm, status.element),
     h('td', {}, h('button', {
       type: 'button',
       'data-testid': 'remove-client',
       onclick: () => {
-        if (confirm(`Remove ${client.account} and delete everything stored for it?`)) void cafe.removeClient(client.account).then(refresh)
+        if (!confirm(`Remove ${client.account} and delete everything stored for it?`)) return
+        status.busy('removing…')
+        void cafe.removeClient(client.account).then(refresh, err => { say(errorText(err), true) })
       }
     }, 'Remove'))
   )
@@ -73,7 +94,7 @@ function clientRow (cafe: Remote<CafeWorkerApi>, client: ClientInfo, refresh: ()
 export function mountClients (cafe: Remote<CafeWorkerApi>): () => Promise<void> {
   const list = byTestId('client-list')
   const defaultForm = byTestId<HTMLFormElement>('default-quota-form')
-  const defaultStatus = byTestId('default-quota-status')
+  const defaultStatus = statusLine(byTestId('default-quota-status'))
 
   const refresh = async (): Promise<void> => {
     const [clients, quota] = await Promise.all([cafe.listClients(), cafe.getDefaultQuota()])
@@ -86,17 +107,19 @@ export function mountClients (cafe: Remote<CafeWorkerApi>): () => Promise<void> 
     }
     if (clients.length === 0) list.append(h('tr', {}, h('td', { colspan: '5', class: 'empty' }, 'No clients yet.')))
     if (!defaultForm.contains(document.activeElement)) {
-      defaultForm.replaceChildren(...quotaFields(quota), h('button', { type: 'submit' }, 'Save default'))
+      defaultForm.replaceChildren(...quotaFields(quota), h('button', { type: 'submit', class: 'primary' }, 'Save default'))
     }
   }
 
   defaultForm.addEventListener('submit', (event) => {
     event.preventDefault()
-    defaultStatus.classList.remove('error')
-    void cafe.setDefaultQuota(quotaFromForm(defaultForm)).then(() => {
-      defaultStatus.textContent = 'Saved.'
+    let quota
+    try { quota = quotaFromForm(defaultForm) } catch (err) { defaultStatus.fail(err); return }
+    defaultStatus.busy('saving…')
+    void cafe.setDefaultQuota(quota).then(() => {
+      defaultStatus.ok(`Saved: new clients get ${describeQuota(quota)}.`)
       return refresh()
-    }, err => reportError(defaultStatus, err))
+    }, err => defaultStatus.fail(err))
   })
   return refresh
 }

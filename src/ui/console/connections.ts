@@ -5,7 +5,7 @@
  */
 import qrcode from 'qrcode-generator'
 import { cafeAddressLink } from '../../core/address/index.ts'
-import { byTestId, h, reportError } from '../dom.ts'
+import { byTestId, copyableId, h, statusLine } from '../dom.ts'
 import { formatBytes } from '../format.ts'
 import type { CafeWorkerApi } from '../../worker/api.ts'
 import type { NetworkStatus, PeerConnectionStatus, RelayStatus } from '../../worker/webrtc/network.ts'
@@ -16,6 +16,8 @@ export interface ConnectionsInit {
   hostId?: string
   /** relays for this session only (the cafe page's `?relay=`) */
   sessionRelays?: string[]
+  /** called with every network status shown (the console's Node box follows it) */
+  onStatus?(status: NetworkStatus): void
 }
 
 function since (ms: number): string {
@@ -29,7 +31,7 @@ function relayRow (cafe: Remote<CafeWorkerApi>, relay: RelayStatus, refresh: () 
     : h('span', { 'data-testid': 'relay-state', 'data-reserved': 'false', class: relay.error != null ? 'error' : '' },
       relay.error != null ? `not reserved for ${since(relay.since)}: ${relay.error}` : 'reserving…')
   return h('tr', { 'data-relay': relay.relay },
-    h('td', { class: 'wrap' }, h('code', {}, relay.relay)),
+    h('td', {}, copyableId(relay.relay)),
     h('td', {}, state),
     h('td', {}, relay.saved ? 'saved' : 'this session'),
     h('td', {}, h('button', { type: 'button', 'data-testid': 'remove-relay', onclick: () => { void cafe.removeRelay(relay.relay).then(refresh) } }, 'Remove')))
@@ -38,10 +40,10 @@ function relayRow (cafe: Remote<CafeWorkerApi>, relay: RelayStatus, refresh: () 
 function connectionRow (connection: PeerConnectionStatus): HTMLTableRowElement {
   const bytes = connection.bytesIn != null ? `${formatBytes(connection.bytesIn)} in, ${formatBytes(connection.bytesOut ?? 0)} out` : 'not counted'
   return h('tr', { 'data-peer': connection.peer, 'data-transport': connection.transport },
-    h('td', { class: 'wrap' }, h('code', {}, connection.peer)),
+    h('td', {}, copyableId(connection.peer)),
     h('td', { 'data-testid': 'peer-transport' }, connection.transport + (connection.limited ? ' (limited)' : '')),
     h('td', {}, connection.direction),
-    h('td', { class: 'wrap' }, h('code', {}, connection.remoteAddr)),
+    h('td', {}, copyableId(connection.remoteAddr)),
     h('td', {}, since(connection.openedAt)),
     h('td', {}, bytes))
 }
@@ -56,17 +58,21 @@ function webRtcLine (status: NetworkStatus, hostId?: string): string {
 
 export function mountConnections (cafe: Remote<CafeWorkerApi>, init: ConnectionsInit = {}): () => Promise<void> {
   const form = byTestId<HTMLFormElement>('relay-form')
-  const formStatus = byTestId('relay-form-status')
+  const formStatus = statusLine(byTestId('relay-form-status'))
   const relays = byTestId('relay-list')
   const peers = byTestId('peer-list')
   const address = byTestId('cafe-address')
   const link = byTestId<HTMLAnchorElement>('cafe-link')
   const qr = byTestId('cafe-qr')
+  const copy = byTestId<HTMLButtonElement>('copy-address')
   let shown: string | null | undefined
+  let fastPoll: ReturnType<typeof setTimeout> | undefined
 
   const showAddress = (cafeAddress: string | null): void => {
     if (cafeAddress === shown) return
     shown = cafeAddress
+    copy.hidden = cafeAddress == null
+    address.title = cafeAddress ?? ''
     if (cafeAddress == null) {
       address.textContent = 'none yet: add a relay and wait for a reservation'
       link.removeAttribute('href')
@@ -93,21 +99,32 @@ export function mountConnections (cafe: Remote<CafeWorkerApi>, init: Connections
     showAddress(status.cafeAddress)
     peers.replaceChildren(...status.connections.map(connectionRow))
     if (status.connections.length === 0) peers.append(h('tr', {}, h('td', { colspan: '6', class: 'empty' }, 'No connections.')))
+    init.onStatus?.(status)
+    // while a reservation is pending, look again soon: the address should show as soon as it lands
+    clearTimeout(fastPoll)
+    if (status.relays.some(relay => !relay.reserved && relay.error == null)) fastPoll = setTimeout(() => { void refresh() }, 500)
   }
 
   form.addEventListener('submit', (event) => {
     event.preventDefault()
     const relay = String(new FormData(form).get('relay') ?? '').trim()
-    formStatus.classList.remove('error')
-    formStatus.textContent = 'reserving…'
-    void cafe.addRelay(relay).then(() => { formStatus.textContent = ''; form.reset() }, err => { reportError(formStatus, err) }).finally(refresh)
+    formStatus.busy('reserving…')
+    void cafe.addRelay(relay).then(status => {
+      const added = status.relays.find(candidate => candidate.relay === relay)
+      formStatus.ok(added?.reserved === true ? 'Reserved: the cafe address below now names this relay.' : 'Added: the reservation shows in the table when the relay grants it.')
+      form.reset()
+    }, err => { formStatus.fail(err) }).finally(refresh)
   })
-  byTestId('copy-address').addEventListener('click', () => {
-    if (shown != null) void navigator.clipboard.writeText(shown).catch(() => {})
+  copy.addEventListener('click', () => {
+    if (shown == null) return
+    void navigator.clipboard.writeText(shown).then(() => {
+      copy.textContent = 'Copied'
+      setTimeout(() => { copy.textContent = 'Copy' }, 1_500)
+    }, () => {})
   })
 
   for (const relay of init.sessionRelays ?? []) {
-    void cafe.addRelay(relay, { save: false }).catch(err => { reportError(formStatus, err) }).finally(refresh)
+    void cafe.addRelay(relay, { save: false }).catch(err => { formStatus.fail(err) }).finally(refresh)
   }
   return refresh
 }

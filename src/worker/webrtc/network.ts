@@ -8,6 +8,7 @@ import { multiaddr, CODE_P2P } from '@multiformats/multiaddr'
 import { Key } from 'interface-datastore'
 import { encodeCafeAddress } from '../../core/address/index.ts'
 import { BadRequestError } from '../../core/errors.ts'
+import { getOrUndefined } from '../../core/util/datastore.ts'
 import { keepReservations } from '../../node/reservations.ts'
 import { transportOf, type TransportName } from '../../client/connect.ts'
 import type { WebRtcBridge, WebRtcBridgeStatus } from './bridge.ts'
@@ -189,13 +190,9 @@ class Network implements CafeNetwork {
   }
 
   private async saved (options?: AbortOptions): Promise<string[]> {
-    try {
-      const stored = JSON.parse(new TextDecoder().decode(await this.datastore.get(RELAYS_KEY, options))) as unknown
-      return Array.isArray(stored) ? stored.filter((relay): relay is string => typeof relay === 'string') : []
-    } catch (err) {
-      if ((err as Error).name === 'NotFoundError') return []
-      throw err
-    }
+    const bytes = await getOrUndefined(this.datastore, RELAYS_KEY, options)
+    const stored = bytes == null ? undefined : JSON.parse(new TextDecoder().decode(bytes)) as unknown
+    return Array.isArray(stored) ? stored.filter((relay): relay is string => typeof relay === 'string') : []
   }
 
   private async save (relays: string[], options?: AbortOptions): Promise<void> {

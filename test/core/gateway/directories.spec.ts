@@ -18,7 +18,8 @@ describe('gateway: UnixFS directories', () => {
       { path: 'a.txt', content: 'aaa' },
       { path: 'with space.bin', content: new Uint8Array(1500) },
       { path: EVIL, content: 'x' },
-      { path: 'sub/inner.txt', content: 'inner' }
+      { path: 'sub/inner.txt', content: 'inner' },
+      { path: 'sub/deeper/big.bin', content: new Uint8Array(300_000) }
     ])
     site = await addDirectory(blockstore, [
       { path: 'index.html', content: '<!doctype html><title>home</title>' },
@@ -41,6 +42,12 @@ describe('gateway: UnixFS directories', () => {
     expect(res.headers.get('Content-Type')).toBe('text/html; charset=utf-8')
     expect(await res.text()).toBe('<!doctype html><title>home</title>')
     expect(res.headers.get('ETag')).not.toContain('DirIndex')
+  })
+
+  it('a subfolder in a listing shows the bytes it holds, not the size of its node', async () => {
+    const html = await (await get(gateway, `/ipfs/${listed}/`)).text()
+    // inner.txt (5 B) and deeper/big.bin (300000 B, stored in several leaves)
+    expect(html).toMatch(/>sub<\/a><\/td><td class="size" title="300005 bytes">293\.0 KiB</)
   })
 
   it('a directory without index.html gets an HTML listing of names, sizes and links', async () => {

@@ -1,50 +1,17 @@
 /**
- * Routes of the account model: the cafe's description, sessions, the account's
- * own record, and the owner's tokens, clients and quotas.
+ * Routes of the account model: sessions, the account's own record, and the
+ * owner's tokens, clients and quotas.
  */
-import { CAFE_PROTOCOL } from '../protocol.ts'
-import { defineRoute } from '../route.ts'
-import { noInput, optionalInteger, optionalString, quotaInput, requiredString } from '../validate.ts'
-import type { AccountServices } from '../../accounts/index.ts'
-import type { Route } from '../route.ts'
+import { defineRoute } from '../api/route.ts'
+import { noInput, optionalInteger, optionalString, quotaInput, requiredString } from '../api/validate.ts'
+import type { AccountServices } from './index.ts'
+import type { Route } from '../api/route.ts'
 
-/** What `GET /api/v0/cafe` tells about this cafe, besides its key. */
-export interface CafeDescription {
-  version: string
-  /** the cafe's current libp2p addresses */
-  addresses (): string[]
-}
-
-export interface CafeInfo {
-  peerId: string
-  addresses: string[]
-  version: string
-  protocol: string
-  registration: 'open' | 'token'
-}
-
-export interface AccountRouteServices extends AccountServices {
-  cafe: CafeDescription
-}
+export type AccountRouteServices = AccountServices
 
 type S = AccountRouteServices
 
 export const accountRoutes: Array<Route<S>> = [
-  defineRoute({
-    op: 'cafe.info',
-    method: 'GET',
-    path: '/api/v0/cafe',
-    auth: 'none',
-    summary: 'who this cafe is and how to register',
-    input: noInput,
-    handler: async ({ services }): Promise<CafeInfo> => ({
-      peerId: services.sessions.issuer,
-      addresses: services.cafe.addresses(),
-      version: services.cafe.version,
-      protocol: CAFE_PROTOCOL,
-      registration: services.accounts.registration
-    })
-  }),
   defineRoute({
     op: 'sessions.challenge',
     method: 'POST',
