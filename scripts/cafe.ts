@@ -1,5 +1,5 @@
 /**
- * `npm run cafe`: the headless cafe (src/node/headless.ts) under Node, always on. Its data
+ * `npm run cafe`: the headless cafe (src/headless/headless.ts) under Node, always on. Its data
  * directory keeps the blocks, the datastore (so the peer id and every account survive
  * restarts) and the owner secret. Flags and the JSON config file are documented in
  * docs/HEADLESS.md; flags win over CAFE_OWNER_SECRET, which wins over the file.
@@ -9,14 +9,14 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { multiaddr } from '@multiformats/multiaddr'
 import { readConfigFile, stringList } from './config-file.ts'
-import { createHeadlessCafe, DEFAULT_HEADLESS_LISTEN } from '../src/node/headless.ts'
-import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../src/node/http-server.ts'
-import { checkOwnerSecret } from '../src/node/owner-secret.ts'
+import { createHeadlessCafe, DEFAULT_HEADLESS_LISTEN } from '../src/headless/headless.ts'
+import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../src/headless/http-server.ts'
+import { checkOwnerSecret } from '../src/headless/owner-secret.ts'
 import { redactError } from '../src/core/util/redact-url.ts'
 import { checkServiceConfig } from '../src/core/service.ts'
 import { cafeServices } from '../src/core/services.ts'
 import type { CafeInit } from '../src/core/cafe.ts'
-import type { HeadlessCafe, HeadlessCafeInit } from '../src/node/headless.ts'
+import type { HeadlessCafe, HeadlessCafeInit } from '../src/headless/headless.ts'
 
 export const DEFAULT_DATA_DIR = '.cafe/node'
 export const OWNER_SECRET_ENV = 'CAFE_OWNER_SECRET'

@@ -20,7 +20,7 @@ import { CAFE_PROTOCOL, MAX_MESSAGE_BYTES } from '../../src/core/api/protocol.ts
 import { registerCafeProtocol } from '../../src/core/api/libp2p.ts'
 import { frameStream } from '../../src/core/api/stream.ts'
 import { envelopeToJSON, sealMessage } from '../../src/core/inbox/index.ts'
-import { createHeadlessCafe, type HeadlessCafe } from '../../src/node/headless.ts'
+import { createHeadlessCafe, type HeadlessCafe } from '../../src/headless/headless.ts'
 import { createLibp2pCafe, createTestCafe, tcpNode, type Libp2pCafe } from '../client/fixtures.ts'
 import { CAFE_CONNECTION_MANAGER, waitFor } from './fixtures.ts'
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'

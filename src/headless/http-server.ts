@@ -185,6 +185,11 @@ interface SendOptions {
   beforeEnd?: () => Promise<void>
 }
 
+/** Resolves undefined after pending I/O callbacks have run (a setImmediate). */
+async function nextTurn (): Promise<undefined> {
+  return new Promise(resolve => { setImmediate(resolve, undefined) })
+}
+
 /** Up to this much of an answer that waits before it ends is read first, to send it with its length. */
 const EARLY_BODY_BYTES = 64 * 1024
 
@@ -201,7 +206,24 @@ async function send (res: ServerResponse, response: Response, options: SendOptio
     // small (error bodies are), so the client can read it whole without waiting for the end
     const first: Uint8Array[] = []
     let complete = reader == null
-    if (reader != null && options.beforeEnd != null) {
+    let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined
+    if (reader != null && options.beforeEnd == null) {
+      // a body that is over by the next turn (an API answer) goes out as one write with its
+      // length, as a bare server sends it, rather than chunked in three writes
+      const head = await reader.read()
+      if (head.done) complete = true
+      else {
+        first.push(head.value)
+        pending = reader.read()
+        const next = await Promise.race([pending, nextTurn()])
+        if (next != null) {
+          pending = undefined
+          if (next.done) complete = true
+          else first.push(next.value)
+        }
+      }
+      if (complete && !('content-length' in headers)) headers['content-length'] = String(first.reduce((sum, chunk) => sum + chunk.byteLength, 0))
+    } else if (reader != null && options.beforeEnd != null) {
       let length = 0
       while (length <= EARLY_BODY_BYTES) {
         const { done, value } = await reader.read()
@@ -212,9 +234,14 @@ async function send (res: ServerResponse, response: Response, options: SendOptio
       if (complete) headers['content-length'] = String(length)
     }
     res.writeHead(response.status, response.statusText !== '' ? response.statusText : undefined, headers)
+    if (complete && first.length === 1 && options.beforeEnd == null) {
+      res.end(first[0])
+      return
+    }
     for (const chunk of first) if (!(await write(res, chunk))) return
     while (!complete && reader != null) {
-      const { done, value } = await reader.read()
+      const { done, value } = await (pending ?? reader.read())
+      pending = undefined
       if (done) break
       if (!(await write(res, value))) return
     }
@@ -313,7 +340,7 @@ export async function serveFetch (handler: FetchHandler, init: HttpServerInit): 
       return
     }
     if (response.status >= 500) log.error('%s %s answered %d', method, redactUrl(target), response.status)
-    else log('%s %s %d', method, redactUrl(target), response.status)
+    else if (log.enabled) log('%s %s %d', method, redactUrl(target), response.status)
     // an answer before the body was read to its end: drop the rest, and close once it is read (bounded)
     const early = !req.complete
     if (early) body?.stop()

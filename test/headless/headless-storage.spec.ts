@@ -13,7 +13,7 @@ import { MemoryDatastore } from 'datastore-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CafeClient, HttpTransport, MemorySessionStore } from '../../src/client/index.ts'
 import { createCafeHelia, type CafeHelia } from '../../src/node/cafe-helia.ts'
-import { createHeadlessCafe, type HeadlessCafe } from '../../src/node/headless.ts'
+import { createHeadlessCafe, type HeadlessCafe } from '../../src/headless/headless.ts'
 import { carOf, makeContent, randomContent } from '../core/pinning/helpers.ts'
 import type { CID } from 'multiformats/cid'
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { DEFAULT_DATA_DIR, OWNER_SECRET_ENV, headlessInit, loadCafeOptions, startLines } from '../../scripts/cafe.ts'
-import { loadOrCreateOwnerSecret } from '../../src/node/owner-secret.ts'
+import { loadOrCreateOwnerSecret } from '../../src/headless/owner-secret.ts'
 
 const RELAY = '/ip4/127.0.0.1/tcp/4003/ws/p2p/12D3KooWSG5oDkgTnsbYA7rTzxvLLd2eJ1gkGujvwCmzQoBWTeJy'
 const SECRET = 'a-long-enough-owner-secret'

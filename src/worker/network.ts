@@ -6,16 +6,16 @@
  */
 import { multiaddr, CODE_P2P } from '@multiformats/multiaddr'
 import { Key } from 'interface-datastore'
-import { encodeCafeAddress } from '../../core/address/index.ts'
-import { BadRequestError } from '../../core/errors.ts'
-import { getOrUndefined } from '../../core/util/datastore.ts'
-import { keepReservations } from '../../node/reservations.ts'
-import { transportOf, type TransportName } from '../../client/connect.ts'
-import type { WebRtcBridge, WebRtcBridgeStatus } from './bridge.ts'
-import type { AbortOptions } from '../../core/types.ts'
+import { encodeCafeAddress } from '../core/address/index.ts'
+import { BadRequestError } from '../core/errors.ts'
+import { getOrUndefined } from '../core/util/datastore.ts'
+import { keepReservations } from '../node/reservations.ts'
+import { transportOf, type TransportName } from '../client/connect.ts'
+import type { WebRtcBridge, WebRtcBridgeStatus } from './webrtc/bridge.ts'
+import type { AbortOptions } from '../core/types.ts'
 import type { ComponentLogger, Libp2p, Logger } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
-import type { ReservationKeeper, RelayReservationState } from '../../node/reservations.ts'
+import type { ReservationKeeper, RelayReservationState } from '../node/reservations.ts'
 
 export const RELAYS_KEY = new Key('/cafe/config/relays')
 

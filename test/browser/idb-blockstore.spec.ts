@@ -4,7 +4,7 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterEach, describe, expect, it } from 'vitest'
-import { IdbBlockstore } from '../../src/node/idb-blockstore.ts'
+import { IdbBlockstore } from '../../src/browser/idb-blockstore.ts'
 
 async function block (i: number): Promise<{ cid: CID, bytes: Uint8Array }> {
   const bytes = new TextEncoder().encode(`block ${i}`)

@@ -17,12 +17,12 @@ import { openDurableStores, type DurableFsBlockstore, type DurableLevelDatastore
 import { encodeCafeAddress } from '../core/address/index.ts'
 import { createCafe, type Cafe, type CafeInit } from '../core/cafe.ts'
 import { createGateway, DEFAULT_NETWORK_TIMEOUT_MS, type Gateway } from '../core/gateway/index.ts'
-import { createCafeHelia, type CafeHelia, type CafeNodeServices } from './cafe-helia.ts'
-import { createFetchDag } from './fetch-dag.ts'
+import { createCafeHelia, type CafeHelia, type CafeNodeServices } from '../node/cafe-helia.ts'
+import { createFetchDag } from '../node/fetch-dag.ts'
 import { abortSafeReads } from './fs-block-reads.ts'
 import { jsonError, serveFetch, type FetchServer, type HttpServerLimits } from './http-server.ts'
 import { checkOwnerSecret, loadOrCreateOwnerSecret, type OwnerSecret } from './owner-secret.ts'
-import { keepReservations, type KeepReservationsInit, type ReservationKeeper } from './reservations.ts'
+import { keepReservations, type KeepReservationsInit, type ReservationKeeper } from '../node/reservations.ts'
 import type { AbortOptions, ComponentLogger, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
@@ -52,7 +52,7 @@ export interface HeadlessCafeInit {
   cafe?: Omit<CafeInit, 'ownerSecret'>
   /**
    * fsync block files and sync LevelDB writes before an answer says something is stored
-   * (src/node/durable-stores.ts); false trades that for speed: a power cut may then lose
+   * (src/headless/durable-stores.ts); false trades that for speed: a power cut may then lose
    * what was acknowledged in the last seconds. Default true.
    */
   durableWrites?: boolean

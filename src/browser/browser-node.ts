@@ -11,12 +11,12 @@ import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { webTransport } from '@libp2p/webtransport'
 import { IDBDatastore } from 'datastore-idb'
-import { createCafeHelia, type CafeHelia } from './cafe-helia.ts'
+import { createCafeHelia, type CafeHelia } from '../node/cafe-helia.ts'
 import { databaseNames } from './database-names.ts'
 import { IdbBlockstore } from './idb-blockstore.ts'
 import type { PrivateKey, Transport } from '@libp2p/interface'
 
-export type { CafeHelia, CafeNodeServices } from './cafe-helia.ts'
+export type { CafeHelia, CafeNodeServices } from '../node/cafe-helia.ts'
 
 export interface CafeNode {
   helia: CafeHelia

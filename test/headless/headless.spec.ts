@@ -14,7 +14,7 @@ import { createLibp2p } from 'libp2p'
 import { CafeBackup, CafeClient, HttpTransport, Libp2pTransport, MemorySessionStore, packCar } from '../../src/client/index.ts'
 import { decodeCafeAddress } from '../../src/core/address/index.ts'
 import { encryptBytes, formatFileKey } from '../../src/core/crypto/index.ts'
-import { createHeadlessCafe, type HeadlessCafe, type HeadlessCafeInit } from '../../src/node/headless.ts'
+import { createHeadlessCafe, type HeadlessCafe, type HeadlessCafeInit } from '../../src/headless/headless.ts'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 

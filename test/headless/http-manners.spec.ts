@@ -9,7 +9,7 @@ import { Agent, request as httpRequest } from 'node:http'
 import { defaultLogger } from '@libp2p/logger'
 import { packCar } from '../../src/client/index.ts'
 import { encryptBytes, formatFileKey } from '../../src/core/crypto/index.ts'
-import { serveFetch, type FetchServer } from '../../src/node/http-server.ts'
+import { serveFetch, type FetchServer } from '../../src/headless/http-server.ts'
 import { rawRequest, registerDevice, startChildCafe, type ChildCafe, type ChildDevice, type RawResponse } from './child-cafe.ts'
 import type { CID } from 'multiformats/cid'
 

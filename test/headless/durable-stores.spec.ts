@@ -6,8 +6,8 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openDurableStores } from '../../src/node/durable-stores.ts'
-import type { DurableFsBlockstore, DurableLevelDatastore, WriteOptions } from '../../src/node/durable-stores.ts'
+import { openDurableStores } from '../../src/headless/durable-stores.ts'
+import type { DurableFsBlockstore, DurableLevelDatastore, WriteOptions } from '../../src/headless/durable-stores.ts'
 
 async function block (i: number): Promise<{ cid: CID, bytes: Uint8Array }> {
   const bytes = new TextEncoder().encode(`block ${i}`)

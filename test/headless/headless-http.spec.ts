@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { request as httpRequest } from 'node:http'
 import { defaultLogger } from '@libp2p/logger'
-import { serveFetch, type FetchHandler, type FetchServer, type HttpServerLimits } from '../../src/node/http-server.ts'
+import { serveFetch, type FetchHandler, type FetchServer, type HttpServerLimits } from '../../src/headless/http-server.ts'
 
 const CHUNK = 64 * 1024
 
