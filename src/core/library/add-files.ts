@@ -27,7 +27,7 @@ export interface AddFilesComponents {
 function splitPath (path: string): string[] {
   const segments = path.split('/').filter(segment => segment.length > 0)
   if (segments.length === 0 || segments.some(segment => segment === '.' || segment === '..')) {
-    throw new BadRequestError(`not a usable file path: ${JSON.stringify(path)}`, 'INVALID_PATH')
+    throw new BadRequestError(`not a usable file path: ${JSON.stringify(path)}`, 'PATH_INVALID')
   }
   return segments
 }
@@ -59,7 +59,7 @@ export async function addFiles (components: AddFilesComponents, files: FileToAdd
     for await (const entry of fs.addAll(members.map(({ path, content }) => ({ path, content })), { signal: options?.signal })) {
       if (entry.path === top) root = entry.cid.toString()
     }
-    if (root == null) throw new BadRequestError(`folder ${top} produced no directory`, 'INVALID_PATH')
+    if (root == null) throw new BadRequestError(`folder ${top} produced no directory`, 'PATH_INVALID')
     await components.keep?.(CID.parse(root), options)
     added.push(await components.library.record({ cid: root, name: top, size, kind: 'directory' }, options))
   }
