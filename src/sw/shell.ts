@@ -30,6 +30,8 @@ function shellPath (url: string): string {
 }
 
 export interface ShellComponents {
+  /** the origin the paths are on */
+  origin: string
   caches: CacheStorage
   fetch(request: Request): Promise<Response>
 }
@@ -54,11 +56,19 @@ export class Shell {
     this.networkTimeoutMs = options.networkTimeoutMs ?? SHELL_NETWORK_TIMEOUT_MS
   }
 
-  /** Fills the cache (the install step): all files or none. */
-  async install (): Promise<void> {
-    if (this.files.size === 0) return
-    const cache = await this.components.caches.open(this.cacheName)
-    await cache.addAll([...this.files].map(path => new Request(path, { cache: 'reload' })))
+  /**
+   * Fills the cache (the install step): all files or none. A failure does not fail the
+   * install: the gateway matters more than an offline copy of the pages.
+   */
+  async install (): Promise<boolean> {
+    if (this.files.size === 0) return false
+    try {
+      const cache = await this.components.caches.open(this.cacheName)
+      await cache.addAll([...this.files].map(path => new Request(new URL(path, this.components.origin), { cache: 'reload' })))
+      return true
+    } catch {
+      return false
+    }
   }
 
   /** Drops the caches of older builds (the activate step). */
@@ -78,8 +88,10 @@ export class Shell {
     const path = shellPath(request.url)
     const cached = async (): Promise<Response | undefined> => {
       if (!this.files.has(path)) return undefined
-      // a query string does not change the shell
-      return (await this.components.caches.open(this.cacheName)).match(path, { ignoreSearch: true })
+      // a query string does not change the shell; a broken cache is a miss
+      return this.components.caches.open(this.cacheName)
+        .then(async cache => cache.match(new URL(path, this.components.origin).href, { ignoreSearch: true }))
+        .catch(() => undefined)
     }
     // hashed assets never change under their name
     if (path.startsWith('/assets/')) {
