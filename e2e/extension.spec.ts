@@ -6,7 +6,7 @@ import { expect, test, type BrowserContext, type Page, type Worker } from '@play
 import { build } from 'vite'
 import { CafeClient } from '../src/client/index.ts'
 import { connectCafe } from '../src/client/connect.ts'
-import { createRelay, type Relay } from '../src/node/relay.ts'
+import { createRelay, type Relay } from '../src/relay/relay.ts'
 import { createToken, tempDir } from './helpers.ts'
 import { createNodeWebRtcClient } from './node-client.ts'
 import type { CafeStatus } from '../src/worker/api.ts'

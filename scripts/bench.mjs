@@ -1,7 +1,7 @@
 // `npm run bench`: builds the site with the benchmark page, runs the in-browser
 // benchmarks in headless Chromium and the Node ones, prints a table and writes
 // bench/results.json. Each figure sits beside a baseline measured in the same run.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,13 +13,15 @@ const CONFIG = 'bench/vite.config.ts'
 const PORT = Number(process.env.BENCH_PORT ?? 8191)
 const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 64)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
-/** `BENCH_ONLY=gateway,accounts` runs just those groups (browser groups: gateway, decrypt) */
+const STARTS = Number(process.env.BENCH_STARTS ?? 10)
+/** `BENCH_ONLY=gateway,accounts` runs just those groups (browser groups: gateway, decrypt, startup) */
 const ONLY = process.env.BENCH_ONLY?.split(',').map(name => name.trim()).filter(Boolean)
 const wanted = (name) => ONLY == null || ONLY.includes(name)
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 async function browserBenches () {
+  if (!['gateway', 'decrypt', 'startup'].some(wanted)) return {}
   await build({ configFile: CONFIG, logLevel: 'warn' })
   const server = await preview({ configFile: CONFIG, preview: { host: '127.0.0.1', port: PORT, strictPort: true }, logLevel: 'warn' })
   const profile = mkdtempSync(join(tmpdir(), 'cafe-bench-'))
@@ -33,12 +35,70 @@ async function browserBenches () {
     for (const name of ['gateway', 'decrypt'].filter(wanted)) {
       results[name] = await page.evaluate(([name, size, rounds]) => globalThis.cafeBench[name](size, rounds), [name, SIZE_MIB, ROUNDS])
     }
+    if (wanted('startup')) {
+      results.startup = { runs: STARTS, pageReadyP50Ms: await pageReadyP50() }
+    }
     return results
   } finally {
     await context.close()
     await server.close()
     rmSync(profile, { recursive: true, force: true })
   }
+}
+
+const median = (samples) => [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]
+
+/** Page open to the peer id shown, each time in a fresh browser (no stored identity, no running SharedWorker). */
+async function pageReadyP50 () {
+  const times = []
+  for (let run = 0; run < STARTS; run++) {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    try {
+      const page = await (await browser.newContext()).newPage()
+      const started = performance.now()
+      await page.goto(`http://127.0.0.1:${PORT}/`)
+      await page.getByTestId('peer-id').filter({ hasText: /^12D3Koo/ }).waitFor({ timeout: 30_000 })
+      times.push(performance.now() - started)
+    } finally {
+      await browser.close()
+    }
+  }
+  return median(times)
+}
+
+/** `npm run cafe` spawned to its first answered `GET /api/v0/cafe`, on one data directory (the first run creates it). */
+async function headlessReadyP50 () {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cafe-start-bench-'))
+  const times = []
+  try {
+    for (let run = 0; run <= STARTS; run++) {
+      const started = performance.now()
+      const child = spawn('npm', ['run', '--silent', 'cafe', '--', '--data-dir', dataDir, '--http-port', '0', '--listen', '/ip4/127.0.0.1/tcp/0', '--json'], { stdio: ['ignore', 'pipe', 'ignore'], detached: true })
+      try {
+        const url = await new Promise((resolve, reject) => {
+          let out = ''
+          child.stdout.on('data', data => {
+            out += data
+            const line = out.split('\n').find(line => line.startsWith('{'))
+            if (line != null) resolve(JSON.parse(line).url)
+          })
+          child.once('exit', code => reject(new Error(`npm run cafe exited with ${code}`)))
+        })
+        const response = await fetch(`${url}/api/v0/cafe`)
+        if (!response.ok) throw new Error(`GET /api/v0/cafe answered ${response.status}`)
+        await response.arrayBuffer()
+        // the first run creates the identity and the stores: not a start-up
+        if (run > 0) times.push(performance.now() - started)
+      } finally {
+        const exited = new Promise(resolve => child.once('exit', resolve))
+        process.kill(-child.pid, 'SIGTERM')
+        await exited
+      }
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+  return median(times)
 }
 
 /** Node benchmarks live in bench/node/*.ts and print one JSON object each. */
@@ -71,6 +131,7 @@ function printTable (results) {
 
 ensureChromium()
 const results = { ...(await browserBenches()), ...nodeBenches() }
+if (wanted('startup')) results.startup = { ...results.startup, headlessReadyP50Ms: await headlessReadyP50() }
 printTable(results)
 // a partial run (BENCH_ONLY) replaces only its own groups in the file
 const earlier = ONLY != null && existsSync('bench/results.json') ? JSON.parse(readFileSync('bench/results.json', 'utf8')).results : {}

@@ -1,5 +1,5 @@
 /**
- * `npm run cafe`: the headless cafe (src/node/headless.ts) under Node, always on. Its data
+ * `npm run cafe`: the headless cafe (src/headless/headless.ts) under Node, always on. Its data
  * directory keeps the blocks, the datastore (so the peer id and every account survive
  * restarts) and the owner secret. Flags and the JSON config file are documented in
  * docs/HEADLESS.md; flags win over CAFE_OWNER_SECRET, which wins over the file.
@@ -9,11 +9,14 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { multiaddr } from '@multiformats/multiaddr'
 import { readConfigFile, stringList } from './config-file.ts'
-import { createHeadlessCafe, DEFAULT_HEADLESS_LISTEN } from '../src/node/headless.ts'
-import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../src/node/http-server.ts'
-import { checkOwnerSecret } from '../src/node/owner-secret.ts'
+import { createHeadlessCafe, DEFAULT_HEADLESS_LISTEN } from '../src/headless/headless.ts'
+import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../src/headless/http-server.ts'
+import { checkOwnerSecret } from '../src/headless/owner-secret.ts'
 import { redactError } from '../src/core/util/redact-url.ts'
-import type { HeadlessCafe, HeadlessCafeInit } from '../src/node/headless.ts'
+import { checkServiceConfig } from '../src/core/service.ts'
+import { cafeServices } from '../src/core/services.ts'
+import type { CafeInit } from '../src/core/cafe.ts'
+import type { HeadlessCafe, HeadlessCafeInit } from '../src/headless/headless.ts'
 
 export const DEFAULT_DATA_DIR = '.cafe/node'
 export const OWNER_SECRET_ENV = 'CAFE_OWNER_SECRET'
@@ -28,7 +31,12 @@ export interface CafeConfigFile {
   relays?: string[]
   ownerSecret?: string
   durableWrites?: boolean
+  /** a section per service with settings (`pinning`, `inbox`, ...): see SERVICE_KEYS */
+  [service: string]: unknown
 }
+
+/** The services' settings a config file may give, by service (CafeInit's fields of the same names). */
+export type ServiceSettings = Pick<CafeInit, 'accounts' | 'pinning' | 'inbox' | 'directory'>
 
 export interface CafeOptions {
   dataDir: string
@@ -43,6 +51,8 @@ export interface CafeOptions {
   ownerSecretFrom?: 'flag' | 'environment' | 'config'
   /** sync to disk before acknowledging (HeadlessCafeInit.durableWrites) */
   durableWrites: boolean
+  /** the config file's service sections, checked by each service's declared keys */
+  services: ServiceSettings
   json: boolean
 }
 
@@ -51,7 +61,24 @@ export class CafeConfigError extends Error {
   override name = 'CafeConfigError'
 }
 
-const KNOWN_KEYS = ['dataDir', 'httpHost', 'httpPort', 'listen', 'announce', 'relays', 'ownerSecret', 'durableWrites']
+/** The host's own settings; each service with settings adds a section named after it. */
+const HOST_KEYS = ['dataDir', 'httpHost', 'httpPort', 'listen', 'announce', 'relays', 'ownerSecret', 'durableWrites']
+export const SERVICE_KEYS = (Object.keys(cafeServices) as Array<keyof typeof cafeServices>)
+  .filter(name => Object.keys(cafeServices[name].config).length > 0)
+const KNOWN_KEYS = [...HOST_KEYS, ...SERVICE_KEYS]
+
+function serviceSettings (file: CafeConfigFile): ServiceSettings {
+  const settings: Record<string, unknown> = {}
+  for (const name of SERVICE_KEYS) {
+    if (file[name] == null) continue
+    try {
+      settings[name] = checkServiceConfig<object>(name, cafeServices[name].config, file[name])
+    } catch (err) {
+      throw new CafeConfigError((err as Error).message)
+    }
+  }
+  return settings as ServiceSettings
+}
 
 const USAGE = `usage: npm run cafe -- [options]
   --config <file>          JSON config file (see docs/HEADLESS.md)
@@ -149,6 +176,7 @@ export async function loadCafeOptions (argv: string[], env: Record<string, strin
     relays: checkAddresses('relay', parsed.relay ?? strings('relays', file.relays) ?? []),
     ...(ownerSecret != null ? { ownerSecret, ownerSecretFrom } : {}),
     durableWrites: parsed['no-durable-writes'] === true ? false : flag('durableWrites', file.durableWrites) ?? true,
+    services: serviceSettings(file),
     json: parsed.json === true
   }
 }
@@ -162,6 +190,7 @@ export function headlessInit (options: CafeOptions, init: Partial<HeadlessCafeIn
     relays: options.relays,
     ...(options.ownerSecret != null ? { ownerSecret: options.ownerSecret } : {}),
     durableWrites: options.durableWrites,
+    cafe: options.services,
     ...init
   }
 }

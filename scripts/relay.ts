@@ -1,5 +1,5 @@
 /**
- * `npm run relay`: runs the relay (src/node/relay.ts) under Node with a persistent
+ * `npm run relay`: runs the relay (src/relay/relay.ts) under Node with a persistent
  * identity, so its multiaddrs stay the same across restarts. Flags and the JSON
  * config file are documented in docs/RELAY.md; flags win over the file.
  */
@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createRelay } from '../src/node/relay.ts'
+import { createRelay } from '../src/relay/relay.ts'
 import { readConfigFile, stringList } from './config-file.ts'
-import type { RelayInit, RelayLimits } from '../src/node/relay.ts'
+import type { RelayInit, RelayLimits } from '../src/relay/relay.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
 export const DEFAULT_KEY_DIR = '.cafe/relay'

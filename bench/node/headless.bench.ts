@@ -3,15 +3,21 @@
  * beside a bare node:http server answering the same bytes; a gateway read of a UnixFS
  * file (`GET /ipfs/<cid>`) in MB/s beside the same bytes from a bare node:http server,
  * and beside a UnixFS cat straight from the same fs blockstore (no HTTP). The cafe's
- * handler called without HTTP shows how a request's time splits.
+ * handler called without HTTP shows how a request's time splits. Beside the gateway read:
+ * @helia/verified-fetch over the same blockstore-fs (a peer implementation, no HTTP), and
+ * the decryption endpoint (`?key=`) against the plain gateway read of the same ciphertext.
  */
 import { createServer } from 'node:http'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createVerifiedFetch } from '@helia/verified-fetch'
+import { MemoryDatastore } from 'datastore-core'
+import { createHeliaLight } from 'helia'
 import { exporter } from 'ipfs-unixfs-exporter'
 import { importer } from 'ipfs-unixfs-importer'
-import { createHeadlessCafe } from '../../src/node/headless.ts'
+import { encryptBytes, formatFileKey } from '../../src/core/crypto/index.ts'
+import { createHeadlessCafe } from '../../src/headless/headless.ts'
 import { ratePerSecond, report } from './measure.ts'
 import type { CID } from 'multiformats/cid'
 import type { AddressInfo } from 'node:net'
@@ -93,6 +99,35 @@ try {
     for await (const chunk of entry.content()) length += chunk.byteLength
     return length
   })
+  // a peer in the same run: verified-fetch reading the same blockstore, in process
+  const helia = await createHeliaLight({ blockstore: cafe.blockstore, datastore: new MemoryDatastore() })
+  await helia.start()
+  const verifiedFetch = await createVerifiedFetch(helia)
+  const verifiedFetchMBps = await mbPerSecond(async () => {
+    const response = await verifiedFetch(`ipfs://${root}`, { session: false })
+    if (!response.ok) throw new Error(`verified-fetch answered ${response.status} ${await response.text()}`)
+    let length = 0
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) length += chunk.byteLength
+    return length
+  })
+  await verifiedFetch.stop()
+  await helia.stop()
+
+  // the decryption endpoint beside the plain gateway read of the same ciphertext
+  const { ciphertext, key } = await encryptBytes(bytes)
+  let encrypted: CID | undefined
+  for await (const entry of importer([{ content: ciphertext }], cafe.blockstore, { cidVersion: 1, rawLeaves: true })) encrypted = entry.cid
+  const keyText = formatFileKey(key)
+  let decryptBest = 0
+  let cipherBest = 0
+  for (let round = 0; round < ROUNDS; round++) {
+    let started = performance.now()
+    if (await get(`${cafe.url}/ipfs/${encrypted}?key=${keyText}`) !== bytes.byteLength) throw new Error('the endpoint returned a wrong length')
+    decryptBest = Math.max(decryptBest, bytes.byteLength / 1e6 / ((performance.now() - started) / 1000))
+    started = performance.now()
+    if (await get(`${cafe.url}/ipfs/${encrypted}`) !== ciphertext.byteLength) throw new Error('the gateway returned a wrong length')
+    cipherBest = Math.max(cipherBest, ciphertext.byteLength / 1e6 / ((performance.now() - started) / 1000))
+  }
   bare.close()
   bare.closeAllConnections()
 
@@ -108,7 +143,12 @@ try {
       bareHttpReadMBps: bareMBps,
       fsCatMBps: catMBps,
       gatewayToBareHttp: gatewayMBps / bareMBps,
-      gatewayToFsCat: gatewayMBps / catMBps
+      gatewayToFsCat: gatewayMBps / catMBps,
+      verifiedFetchMBps,
+      gatewayToVerifiedFetch: gatewayMBps / verifiedFetchMBps,
+      decryptMBps: decryptBest,
+      ciphertextGatewayMBps: cipherBest,
+      decryptToGateway: decryptBest / cipherBest
     }
   })
 } finally {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from '@playwright/test'
 import { build, preview } from 'vite'
-import { createRelay } from '../../src/node/relay.ts'
+import { createRelay } from '../../src/relay/relay.ts'
 import { report } from './measure.ts'
 import type { NetworkBench } from '../browser/network.ts'
 
@@ -67,7 +67,8 @@ try {
       address_to_session_relayed_p90_ms: relayed.p90,
       [`upload_${SIZE_MIB}mib_webrtc_mb_s`]: Number(transfer.webrtc_upload_mb_s),
       [`upload_${SIZE_MIB}mib_relayed_mb_s`]: Number(transfer['p2p-circuit_upload_mb_s']),
-      ...bridge
+      ...bridge,
+      webrtcUploadToNative: Number(transfer.webrtc_upload_mb_s) / Number(bridge.native_datachannel_mb_s)
     }
   })
 } finally {

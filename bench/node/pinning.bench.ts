@@ -3,7 +3,7 @@
  * MB/s into the cafe (every block verified against its CID, stored, the root pinned and
  * counted) beside a raw blockstore write of the same blocks in the same run; the cost of
  * durable writes (block files fsynced, LevelDB writes synced before the answer:
- * src/node/durable-stores.ts) as a ratio of upload rates with and without them, for large
+ * src/headless/durable-stores.ts) as a ratio of upload rates with and without them, for large
  * blocks, for small blocks, and for many small uploads one after another and 8 at once
  * (group commit); and pins listed per second with BENCH_PINS (default 10,000) pins stored,
  * beside a raw datastore scan of the same records.
@@ -20,7 +20,7 @@ import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { concat } from 'uint8arrays/concat'
 import { packCar } from '../../src/client/car.ts'
 import { createPinning, type Pinning } from '../../src/core/pinning/index.ts'
-import { openDurableStores, type DurableLevelDatastore } from '../../src/node/durable-stores.ts'
+import { openDurableStores, type DurableLevelDatastore } from '../../src/headless/durable-stores.ts'
 import { ratePerSecond, report } from './measure.ts'
 import type { AccountDirectory } from '../../src/core/types.ts'
 import type { CID } from 'multiformats/cid'

@@ -12,7 +12,7 @@ import type { CafeTransport, CarBody, CarUploadInput, CarUploadOptions } from '.
 import type { PinResults } from '../core/pinning/index.ts'
 import type { SessionStore, StoredSession } from './session-store.ts'
 import type { AccountInfo, Challenge, SessionResult, SessionTokens } from '../core/accounts/index.ts'
-import type { CafeInfo } from '../core/api/routes/accounts.ts'
+import type { CafeInfo } from '../core/info/service.ts'
 import type { AbortOptions, Clock } from '../core/types.ts'
 import type { PrivateKey } from '@libp2p/interface'
 

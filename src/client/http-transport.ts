@@ -2,10 +2,10 @@
  * Reaches a cafe's HTTP API. It maps an operation to its method and path from
  * the same route table the cafe serves.
  */
-import { cafeRoutes } from '../core/api/routes/index.ts'
+import { cafeRoutes } from '../core/routes.ts'
 import { HttpRouteTable } from '../core/api/http-routes.ts'
 import { CafeError } from '../core/errors.ts'
-import { PINNING_BASE_PATH } from '../core/api/cafe-http.ts'
+import { PINNING_BASE_PATH } from '../core/pinning/routes.ts'
 import { cafeErrorFrom } from './transport.ts'
 import type { CafeTransport, CarBody, CarUploadInput, CarUploadOptions } from './transport.ts'
 import type { UploadProgressEvent } from './progress.ts'

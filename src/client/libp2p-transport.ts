@@ -3,8 +3,8 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr as toMultiaddr } from '@multiformats/multiaddr'
-import { CAR_PROTOCOL } from '../core/api/car-protocol.ts'
-import { INBOX_PUSH_PROTOCOL } from '../core/api/inbox-push.ts'
+import { CAR_PROTOCOL } from '../core/pinning/routes.ts'
+import { INBOX_PUSH_PROTOCOL } from '../core/inbox/routes.ts'
 import { CAFE_PROTOCOL, MAX_MESSAGE_BYTES, decodeJson, encodeFrame } from '../core/api/protocol.ts'
 import { frameStream } from '../core/api/stream.ts'
 import { CafeError } from '../core/errors.ts'

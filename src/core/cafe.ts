@@ -1,41 +1,41 @@
 /**
- * The whole cafe as one object: its services, the route table both doors serve, the
+ * The whole cafe as one object: its services, the registry both doors serve, the
  * HTTP surface, the libp2p protocols, and the owner's operations. Runtime-agnostic:
  * the SharedWorker, the headless Node cafe and the tests build it from the same
  * components.
+ *
+ * Each service (service.ts) brings its routes, stream routes, data owner and start/stop;
+ * the cafe gathers them into one registry: one route table for the HTTP and libp2p doors,
+ * one libp2p protocol per stream route, one set of rate-limit buckets.
  */
-import { createAccountServices, type AccountServicesInit } from './accounts/index.ts'
-import { createCallerLimiter, type RateLimiterInit } from './util/rate-limiter.ts'
-import { registerCarProtocol } from './api/car-protocol.ts'
-import { createCafeHttp } from './api/cafe-http.ts'
-import { registerInboxPush } from './api/inbox-push.ts'
-import { MAX_SNAPSHOT_BYTES, cafeRoutes, createCafeApi, createHttpApi, createOwnerApi, registerCafeProtocol, type CafeApi, type CafeServices, type HttpApi, type OwnerApi, type ProtocolHost } from './api/index.ts'
-import { createDirectory, type DirectoryInit } from './directory/index.ts'
-import { createInbox, type InboxInit } from './inbox/index.ts'
-import { createPinning, type FetchDag, type PinningInit, type PinsLike } from './pinning/index.ts'
-import { createPinningHttp } from './pinning/http.ts'
-import { createSnapshots } from './snapshots/index.ts'
+import { createAccountServices, type AccountServices, type AccountServicesInit } from './accounts/index.ts'
+import { createRateBuckets, type RateBucketsInit } from './api/buckets.ts'
+import { createCafeApi, createHttpApi, createOwnerApi, registerProtocols, type CafeApi, type HttpApi, type OwnerApi, type ProtocolHost } from './api/index.ts'
+import { cafeServices } from './services.ts'
 import { createStorageLedger } from './storage/ledger.ts'
-import type { AbortOptions, BaseComponents } from './types.ts'
-import type { PrivateKey } from '@libp2p/interface'
-import type { Blockstore } from 'interface-blockstore'
+import type { DirectoryInit, Directory } from './directory/index.ts'
+import type { InboxInit, Inbox } from './inbox/index.ts'
+import type { InboxPush } from './inbox/push.ts'
+import type { CafeDescription } from './info/service.ts'
+import type { Pinning, PinningInit } from './pinning/index.ts'
+import type { Snapshots } from './snapshots/index.ts'
+import type { CafeComponents, CafeService, CafeServiceFactory } from './service.ts'
+import type { RateLimiterInit } from './util/rate-limiter.ts'
+import type { AbortOptions } from './types.ts'
 
-export const CAFE_VERSION = '0.1.0'
+export { CAFE_VERSION } from './info/service.ts'
+export type { CafeComponents, CafeStorage } from './service.ts'
 
-/** Where pinned blocks live: Helia's blockstore and pins, and how to fetch a DAG. */
-export interface CafeStorage {
-  blockstore: Blockstore
-  pins: PinsLike
-  fetchDag?: FetchDag
-}
-
-export interface CafeComponents extends BaseComponents {
-  /** the cafe's own libp2p key: its peer id, and the key that signs sessions */
-  privateKey: PrivateKey
-  /** the cafe's current multiaddrs, for `GET /api/v0/cafe` and pin delegates */
-  addresses(): string[]
-  /** without it the cafe keeps accounts and snapshots but pins nothing */
-  storage?: CafeStorage
+/** What the default services provide to routes (`context.services`). */
+export interface CafeServices extends AccountServices {
+  cafe: CafeDescription
+  /** absent on a cafe without a blockstore */
+  pinning?: Pinning
+  snapshots: Snapshots
+  inbox: Inbox
+  inboxPush: InboxPush
+  directory: Directory
+  [name: string]: unknown
 }
 
 export interface CafeInit {
@@ -43,10 +43,17 @@ export interface CafeInit {
   pinning?: PinningInit
   inbox?: InboxInit
   directory?: DirectoryInit
-  /** requests per remote on every door */
+  /** requests per remote on every door (the `requests` bucket) */
   requests?: Omit<RateLimiterInit, 'clock'>
+  /** new uploads and subscriptions per remote peer and address (the `streams` bucket) */
+  streams?: Omit<RateLimiterInit, 'clock'>
   /** owner routes over HTTP need this secret; without one they do not exist (browser cafe) */
   ownerSecret?: string
+  /**
+   * Services by name, built in order after the default ones (libp2p's `services` map):
+   * a name of a default service replaces it, `false` leaves it out.
+   */
+  services?: Record<string, CafeServiceFactory | false>
 }
 
 export interface Cafe {
@@ -56,50 +63,58 @@ export interface Cafe {
   owner: OwnerApi
   /** serves the cafe's libp2p protocols; returns a function that stops serving them */
   handleProtocols(node: ProtocolHost): Promise<() => Promise<void>>
-  /** loads the directory index, resumes pin requests left queued, starts the inbox sweep */
+  /** starts every service (directory index, queued pins, inbox sweep and pushes) */
   start(options?: AbortOptions): Promise<void>
   stop(): Promise<void>
 }
 
+/** The factories to build: the default services with their init, then `init.services`. */
+function factoriesOf (init: CafeInit): Array<[string, CafeServiceFactory]> {
+  const factories = new Map<string, CafeServiceFactory | false>([
+    ['accounts', cafeServices.accounts()],
+    ['cafe', cafeServices.cafe()],
+    ['pinning', cafeServices.pinning(init.pinning)],
+    ['snapshots', cafeServices.snapshots()],
+    ['inbox', cafeServices.inbox(init.inbox)],
+    ['directory', cafeServices.directory(init.directory)]
+  ])
+  for (const [name, factory] of Object.entries(init.services ?? {})) factories.set(name, factory)
+  return [...factories].filter((entry): entry is [string, CafeServiceFactory] => entry[1] !== false)
+}
+
 export function createCafe (components: CafeComponents, init: CafeInit = {}): Cafe {
-  const { logger, clock, datastore } = components
+  const { logger, clock } = components
   const accountServices = createAccountServices(components, init.accounts)
   const { accounts } = accountServices
-
   // one ledger keeps the storage quota for every service that stores bytes
   const ledger = createStorageLedger({ accounts, logger })
-  const pinning = components.storage == null
-    ? undefined
-    : createPinning({ ...components.storage, datastore, accounts, logger, clock, ledger, delegates: components.addresses }, init.pinning)
-  const snapshots = createSnapshots({
-    datastore,
-    accounts,
-    logger,
-    clock,
-    ledger,
-    headPinned: pinning == null ? undefined : async (account, cid, options) => pinning.hasPin(account, cid, options)
-  }, { maxSnapshotBytes: MAX_SNAPSHOT_BYTES })
-  const inbox = createInbox({ datastore, logger, clock, accounts }, init.inbox)
-  const directory = createDirectory({ datastore, logger, clock, accounts }, init.directory)
-  for (const owner of [pinning, snapshots, inbox, directory, ledger]) if (owner != null) accounts.addDataOwner(owner)
 
-  const services: CafeServices = {
-    ...accountServices,
-    pinning,
-    snapshots,
-    inbox,
-    directory,
-    cafe: { version: CAFE_VERSION, addresses: components.addresses }
+  const provided: Record<string, unknown> = {}
+  const built: CafeService[] = []
+  for (const [name, factory] of factoriesOf(init)) {
+    const service = factory({ ...components, ...accountServices, ledger, services: { ...provided } })
+    for (const [key, value] of Object.entries(service.provides ?? {})) {
+      if (key in provided) throw new Error(`service ${name} provides ${key}, which another service provides`)
+      provided[key] = value
+    }
+    built.push(service)
   }
-  const api = createCafeApi({ services, routes: cafeRoutes, logger, clock, requests: init.requests })
-  const http = createCafeHttp({
-    api: createHttpApi(api, { logger, ownerSecret: init.ownerSecret }),
+  for (const owner of [...built.map(service => service.dataOwner), ledger]) if (owner != null) accounts.addDataOwner(owner)
+
+  const services = provided as CafeServices
+  const buckets = createRateBuckets({ requests: init.requests, streams: init.streams } satisfies RateBucketsInit, clock)
+  const routes = built.flatMap(service => service.routes ?? [])
+  const streams = built.flatMap(service => service.streams ?? [])
+  const api = createCafeApi({ services, routes, logger, clock, buckets })
+  const http = createHttpApi(api, {
+    logger,
+    ownerSecret: init.ownerSecret,
+    streams,
     accounts,
-    pinning: pinning == null ? undefined : createPinningHttp({ pinning }),
-    clock
-  }, { requests: init.requests })
-  // new CAR uploads and inbox subscriptions per remote peer and per remote address
-  const streams = createCallerLimiter({ capacity: 10, refillPerSecond: 1, clock })
+    buckets,
+    services,
+    mounts: built.flatMap(service => service.httpMounts ?? [])
+  })
 
   return {
     services,
@@ -107,21 +122,17 @@ export function createCafe (components: CafeComponents, init: CafeInit = {}): Ca
     http,
     owner: createOwnerApi(api),
     async handleProtocols (node) {
-      const stops = [
-        await registerCafeProtocol(node, api, { logger }),
-        await registerCarProtocol(node, { accounts, pinning, limiter: streams, logger }),
-        await registerInboxPush(node, { accounts, inbox, limiter: streams, logger })
-      ]
-      return async () => { await Promise.all(stops.map(async stop => stop())) }
+      const stop = await registerProtocols(node, { api, streams, accounts, buckets, services, logger })
+      return async () => {
+        await stop()
+        for (const service of built) await service.unhandle?.()
+      }
     },
     async start (options) {
-      await directory.start(options)
-      await pinning?.start(options)
-      inbox.start()
+      for (const service of built) await service.start?.(options)
     },
     async stop () {
-      inbox.stop()
-      await pinning?.stop()
+      for (const service of [...built].reverse()) await service.stop?.()
     }
   }
 }

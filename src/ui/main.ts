@@ -14,7 +14,7 @@ import { formatBytes } from './format.ts'
 import { progressView } from './progress.ts'
 import { hostWebRtc } from './webrtc-host.ts'
 import type { LibraryEntry } from '../core/library/library.ts'
-import type { NetworkStatus } from '../worker/webrtc/network.ts'
+import type { NetworkStatus } from '../worker/network.ts'
 import type { AddProgressEvent, FileUpload } from '../worker/api.ts'
 
 const { cafe, gatewayReady } = connectToCafe()

@@ -4,7 +4,7 @@
  */
 import type { OwnerApi } from '../core/api/owner.ts'
 import type { LibraryEntry } from '../core/library/library.ts'
-import type { NetworkStatus } from './webrtc/network.ts'
+import type { NetworkStatus } from './network.ts'
 import type { CafeProgressEvent } from '../client/progress.ts'
 
 /** bytes of the added files read and stored so far */

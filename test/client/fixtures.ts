@@ -9,8 +9,9 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { MemoryBlockstore } from 'blockstore-core'
 import { MemoryDatastore } from 'datastore-core'
 import { createHeliaLight } from 'helia'
-import { createCafe, type Cafe } from '../../src/core/cafe.ts'
-import type { CafeServices, HttpApi, OwnerApi, CafeApi } from '../../src/core/api/index.ts'
+import { createCafe, type Cafe, type CafeInit } from '../../src/core/cafe.ts'
+import type { HttpApi, OwnerApi, CafeApi } from '../../src/core/api/index.ts'
+import type { CafeServices } from '../../src/core/cafe.ts'
 import type { Helia } from '@helia/interface'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -34,6 +35,8 @@ export interface TestCafe {
 export interface TestCafeOptions {
   /** a Helia over memory stores for pinning (no network) */
   storage?: boolean
+  /** the cafe's settings (rate-limit buckets, services) */
+  cafe?: CafeInit
 }
 
 /** A whole cafe (createCafe) over memory stores, with a clock the test moves. */
@@ -54,7 +57,7 @@ export async function createTestCafe (key?: PrivateKey, addresses: () => string[
     privateKey: key,
     addresses,
     storage: helia == null ? undefined : { blockstore: helia.blockstore, pins: helia.pins }
-  })
+  }, options.cafe)
   await cafe.start()
   return {
     key,

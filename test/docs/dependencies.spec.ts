@@ -8,7 +8,7 @@ import { builtinModules } from 'node:module'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
-const ROOT = new URL('../../', import.meta.url).pathname
+const ROOT = new URL('../..', import.meta.url).pathname
 const DIRS = ['src', 'test', 'e2e', 'bench', 'scripts', 'extension']
 const SOURCE = /\.(?:[cm]?[jt]s|tsx)$/
 

@@ -4,10 +4,10 @@
  * handler. Both doors (HTTP, libp2p) and the owner's console call `call()`.
  */
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors.ts'
-import { createRateLimiter } from '../util/rate-limiter.ts'
+import { createRateBuckets, type RateBuckets } from './buckets.ts'
 import type { Route } from './route.ts'
 import type { AccountService } from '../accounts/accounts.ts'
-import type { RateLimiter, RateLimiterInit } from '../util/rate-limiter.ts'
+import type { RateLimiterInit } from '../util/rate-limiter.ts'
 import type { AbortOptions, ComponentLogger, Clock } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
 
@@ -44,6 +44,8 @@ export interface CafeApiInit<S extends ApiServices> {
   routes: ReadonlyArray<Route<S>>
   logger: ComponentLogger
   clock?: Clock
+  /** the cafe's shared buckets; default a fresh set (with `requests` below) */
+  buckets?: RateBuckets
   /** requests per remote; default a burst of 60, then 20 a second */
   requests?: Omit<RateLimiterInit, 'clock'>
 }
@@ -52,7 +54,7 @@ class DefaultCafeApi<S extends ApiServices> implements CafeApi<S> {
   readonly routes: ReadonlyArray<Route<S>>
   private readonly services: S
   private readonly byOp = new Map<string, Route<S>>()
-  private readonly limiter: RateLimiter
+  private readonly buckets: RateBuckets
   private readonly log: Logger
 
   constructor (init: CafeApiInit<S>) {
@@ -63,7 +65,7 @@ class DefaultCafeApi<S extends ApiServices> implements CafeApi<S> {
       if (this.byOp.has(route.op)) throw new Error(`duplicate route op ${route.op}`)
       this.byOp.set(route.op, route)
     }
-    this.limiter = createRateLimiter({ capacity: 60, refillPerSecond: 20, ...init.requests, clock: init.clock })
+    this.buckets = init.buckets ?? createRateBuckets({ requests: init.requests }, init.clock)
   }
 
   route (op: string): Route<S> | undefined {
@@ -74,7 +76,8 @@ class DefaultCafeApi<S extends ApiServices> implements CafeApi<S> {
     const route = typeof request.op === 'string' ? this.byOp.get(request.op) : undefined
     if (route == null || (route.auth === 'owner' && request.owner !== true)) throw new NotFoundError('no such operation')
     const remote = request.remote ?? 'anonymous'
-    if (request.owner !== true) this.limiter.take(remote)
+    // counted by the remote's own key: the door's failure limits count the address
+    if (request.owner !== true) this.buckets[route.rateLimit ?? 'requests'].take({ remote })
 
     const raw = request.input ?? {}
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new BadRequestError('input must be a JSON object', 'INPUT_INVALID')

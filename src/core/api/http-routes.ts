@@ -2,20 +2,23 @@
  * Finds a route by HTTP method and path. Path patterns are compiled once;
  * `:name` segments match one URL segment and become input fields.
  */
-import type { HttpMethod, Route } from './route.ts'
+import type { HttpMethod } from './route.ts'
 
-export interface HttpMatch<R extends Route> {
+/** What the table needs of an entry: its method and path pattern. */
+export interface HttpEntry { method: HttpMethod, path: string }
+
+export interface HttpMatch<R extends HttpEntry> {
   route: R
   params: Record<string, string>
 }
 
-export type HttpLookup<R extends Route> =
+export type HttpLookup<R extends HttpEntry> =
   | { found: true, match: HttpMatch<R> }
   | { found: false, allowed: HttpMethod[] }
 
 interface Compiled<R> { route: R, pattern: RegExp, names: string[] }
 
-export class HttpRouteTable<R extends Route> {
+export class HttpRouteTable<R extends HttpEntry> {
   private readonly compiled: Array<Compiled<R>>
 
   constructor (routes: readonly R[]) {
@@ -52,7 +55,7 @@ export class HttpRouteTable<R extends Route> {
   }
 
   /** Fills a route's path from input fields; returns the path and the fields left over. */
-  static fill (route: Route, input: Record<string, unknown>): { path: string, rest: Record<string, unknown> } {
+  static fill (route: HttpEntry, input: Record<string, unknown>): { path: string, rest: Record<string, unknown> } {
     const rest = { ...input }
     const path = route.path.split('/').map(segment => {
       if (!segment.startsWith(':')) return segment

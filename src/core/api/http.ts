@@ -1,20 +1,26 @@
 /**
  * The HTTP door: `fetch(Request) → Response`, so a Service Worker, a Node
- * server or a test can mount it. JSON in and out; errors are
- * `{ "error": { "code", "message" } }` with the matching status. It reads the
- * body within the route's limit, checks the owner secret, and hands the rest
- * to `CafeApi.call`. It never throws.
+ * server or a test can mount it. It serves every registry entry with an HTTP
+ * path: routes (JSON in and out, read within the route's limit, handed to
+ * `CafeApi.call`) and stream routes' uploads (the body is the stream). Errors
+ * are `{ "error": { "code", "message" } }`, or the shape the route declares
+ * (the Pinning Service API's `{ reason, details }`). It never throws.
  */
-import { BadRequestError, NotFoundError, PayloadTooLargeError, RateLimitedError, UnauthorizedError, toCafeError } from '../errors.ts'
+import { BadRequestError, CafeError, NotFoundError, UnauthorizedError, toCafeError } from '../errors.ts'
 import { constantTimeEqual } from '../accounts/crypto.ts'
 import { HttpRouteTable } from './http-routes.ts'
 import { redactError, redactUrl } from '../util/redact-url.ts'
+import { bearer, bodyChunks, errorResponse, jsonResponse, queryInput, readJsonBody } from './respond.ts'
+import { createRateBuckets } from './buckets.ts'
 import { DEFAULT_MAX_BODY_BYTES } from './route.ts'
+import type { RateBuckets } from './buckets.ts'
 import type { CafeApi } from './api.ts'
-import type { Route } from './route.ts'
-import type { CafeError } from '../errors.ts'
+import type { ErrorShape, HttpMethod, RateBucket, Route, StreamRoute } from './route.ts'
+import type { AccountService } from '../accounts/accounts.ts'
 import type { ComponentLogger } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
+
+export { bearer, errorResponse } from './respond.ts'
 
 export interface HttpApiInit {
   /**
@@ -24,6 +30,15 @@ export interface HttpApiInit {
    */
   ownerSecret?: string
   logger: ComponentLogger
+  /** stream routes with an HTTP upload route (they need `accounts` to authenticate) */
+  streams?: ReadonlyArray<StreamRoute<any>>
+  accounts?: AccountService
+  /** the cafe's shared buckets, for stream routes */
+  buckets?: RateBuckets
+  /** the error shape of the door's own answers under a path prefix */
+  mounts?: ReadonlyArray<{ prefix: string, errors: ErrorShape }>
+  /** what stream routes' handlers get as `services` */
+  services?: unknown
 }
 
 export interface HttpRequestOptions {
@@ -36,79 +51,55 @@ export interface HttpApi {
   fetch (request: Request, options?: HttpRequestOptions): Promise<Response>
 }
 
-const JSON_HEADERS = {
-  'content-type': 'application/json; charset=utf-8',
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff'
-}
+/** One mounted path of a registry entry: a route (or its `alsoAt`) or a stream route's upload. */
+type Mounted =
+  | { kind: 'route', method: HttpMethod, path: string, errors: ErrorShape, route: Route, status?: number }
+  | { kind: 'stream', method: HttpMethod, path: string, errors: ErrorShape, route: StreamRoute, contentType: string, rateLimit: RateBucket }
 
-function jsonResponse (status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  if (body === undefined) return new Response(null, { status: status === 200 ? 204 : status, headers: { 'cache-control': 'no-store', ...headers } })
-  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } })
-}
+const METHOD_ORDER: HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE']
 
-/** The JSON error every HTTP door of the cafe answers with: `{ error: { code, message } }`, 429 with Retry-After. */
-export function errorResponse (err: CafeError, headers: Record<string, string> = {}): Response {
-  if (err instanceof RateLimitedError) headers = { ...headers, 'retry-after': String(err.retryAfterSeconds) }
-  return jsonResponse(err.status, { error: err.toJSON() }, headers)
-}
-
-/** The credential of an `Authorization: Bearer <credential>` header. */
-export function bearer (request: Request): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get('authorization') ?? '')
-  return match?.[1]
-}
-
-/** Reads the body as JSON, stopping as soon as it passes `limit` bytes. */
-async function readJsonBody (request: Request, limit: number): Promise<Record<string, unknown>> {
-  const declared = Number(request.headers.get('content-length') ?? NaN)
-  if (declared > limit) throw new PayloadTooLargeError(`the body is larger than ${limit} bytes`)
-  if (request.body == null) return {}
-  const chunks: Uint8Array[] = []
-  let length = 0
-  const reader = request.body.getReader()
-  try {
-    while (true) {
-      const { done, value } = await reader.read()
-      if (done) break
-      length += value.byteLength
-      if (length > limit) throw new PayloadTooLargeError(`the body is larger than ${limit} bytes`)
-      chunks.push(value)
-    }
-  } finally {
-    reader.cancel().catch(() => {})
-  }
-  if (length === 0) return {}
-  const bytes = new Uint8Array(length)
-  let offset = 0
-  for (const chunk of chunks) { bytes.set(chunk, offset); offset += chunk.byteLength }
-  let body: unknown
-  try {
-    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
-  } catch {
-    throw new BadRequestError('the body is not valid JSON', 'JSON_INVALID')
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestError('the body must be a JSON object', 'JSON_INVALID')
-  return body as Record<string, unknown>
+class MethodNotAllowedError extends CafeError {
+  static override name = 'MethodNotAllowedError'
+  override name = 'MethodNotAllowedError'
+  constructor (allowed: string[]) { super(`use ${allowed.join(', ')}`, 'METHOD_NOT_ALLOWED', 405) }
 }
 
 class DefaultHttpApi implements HttpApi {
   private readonly api: CafeApi<any>
-  private readonly table: HttpRouteTable<Route>
+  private readonly table: HttpRouteTable<Mounted>
   private readonly ownerSecret?: string
+  private readonly init: HttpApiInit
+  private readonly buckets: RateBuckets
   private readonly log: Logger
 
   constructor (api: CafeApi<any>, init: HttpApiInit) {
     this.api = api
+    this.init = init
     this.ownerSecret = init.ownerSecret != null && init.ownerSecret !== '' ? init.ownerSecret : undefined
+    this.buckets = init.buckets ?? createRateBuckets()
+    const mounted: Mounted[] = []
     // without an owner secret, owner routes do not exist on this door
-    this.table = new HttpRouteTable(api.routes.filter(route => route.auth !== 'owner' || this.ownerSecret != null))
+    for (const route of api.routes.filter(route => route.auth !== 'owner' || this.ownerSecret != null)) {
+      mounted.push({ kind: 'route', method: route.method, path: route.path, errors: route.errors ?? 'cafe', route })
+      if (route.alsoAt != null) mounted.push({ kind: 'route', method: route.method, path: route.alsoAt.path, errors: route.alsoAt.errors, route, status: route.alsoAt.status })
+    }
+    for (const route of init.streams ?? []) {
+      if (route.http != null) mounted.push({ kind: 'stream', method: route.http.method, path: route.http.path, errors: route.http.errors ?? 'cafe', route, contentType: route.http.contentType, rateLimit: route.http.rateLimit ?? 'requests' })
+    }
+    this.table = new HttpRouteTable(mounted)
     this.log = init.logger.forComponent('cafe:api:http')
   }
 
+  /** The error shape of the door's own answers for a path no route matched. */
+  private shapeOf (pathname: string): ErrorShape {
+    return this.init.mounts?.find(({ prefix }) => pathname === prefix || pathname.startsWith(`${prefix}/`))?.errors ?? 'cafe'
+  }
+
   async fetch (request: Request, options: HttpRequestOptions = {}): Promise<Response> {
+    let shape: ErrorShape = 'cafe'
     try {
       const url = new URL(request.url)
+      shape = this.shapeOf(url.pathname)
       try {
         decodeURIComponent(url.pathname)
       } catch {
@@ -116,30 +107,63 @@ class DefaultHttpApi implements HttpApi {
       }
       const lookup = this.table.lookup(request.method, url.pathname)
       if (!lookup.found) {
-        if (lookup.allowed.length === 0) return errorResponse(new NotFoundError('no such route'))
-        return jsonResponse(405, { error: { code: 'METHOD_NOT_ALLOWED', message: `use ${lookup.allowed.join(', ')}` } }, { allow: lookup.allowed.join(', ') })
+        if (lookup.allowed.length === 0) throw new NotFoundError('no such route')
+        const allowed = METHOD_ORDER.filter(method => lookup.allowed.includes(method))
+        return errorResponse(new MethodNotAllowedError(allowed), { allow: allowed.join(', ') }, shape)
       }
-      const { route, params } = lookup.match
+      const { route: mounted, params } = lookup.match
+      shape = mounted.errors
+      const signal = options.signal ?? request.signal
+      if (mounted.kind === 'stream') return await this.upload(mounted, request, url, params, options.remote, signal)
+      const { route } = mounted
       const credential = bearer(request)
       const owner = route.auth === 'owner'
       if (owner && (credential == null || !constantTimeEqual(credential, this.ownerSecret ?? ''))) {
         throw new UnauthorizedError('owner routes need the owner secret', 'OWNER_SECRET_INVALID')
       }
-      const body = request.method === 'GET' ? {} : await readJsonBody(request, route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)
-      const query = Object.fromEntries(url.searchParams)
+      const body = request.method === 'GET' ? {} : await readJsonBody(request, route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, signal)
       const output = await this.api.call({
         op: route.op,
-        input: { ...query, ...body, ...params },
+        input: { ...queryInput(url.searchParams), ...body, ...params },
         auth: owner ? undefined : credential,
         owner,
         remote: options.remote
-      }, { signal: options.signal ?? request.signal })
-      return jsonResponse(output === undefined ? 204 : (route.status ?? 200), output)
+      }, { signal })
+      return jsonResponse(mounted.status ?? (output === undefined ? 204 : (route.status ?? 200)), output)
     } catch (err) {
       const error = toCafeError(err)
       if (error.status >= 500) this.log.error('%s %s failed - %s', request.method, redactUrl(request.url), redactError(err))
-      return errorResponse(error)
+      return errorResponse(error, {}, shape)
     }
+  }
+
+  /** A stream route's HTTP upload: the bucket, the token, then the body as the stream. */
+  private async upload (mounted: Extract<Mounted, { kind: 'stream' }>, request: Request, url: URL, params: Record<string, string>, remote: string | undefined, signal: AbortSignal): Promise<Response> {
+    const { route } = mounted
+    const accounts = this.init.accounts
+    if (accounts == null) throw new NotFoundError('no such route')
+    const caller = { remote: remote ?? 'anonymous' }
+    this.buckets[mounted.rateLimit].take(caller)
+    const session = await accounts.authenticate(bearer(request), { signal })
+    const type = request.headers.get('content-type') ?? ''
+    if (type.split(';')[0].trim().toLowerCase() !== mounted.contentType) {
+      throw new CafeError(`the body must be ${mounted.contentType}`, 'UNSUPPORTED_MEDIA_TYPE', 415)
+    }
+    if (request.body == null) throw new BadRequestError('the body is missing', 'BODY_MISSING')
+    const input = route.input({ ...queryInput(url.searchParams), ...params })
+    const length = request.headers.get('content-length')
+    const output = await route.handler({
+      services: this.init.services,
+      input,
+      account: session.account,
+      expiresAt: session.expiresAt,
+      credential: undefined,
+      remote: caller.remote,
+      signal,
+      body: bodyChunks(request.body, signal),
+      declaredSize: length != null && /^\d+$/.test(length) ? Number(length) : undefined
+    })
+    return jsonResponse(200, output)
   }
 }
 

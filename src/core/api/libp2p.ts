@@ -11,7 +11,11 @@ import { frameStream, streamScope } from './stream.ts'
 import type { Caller } from '../util/rate-limiter.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { LengthPrefixedStream } from '@libp2p/utils'
+import { KEEP_OPEN } from './route.ts'
 import type { CafeApi } from './api.ts'
+import type { StreamRoute } from './route.ts'
+import type { RateBuckets } from './buckets.ts'
+import type { AccountService } from '../accounts/accounts.ts'
 import type { RequestFrame, ResponseFrame } from './protocol.ts'
 import type { AbortOptions, ComponentLogger } from '../types.ts'
 import type { Connection, Logger, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
@@ -178,3 +182,89 @@ export async function registerCafeProtocol (node: ProtocolHost, api: CafeApi<any
   }, { maxInboundStreams: init.maxInboundStreams ?? 32, runOnLimitedConnection: true })
   return async () => { await node.unhandle(CAFE_PROTOCOL) }
 }
+
+/** The stream-route frames after the request frame, up to the empty frame that ends them. */
+async function * frameChunks (frames: LengthPrefixedStream<any>, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    const chunk = (await frames.read({ signal })).subarray()
+    if (chunk.byteLength === 0) return
+    yield chunk
+  }
+}
+
+function streamRequest (bytes: Uint8Array): { auth?: string, input: Record<string, unknown> } {
+  const frame = decodeJson(bytes) as { auth?: unknown, input?: unknown } | undefined
+  if (frame == null || typeof frame !== 'object' || Array.isArray(frame)) throw new BadRequestError('the first frame must be a JSON object', 'FRAME_INVALID')
+  const input = frame.input ?? {}
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new BadRequestError('input must be a JSON object', 'INPUT_INVALID')
+  return { auth: typeof frame.auth === 'string' ? frame.auth : undefined, input: input as Record<string, unknown> }
+}
+
+export interface StreamRouteComponents {
+  accounts: AccountService
+  buckets: RateBuckets
+  services: unknown
+}
+
+/**
+ * One stream of a stream route: its bucket, the request frame `{ auth, input }`, the
+ * access token, then the handler, all under the stream's scope (the route's timeout,
+ * and the stream's end). The handler's output is the one answer, unless it keeps the
+ * stream open (KEEP_OPEN) and answers itself.
+ */
+export async function handleStreamRoute (route: StreamRoute, components: StreamRouteComponents, stream: Stream, connection: Connection, log: Logger): Promise<void> {
+  const { signal, done } = streamScope(stream, route.timeoutMs)
+  const frames = frameStream(stream, MAX_MESSAGE_BYTES)
+  const caller = callerOf(connection)
+  let response: ResponseFrame
+  try {
+    components.buckets[route.rateLimit].take(caller)
+    const request = streamRequest((await frames.read({ signal })).subarray())
+    const session = await components.accounts.authenticate(request.auth, { signal, caller })
+    const output = await route.handler({
+      services: components.services,
+      input: route.input(request.input),
+      account: session.account,
+      expiresAt: session.expiresAt,
+      credential: undefined,
+      remote: caller.remote,
+      remoteAddress: caller.address,
+      signal,
+      body: frameChunks(frames, signal),
+      link: { stream, frames }
+    })
+    if (output === KEEP_OPEN) return
+    response = { ok: true, output: output ?? null }
+  } catch (err) {
+    // once the stream is gone or out of time, that is why whatever failed, failed
+    response = errorFrame(signal.aborted ? signal.reason : err)
+    if (response.ok === false && response.error.status >= 500) log.error('%s from %p failed: %o', route.op, connection.remotePeer, err)
+  } finally {
+    done()
+  }
+  await answer(stream, frames, response)
+}
+
+export interface ProtocolsInit extends StreamRouteComponents {
+  api: CafeApi<any>
+  streams: ReadonlyArray<StreamRoute<any>>
+  logger: ComponentLogger
+}
+
+/**
+ * Serves the registry on a libp2p node: the API protocol (`/cafe/api/1.0.0`) and each
+ * stream route's protocol with its declared limits. Returns a function that stops serving.
+ */
+export async function registerProtocols (node: ProtocolHost, init: ProtocolsInit): Promise<() => Promise<void>> {
+  const stops = [await registerCafeProtocol(node, init.api, { logger: init.logger })]
+  for (const route of init.streams) {
+    if (route.protocol === CAFE_PROTOCOL) throw new Error(`${route.op} takes the API's protocol`)
+    const log = init.logger.forComponent(`cafe:api:${route.op}`)
+    await node.handle(route.protocol, (stream, connection) => {
+      handleStreamRoute(route, init, stream, connection, log).catch(err => { log.error('stream failed: %o', err) })
+    }, { maxInboundStreams: route.maxInboundStreams, runOnLimitedConnection: true })
+    stops.push(async () => { await node.unhandle(route.protocol) })
+  }
+  return async () => { await Promise.all(stops.map(async stop => stop())) }
+}
+

@@ -15,6 +15,13 @@ import type { FileKey } from './key.ts'
 import type { CiphertextSource } from './source.ts'
 import type { AbortOptions } from '../types.ts'
 
+/**
+ * Segments decrypted at once while reading: WebCrypto works off the calling thread, so a
+ * few in flight overlap decryption with the block reads and with each other.
+ */
+const PARALLEL_SEGMENTS = 8
+const ignore = (): void => {}
+
 class V1File implements EncryptedFile {
   readonly format = 'v1'
   readonly plaintextSize: number
@@ -50,12 +57,28 @@ class V1File implements EncryptedFile {
       const sealedSize = segmentSize + TAG_BYTES
       const from = segmentOffset(first, segmentSize)
       const sealed = this.source.read(from, (lastStreamed - first + 1) * sealedSize, options)
+      // WebCrypto runs each decrypt off this thread: keep several in flight, yield in order
+      const pending: Array<Promise<Uint8Array>> = []
       let index = first
-      for await (const segment of fixedChunks(sealed, sealedSize)) {
+      let yielded = first
+      const next = async (): Promise<Uint8Array> => {
+        const plaintext = await (pending.shift() as Promise<Uint8Array>)
         options?.signal?.throwIfAborted()
-        if (segment.length < sealedSize) break
-        yield slice(await openSegment(this.aesKey, this.header, segment, index, false), index)
-        if (++index > lastStreamed) break
+        return plaintext
+      }
+      try {
+        for await (const segment of fixedChunks(sealed, sealedSize)) {
+          options?.signal?.throwIfAborted()
+          if (segment.length < sealedSize) break
+          const opening = openSegment(this.aesKey, this.header, segment, index, false)
+          opening.catch(ignore)
+          pending.push(opening)
+          if (pending.length >= PARALLEL_SEGMENTS) yield slice(await next(), yielded++)
+          if (++index > lastStreamed) break
+        }
+        while (pending.length > 0) yield slice(await next(), yielded++)
+      } finally {
+        pending.length = 0
       }
       if (index <= lastStreamed) throw new DecryptionError('the ciphertext ended before its declared size', 'TRUNCATED')
     }

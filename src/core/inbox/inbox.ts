@@ -380,7 +380,10 @@ class DefaultInbox implements Inbox {
   }
 
   private async getLocator (account: string, id: string, options: AbortOptions): Promise<Locator | undefined> {
-    const bytes = await this.getOptional(locatorKey(account, id), options)
+    const key = locatorKey(account, id)
+    // every new delivery looks up an id that is not there: has() says so without the NotFoundError get() throws
+    if (!await this.datastore.has(key, options)) return undefined
+    const bytes = await this.getOptional(key, options)
     return bytes == null ? undefined : decodeLocator(bytes)
   }
 

@@ -16,7 +16,7 @@
  *
  * On recovery a block is deleted only if nothing needs it (PinRefs' books, Helia's pins,
  * in-flight work). Journal writes acknowledge nothing, so they ask a store that syncs
- * acknowledged writes (src/node/durable-stores.ts) not to sync them. Ordering still holds
+ * acknowledged writes (src/headless/durable-stores.ts) not to sync them. Ordering still holds
  * after a kill: the datastore's log keeps its writes in order, and a note is written before
  * the block or deletion it covers.
  */

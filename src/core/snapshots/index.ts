@@ -28,6 +28,9 @@ export interface SnapshotsComponents {
   headPinned?(account: AccountId, cid: string, options?: AbortOptions): Promise<boolean>
 }
 
+/** Largest snapshot ciphertext the snapshots service accepts (its routes carry it as base64). */
+export const MAX_SNAPSHOT_BYTES = 1024 * 1024
+
 export interface SnapshotsInit {
   /** largest ciphertext accepted */
   maxSnapshotBytes: number

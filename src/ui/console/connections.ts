@@ -8,7 +8,7 @@ import { cafeAddressLink } from '../../core/address/index.ts'
 import { byTestId, copyableId, h, statusLine } from '../dom.ts'
 import { formatBytes } from '../format.ts'
 import type { CafeWorkerApi } from '../../worker/api.ts'
-import type { NetworkStatus, PeerConnectionStatus, RelayStatus } from '../../worker/webrtc/network.ts'
+import type { NetworkStatus, PeerConnectionStatus, RelayStatus } from '../../worker/network.ts'
 import type { Remote } from 'comlink'
 
 export interface ConnectionsInit {

@@ -1,11 +1,15 @@
 import { defaultLogger } from '@libp2p/logger'
 import { createCafe } from '../accounts/fixtures.ts'
-import { MAX_SNAPSHOT_BYTES, cafeRoutes, createCafeApi, createHttpApi } from '../../../src/core/api/index.ts'
+import { createCafeApi, createHttpApi } from '../../../src/core/api/index.ts'
+import { cafeRoutes } from '../../../src/core/routes.ts'
+import { MAX_SNAPSHOT_BYTES } from '../../../src/core/snapshots/index.ts'
+import { createInboxPush } from '../../../src/core/inbox/push.ts'
 import { createDirectory } from '../../../src/core/directory/index.ts'
 import { createInbox } from '../../../src/core/inbox/index.ts'
 import { createSnapshots } from '../../../src/core/snapshots/index.ts'
 import type { Cafe } from '../accounts/fixtures.ts'
-import type { CafeApi, CafeServices, HttpApi } from '../../../src/core/api/index.ts'
+import type { CafeApi, HttpApi } from '../../../src/core/api/index.ts'
+import type { CafeServices } from '../../../src/core/cafe.ts'
 import type { AccountServicesInit } from '../../../src/core/accounts/index.ts'
 
 export const OWNER_SECRET = 'owner-secret-0123456789abcdef0123456789'
@@ -24,7 +28,8 @@ export async function createApiFixture (init: AccountServicesInit = {}): Promise
   const logger = defaultLogger()
   const snapshots = createSnapshots({ datastore: cafe.datastore, accounts: cafe.accounts, logger }, { maxSnapshotBytes: MAX_SNAPSHOT_BYTES })
   const messaging = { datastore: cafe.datastore, accounts: cafe.accounts, logger, clock: cafe.now }
-  const services: CafeServices = { ...cafe, snapshots, inbox: createInbox(messaging), directory: createDirectory(messaging), cafe: { version: '0.1.0-test', addresses: () => [`/ip4/127.0.0.1/tcp/4001/p2p/${cafe.peerId}`] } }
+  const inbox = createInbox(messaging)
+  const services: CafeServices = { ...cafe, snapshots, inbox, inboxPush: createInboxPush({ inbox, logger }), directory: createDirectory(messaging), cafe: { version: '0.1.0-test', addresses: () => [`/ip4/127.0.0.1/tcp/4001/p2p/${cafe.peerId}`] } }
   const api = createCafeApi({ services, routes: cafeRoutes, logger, clock: cafe.now })
   return {
     cafe,

@@ -11,7 +11,7 @@ import { importer } from 'ipfs-unixfs-importer'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encryptBytes, formatFileKey } from '../../../src/core/crypto/index.ts'
-import { createHeadlessCafe, type HeadlessCafe } from '../../../src/node/headless.ts'
+import { createHeadlessCafe, type HeadlessCafe } from '../../../src/headless/headless.ts'
 import { patternBytes } from './fixtures.ts'
 import type { CID } from 'multiformats/cid'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseListQuery } from '../../../src/core/pinning/http.ts'
+import { parseListQuery } from '../../../src/core/pinning/routes.ts'
 import { decodePathSegment, metaInput } from '../../../src/core/pinning/validate.ts'
 
 

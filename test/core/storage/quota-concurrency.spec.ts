@@ -93,7 +93,11 @@ function expectOnlyQuotaRefusals (results: Array<{ status: number, body: any }>,
 describe('the storage quota under concurrent requests', () => {
   let cafe: TestCafe
 
-  beforeAll(async () => { cafe = await createTestCafe(undefined, () => ['/ip4/127.0.0.1/tcp/4001'], { storage: true }) })
+  beforeAll(async () => { cafe = await createTestCafe(undefined, () => ['/ip4/127.0.0.1/tcp/4001'], {
+    storage: true,
+    // every request here comes from one remote on a clock that stands still: one shared bucket for all of them
+    cafe: { requests: { capacity: 10_000, refillPerSecond: 1 } }
+  }) })
   afterAll(async () => { await cafe.cafe.stop(); await cafe.helia?.stop() })
 
   it('ten concurrent pins by CID of stored DAGs where three fit: exactly three are pinned, seven get 413 QUOTA_EXCEEDED', async () => {
@@ -228,7 +232,11 @@ describe('the storage quota under concurrent uploads over libp2p (/cafe/car/1.0.
   let net: Libp2pCafe
   const others: Libp2p[] = []
 
-  beforeAll(async () => { net = await createLibp2pCafe({ storage: true }) })
+  beforeAll(async () => { net = await createLibp2pCafe({
+    storage: true,
+    // every request here comes from one remote on a clock that stands still: one shared bucket for all of them
+    cafe: { requests: { capacity: 10_000, refillPerSecond: 1 } }
+  }) })
   afterEach(async () => { await Promise.all(others.splice(0).map(async node => node.stop())) })
   afterAll(async () => { await net.stop() })
 

@@ -21,7 +21,7 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { equals } from 'uint8arrays/equals'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGateway } from '../../../../src/core/gateway/index.ts'
-import { createHeadlessCafe } from '../../../../src/node/headless.ts'
+import { createHeadlessCafe } from '../../../../src/headless/headless.ts'
 
 export const FIXTURES = join(import.meta.dirname, '../../../fixtures/gateway-conformance')
 

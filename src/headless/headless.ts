@@ -1,0 +1,217 @@
+/**
+ * The headless cafe: the same core services as the browser cafe, run under Node for an
+ * always-on cafe. Blocks live in a blockstore-fs directory and everything else (Helia's
+ * self key, so the peer id survives restarts, pins, accounts, every service's records)
+ * in a datastore-level database, both under one data directory. libp2p listens on TCP
+ * and WebSockets and keeps reservations on the configured relays; an HTTP server answers
+ * `/api/**` with the cafe's HTTP door and `/ipfs/**` with the same gateway core the
+ * Service Worker runs. See docs/HEADLESS.md.
+ */
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { loadOrCreateSelfKey } from '@libp2p/config'
+import { defaultLogger } from '@libp2p/logger'
+import { tcp } from '@libp2p/tcp'
+import { webSockets } from '@libp2p/websockets'
+import { concat } from 'uint8arrays/concat'
+import { openDurableStores, type DurableFsBlockstore, type DurableLevelDatastore } from './durable-stores.ts'
+import { encodeCafeAddress } from '../core/address/index.ts'
+import { createCafe, type Cafe, type CafeInit } from '../core/cafe.ts'
+import { createGateway, DEFAULT_NETWORK_TIMEOUT_MS, type Gateway } from '../core/gateway/index.ts'
+import { createCafeHelia, type CafeHelia, type CafeNodeServices } from '../node/cafe-helia.ts'
+import { createFetchDag } from '../node/fetch-dag.ts'
+import { abortSafeReads } from './fs-block-reads.ts'
+import { jsonError, serveFetch, type FetchServer, type HttpServerLimits } from './http-server.ts'
+import { checkOwnerSecret, loadOrCreateOwnerSecret, type OwnerSecret } from './owner-secret.ts'
+import { keepReservations, type KeepReservationsInit, type ReservationKeeper } from '../node/reservations.ts'
+import type { AbortOptions, ComponentLogger, PeerId, PrivateKey } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { CID } from 'multiformats/cid'
+
+/** TCP for Node peers, WebSockets for browsers (behind a TLS proxy for https pages). */
+export const DEFAULT_HEADLESS_LISTEN = ['/ip4/127.0.0.1/tcp/4001', '/ip4/127.0.0.1/tcp/4002/ws']
+
+export type HeadlessNodeServices = CafeNodeServices
+export type HeadlessHelia = CafeHelia
+
+export interface HeadlessCafeInit {
+  /** holds `blocks/` (blockstore-fs), `data/` (datastore-level) and `owner-secret`; created if missing */
+  dataDir: string
+  /** the HTTP server for /api/ and /ipfs/; default 127.0.0.1:8090 (port 0: any free port) */
+  http?: { host?: string, port?: number, limits?: HttpServerLimits }
+  /** libp2p TCP and WebSockets multiaddrs; default DEFAULT_HEADLESS_LISTEN */
+  listen?: string[]
+  /** addresses to advertise instead of the listening ones (behind NAT or a proxy) */
+  announce?: string[]
+  /** relay multiaddrs ending in /p2p/<relay id>, kept reserved by keepReservations */
+  relays?: string[]
+  /** retry and timeout of the relay keeper; `onChange` also hears every change */
+  reservations?: KeepReservationsInit
+  /** the owner routes' Bearer secret; default: `<dataDir>/owner-secret`, created on first start */
+  ownerSecret?: string
+  /** the cafe services' settings (quotas, token lifetimes, request limits) */
+  cafe?: Omit<CafeInit, 'ownerSecret'>
+  /**
+   * fsync block files and sync LevelDB writes before an answer says something is stored
+   * (src/headless/durable-stores.ts); false trades that for speed: a power cut may then lose
+   * what was acknowledged in the last seconds. Default true.
+   */
+  durableWrites?: boolean
+  /** how long the gateway waits for a block from the network; default 10 s */
+  networkTimeoutMs?: number
+  logger?: ComponentLogger
+}
+
+export interface HeadlessCafe {
+  readonly peerId: PeerId
+  readonly privateKey: PrivateKey
+  readonly helia: HeadlessHelia
+  readonly cafe: Cafe
+  readonly gateway: Gateway
+  readonly blockstore: DurableFsBlockstore
+  readonly datastore: DurableLevelDatastore
+  readonly http: FetchServer
+  /** where the owner secret came from (and the secret itself) */
+  readonly owner: OwnerSecret
+  /** present when relays were given */
+  readonly reservations?: ReservationKeeper
+  /** `http://<host>:<port>` of the HTTP server */
+  readonly url: string
+  /** the node's dialable multiaddrs, each ending in /p2p/<peer id> */
+  multiaddrs(): Multiaddr[]
+  /** the cafe address an owner shares (docs/RELAY.md); throws while the node has no address */
+  address(): string
+  /** what the HTTP server does with one request, without the server */
+  handle(request: Request, options: { remote: string, signal?: AbortSignal }): Promise<Response>
+  stop(): Promise<void>
+}
+
+/** `/api/**` to the cafe's HTTP door, `/ipfs/**` to the gateway, a JSON 404 for the rest. */
+export function routeRequests (cafe: Pick<Cafe, 'http'>, gateway: Gateway) {
+  return async (request: Request, options: { remote: string, signal?: AbortSignal }): Promise<Response> => {
+    const { pathname } = new URL(request.url)
+    if (pathname.startsWith('/api/')) return cafe.http.fetch(request, options)
+    // the gateway already follows request.signal; a second, distinct signal is combined with it
+    if (pathname.startsWith('/ipfs/')) return gateway.fetch(request, { signal: options.signal === request.signal ? undefined : options.signal })
+    return jsonError(404, 'NOT_FOUND', 'nothing here: the cafe serves /api/v0/… and /ipfs/…')
+  }
+}
+
+/**
+ * A block from the network (bitswap through Helia), gathered: the gateway verifies it before
+ * use. The returned promise is marked handled: a caller whose request was aborted meanwhile may
+ * drop it, and its rejection must not become an unhandled one that ends the process.
+ */
+function networkBlocks (helia: HeadlessHelia) {
+  return (cid: CID, options: AbortOptions): Promise<Uint8Array> => {
+    const fetched = gatherBlock(helia, cid, options)
+    fetched.catch(() => {})
+    return fetched
+  }
+}
+
+async function gatherBlock (helia: HeadlessHelia, cid: CID, options: AbortOptions): Promise<Uint8Array> {
+  options.signal?.throwIfAborted()
+  const chunks: Uint8Array[] = []
+  let length = 0
+  for await (const chunk of helia.blockstore.get(cid, { signal: options.signal })) {
+    chunks.push(chunk)
+    length += chunk.byteLength
+  }
+  return chunks.length === 1 ? chunks[0] : concat(chunks, length)
+}
+
+/** Runs `undo` steps in reverse when a later start-up step fails, so a failed start leaves nothing open. */
+async function unwind (steps: Array<() => Promise<unknown> | unknown>): Promise<void> {
+  for (const step of steps.reverse()) {
+    try { await step() } catch { /* keep closing the rest */ }
+  }
+}
+
+export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<HeadlessCafe> {
+  const logger = init.logger ?? defaultLogger()
+  const log = logger.forComponent('cafe:headless')
+  const undo: Array<() => Promise<unknown> | unknown> = []
+  try {
+    const owner: OwnerSecret = init.ownerSecret != null
+      ? { secret: checkOwnerSecret(init.ownerSecret), source: 'given', created: false }
+      : await loadOrCreateOwnerSecret(init.dataDir)
+
+    const { blockstore, datastore } = await openDurableStores(init.dataDir, { durable: init.durableWrites })
+    undo.push(async () => datastore.close(), async () => blockstore.close())
+    if (blockstore.staleTemporaries > 0) log('deleted %d temporary files of block writes a killed run left', blockstore.staleTemporaries)
+    const privateKey = await loadOrCreateSelfKey(datastore)
+
+    const helia = createCafeHelia({
+      blockstore,
+      // Helia's own writes acknowledge nothing; the cafe's next synced write carries them
+      datastore: datastore.unsynced(),
+      privateKey,
+      listen: init.listen ?? DEFAULT_HEADLESS_LISTEN,
+      announce: init.announce,
+      transports: [tcp(), webSockets(), circuitRelayTransport()]
+    })
+    await helia.start()
+    undo.push(async () => helia.stop())
+    const libp2p = helia.libp2p
+
+    const cafe = createCafe({
+      datastore,
+      logger,
+      privateKey,
+      addresses: () => libp2p.getMultiaddrs().map(String),
+      // the store itself, not helia.blockstore: Helia's wrapper asks content routers to stop
+      // providing on delete, and throws when there are none
+      storage: { blockstore, pins: helia.pins, fetchDag: createFetchDag(helia) }
+    }, { ...init.cafe, ownerSecret: owner.secret })
+    const unhandle = await cafe.handleProtocols(libp2p)
+    undo.push(unhandle)
+    await cafe.start()
+    undo.push(async () => cafe.stop())
+
+    const gateway = createGateway({ blockstore: abortSafeReads(blockstore), logger, fetchBlock: networkBlocks(helia) }, {
+      networkTimeoutMs: init.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS
+    })
+    const handle = routeRequests(cafe, gateway)
+    const http = await serveFetch(handle, { host: init.http?.host, port: init.http?.port, limits: init.http?.limits, logger })
+    undo.push(async () => http.close())
+
+    const reservations = init.relays != null && init.relays.length > 0
+      ? keepReservations(libp2p, init.relays, {
+        ...init.reservations,
+        onChange: relays => {
+          for (const relay of relays) log('relay %s: %s', relay.relay, relay.reserved ? 'reserved' : relay.error ?? 'not reserved')
+          init.reservations?.onChange?.(relays)
+        }
+      })
+      : undefined
+    log('cafe %p: http %s, libp2p %a', libp2p.peerId, http.url, libp2p.getMultiaddrs())
+
+    let stopping: Promise<void> | undefined
+    return {
+      peerId: libp2p.peerId,
+      privateKey,
+      helia,
+      cafe,
+      gateway,
+      blockstore,
+      datastore,
+      http,
+      owner,
+      reservations,
+      url: http.url,
+      multiaddrs: () => libp2p.getMultiaddrs(),
+      address: () => encodeCafeAddress({ peerId: libp2p.peerId, multiaddrs: libp2p.getMultiaddrs() }),
+      handle,
+      async stop () {
+        stopping ??= (async () => {
+          reservations?.stop()
+          await unwind(undo)
+        })()
+        return stopping
+      }
+    }
+  } catch (err) {
+    await unwind(undo)
+    throw err
+  }
+}
