@@ -91,7 +91,7 @@ async function serveApi (request: Request, remote: string, signal: AbortSignal):
   }
 }
 
-const shell = new Shell({ caches: self.caches, fetch: async request => fetch(request) })
+const shell = new Shell({ origin: self.location.origin, caches: self.caches, fetch: async request => fetch(request) })
 
 self.addEventListener('install', (event) => {
   void self.skipWaiting()
