@@ -3,7 +3,6 @@
  * field, so a client sees what to fix.
  */
 import { BadRequestError } from '../errors.ts'
-import type { Quota } from '../types.ts'
 
 type Raw = Record<string, unknown>
 
