@@ -164,17 +164,7 @@ class DefaultPinning implements Pinning {
   async add (account: AccountId, input: Pin, options?: AbortOptions): Promise<PinStatus> {
     await this.assertRegistered(account, options)
     const { pin } = validatePin(input)
-    const reservation = await this.admit(account, parseCid(pin.cid), options)
-    try {
-      const record = this.newRecord(account, pin, 'queued')
-      await this.records.put(record, options)
-      const status = this.toStatus(record)
-      this.enqueue(record, reservation)
-      return status
-    } catch (err) {
-      reservation.release()
-      throw err
-    }
+    return this.queue(account, pin, undefined, options)
   }
 
   async get (account: AccountId, requestid: string, options?: AbortOptions): Promise<PinStatus> {
@@ -221,9 +211,14 @@ class DefaultPinning implements Pinning {
     await this.assertRegistered(account, options)
     const { pin } = validatePin(input)
     const old = await this.records.get(account, requestid, options)
+    return this.queue(account, pin, old, options)
+  }
+
+  /** Admits a pin request under the ledger and queues it; a replaced request's pinned DAG stays until the new one settles. */
+  private async queue (account: AccountId, pin: Pin, replacing: PinRecord | undefined, options?: AbortOptions): Promise<PinStatus> {
     const reservation = await this.admit(account, parseCid(pin.cid), options)
     try {
-      const kept = await this.forget(old, { keepRef: true }, options)
+      const kept = replacing == null ? undefined : await this.forget(replacing, { keepRef: true }, options)
       const record = this.newRecord(account, pin, 'queued')
       if (kept != null) record.replaces = { requestid: kept.requestid, cid: kept.cid }
       await this.records.put(record, options)
