@@ -116,6 +116,7 @@ export async function startCafeRuntime (name: string): Promise<CafeRuntime> {
 
   const api: CafeWorkerApi = {
     ...cafe.owner,
+    async peerId () { return libp2p.peerId.toString() },
     async status (): Promise<CafeStatus> {
       return {
         peerId: libp2p.peerId.toString(),
