@@ -78,7 +78,7 @@ export class CafeBackup {
     options?.onProgress?.({ type: 'cafe:snapshots:recover', detail: { bytes, total } })
     for (const info of infos) {
       const snapshot = await this.client.call<SnapshotInfo & { ciphertext: string }>('snapshots.get', { thread: info.threadId }, options)
-      const content = openSnapshot(this.snapshotKey, info.threadId, fromBase64(snapshot.ciphertext, 'BAD_RESPONSE', 'the snapshot'))
+      const content = openSnapshot(this.snapshotKey, info.threadId, fromBase64(snapshot.ciphertext, 'RESPONSE_INVALID', 'the snapshot'))
       recovered.push({ ...content, threadId: info.threadId, updatedAt: snapshot.updatedAt })
       bytes += info.size
       options?.onProgress?.({ type: 'cafe:snapshots:recover', detail: { bytes, total } })

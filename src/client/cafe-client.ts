@@ -88,7 +88,7 @@ export class CafeClient {
   /** Receives pushed inbox messages while the transport's stream lasts (until the access token expires). */
   async subscribeInbox (onMessage: (message: any) => Promise<void> | void, options?: AbortOptions): Promise<void> {
     const subscribe = this.transport.subscribeInbox?.bind(this.transport)
-    if (subscribe == null) throw new CafeError('this transport cannot receive pushed messages: poll the inbox', 'PUSH_UNSUPPORTED', 501)
+    if (subscribe == null) throw new CafeError('this transport cannot receive pushed messages: poll the inbox', 'UNSUPPORTED_PUSH', 501)
     await this.authorized(async accessToken => subscribe(accessToken, onMessage, options), options)
   }
 

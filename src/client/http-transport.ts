@@ -4,9 +4,9 @@
  */
 import { cafeRoutes } from '../core/routes.ts'
 import { HttpRouteTable } from '../core/api/http-routes.ts'
-import { CafeError } from '../core/errors.ts'
+import { CafeError, UnavailableError } from '../core/errors.ts'
 import { PINNING_BASE_PATH } from '../core/pinning/routes.ts'
-import { cafeErrorFrom } from './transport.ts'
+import { cafeErrorFrom } from './errors.ts'
 import type { CafeTransport, CarBody, CarUploadInput, CarUploadOptions } from './transport.ts'
 import type { UploadProgressEvent } from './progress.ts'
 import type { Route } from '../core/api/route.ts'
@@ -75,7 +75,7 @@ export class HttpTransport implements CafeTransport {
     try {
       json = text === '' ? undefined : JSON.parse(text)
     } catch {
-      throw new CafeError(`the cafe answered ${response.status} with something other than JSON`, 'BAD_RESPONSE', response.status >= 400 ? response.status : 502)
+      throw new CafeError(`the cafe answered ${response.status} with something other than JSON`, 'RESPONSE_INVALID', response.status >= 400 ? response.status : 502)
     }
     if (!response.ok) {
       const error = json?.error?.reason != null ? { code: json.error.reason, message: json.error.details } : json?.error
@@ -100,7 +100,7 @@ async function sendWithProgress (url: URL, headers: Record<string, string>, body
       const retryAfter = xhr.getResponseHeader('retry-after')
       resolve(new Response(xhr.status === 204 ? null : xhr.responseText, { status: xhr.status, headers: retryAfter != null ? { 'retry-after': retryAfter } : {} }))
     }
-    xhr.onerror = () => { reject(new CafeError('the upload failed: the cafe could not be reached', 'NETWORK_ERROR', 502)) }
+    xhr.onerror = () => { reject(new UnavailableError('the upload failed: the cafe could not be reached', 'CAFE_UNREACHABLE')) }
     const abort = (): void => { xhr.abort(); reject(options.signal?.reason) }
     xhr.onabort = () => { options.signal?.removeEventListener('abort', abort) }
     options.signal?.addEventListener('abort', abort, { once: true })

@@ -28,7 +28,7 @@ export function httpBaseUrl (address: Multiaddr): string | undefined {
   if (web == null) return undefined
   const host = components.find(c => HOSTS.has(c.name))
   const port = components.find(c => c.name === 'tcp')
-  if (host?.value == null || port?.value == null) throw new BadRequestError(`no host and port in ${address.toString()}`, 'INVALID_INBOX_ADDRESS')
+  if (host?.value == null || port?.value == null) throw new BadRequestError(`no host and port in ${address.toString()}`, 'INBOX_ADDRESS_INVALID')
   const hostname = host.name === 'ip6' ? `[${host.value}]` : host.value
   return `${web.name}://${hostname}:${port.value}`
 }
@@ -44,7 +44,7 @@ export function transportForInbox (address: string, options: InboxTransportOptio
   try {
     parsed = multiaddr(address)
   } catch {
-    throw new BadRequestError(`not a multiaddr: ${address}`, 'INVALID_INBOX_ADDRESS')
+    throw new BadRequestError(`not a multiaddr: ${address}`, 'INBOX_ADDRESS_INVALID')
   }
   const cafe = parsed.getComponents().findLast(c => c.name === 'p2p')?.value
   const base = httpBaseUrl(parsed)

@@ -8,7 +8,7 @@ import { INBOX_PUSH_PROTOCOL } from '../core/inbox/routes.ts'
 import { CAFE_PROTOCOL, MAX_MESSAGE_BYTES, decodeJson, encodeFrame } from '../core/api/protocol.ts'
 import { frameStream } from '../core/api/stream.ts'
 import { CafeError } from '../core/errors.ts'
-import { cafeErrorFrom } from './transport.ts'
+import { cafeErrorFrom } from './errors.ts'
 import type { CafeTransport, CarBody, CarUploadInput, CarUploadOptions } from './transport.ts'
 import type { ResponseFrame } from '../core/api/protocol.ts'
 import type { AbortOptions } from '../core/types.ts'
@@ -117,7 +117,7 @@ export class Libp2pTransport implements CafeTransport {
     }
     if (frame?.ok === true) return frame.output ?? undefined
     if (frame?.ok === false) return Promise.reject(cafeErrorFrom(frame.error, frame.error?.status ?? 500, frame.error?.retryAfter))
-    throw new CafeError('the cafe sent an unreadable answer', 'BAD_RESPONSE', 502)
+    throw new CafeError('the cafe sent an unreadable answer', 'RESPONSE_INVALID', 502)
   }
 }
 

@@ -2,7 +2,6 @@
  * How a CafeClient reaches one cafe. A transport sends one operation and
  * returns its output, or throws a CafeError carrying the cafe's code and status.
  */
-import { CafeError, RateLimitedError } from '../core/errors.ts'
 import type { ProgressOptions, UploadProgressEvent } from './progress.ts'
 import type { AbortOptions } from '../core/types.ts'
 
@@ -23,12 +22,4 @@ export interface CafeTransport {
   uploadCar (car: CarBody, input: CarUploadInput, auth: string, options?: CarUploadOptions): Promise<unknown>
   /** receives pushed inbox messages until the stream ends (libp2p only); resolves when it does */
   subscribeInbox? (auth: string, onMessage: (message: any) => Promise<void> | void, options?: AbortOptions): Promise<void>
-}
-
-/** Rebuilds the cafe's error from its wire form. */
-export function cafeErrorFrom (error: { code?: unknown, message?: unknown } | undefined, status: number, retryAfter?: number): CafeError {
-  const code = typeof error?.code === 'string' ? error.code : 'UNKNOWN'
-  const message = typeof error?.message === 'string' ? error.message : `the cafe answered ${status}`
-  if (status === 429) return new RateLimitedError(message, retryAfter ?? 60, code)
-  return new CafeError(message, code, status)
 }

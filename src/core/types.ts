@@ -29,9 +29,9 @@ export interface AccountDirectory {
 /** A service that keeps per-account data; deregistration calls this on each. */
 export interface AccountDataOwner {
   /** delete everything stored for the account */
-  removeAccount (account: AccountId): Promise<void>
+  removeAccount (account: AccountId, options?: AbortOptions): Promise<void>
   /** what the account uses now, for the console */
-  usageOf (account: AccountId): Promise<Record<string, number>>
+  usageOf (account: AccountId, options?: AbortOptions): Promise<Record<string, number>>
 }
 
 /** A clock, injectable so tests can move time. Milliseconds since the epoch. */

@@ -12,6 +12,7 @@ import { setMaxListeners } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { errorResponse } from '../core/api/http.ts'
 import { CafeError, PayloadTooLargeError } from '../core/errors.ts'
+import type { CafeErrorCode } from '../core/errors.ts'
 import { redactError, redactUrl } from '../core/util/redact-url.ts'
 import type { ComponentLogger } from '@libp2p/interface'
 import type { Socket } from 'node:net'
@@ -69,7 +70,7 @@ export const DEFAULT_HTTP_LIMITS: Readonly<Required<HttpServerLimits>> = Object.
 })
 
 /** The same error body as the cafe's HTTP door: `{ error: { code, message } }`. */
-export function jsonError (status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
+export function jsonError (status: number, code: CafeErrorCode, message: string, headers: Record<string, string> = {}): Response {
   return errorResponse(new CafeError(message, code, status), headers)
 }
 
@@ -253,7 +254,7 @@ async function send (res: ServerResponse, response: Response, options: SendOptio
 }
 
 /** A complete HTTP/1.1 error response for a socket the HTTP parser gave up on. */
-function rawJsonError (status: number, reason: string, code: string, message: string): string {
+function rawJsonError (status: number, reason: string, code: CafeErrorCode, message: string): string {
   const body = JSON.stringify({ error: { code, message } })
   return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncache-control: no-store\r\n` +
     `x-content-type-options: nosniff\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`

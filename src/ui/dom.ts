@@ -30,7 +30,7 @@ export function reportError (target: HTMLElement, err: unknown): void {
   target.classList.add('error')
 }
 
-/** The words of an error for a person: its message, then its code (`… (RELAY_ADDRESS)`). */
+/** The words of an error for a person: its message, then its code (`… (RELAY_ADDRESS_INVALID)`). */
 export function errorText (err: unknown): string {
   const { message = String(err), code } = err as { message?: string, code?: string }
   return code != null ? `${message} (${code})` : message

@@ -84,11 +84,11 @@ export function parseRelayAddress (text: string): string {
   try {
     address = multiaddr(text.trim())
   } catch {
-    throw new BadRequestError(`${text} is not a multiaddr`, 'RELAY_ADDRESS')
+    throw new BadRequestError(`${text} is not a multiaddr`, 'RELAY_ADDRESS_INVALID')
   }
   const components = address.getComponents()
-  if (components.at(-1)?.code !== CODE_P2P) throw new BadRequestError('a relay address ends with /p2p/<relay peer id>', 'RELAY_ADDRESS')
-  if (components.some(component => component.name === 'p2p-circuit')) throw new BadRequestError('a relay address is the relay itself, without /p2p-circuit', 'RELAY_ADDRESS')
+  if (components.at(-1)?.code !== CODE_P2P) throw new BadRequestError('a relay address ends with /p2p/<relay peer id>', 'RELAY_ADDRESS_INVALID')
+  if (components.some(component => component.name === 'p2p-circuit')) throw new BadRequestError('a relay address is the relay itself, without /p2p-circuit', 'RELAY_ADDRESS_INVALID')
   return address.toString()
 }
 

@@ -67,7 +67,7 @@ describe('CafeClient over HTTP', () => {
 
   it('errors carry the cafe\'s code and status', async () => {
     const client = new CafeClient({ privateKey: await generateKeyPair('Ed25519'), transport: transportTo(cafe), clock: cafe.now })
-    await expect(client.register('wrong')).rejects.toMatchObject({ name: 'CafeError', code: 'TOKEN_INVALID', status: 401 })
+    await expect(client.register('wrong')).rejects.toMatchObject({ name: 'UnauthorizedError', code: 'TOKEN_INVALID', status: 401 })
     await expect(client.whoami()).rejects.toMatchObject({ code: 'SESSION_MISSING', status: 401 })
   })
 

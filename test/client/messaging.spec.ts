@@ -71,20 +71,20 @@ describe('inbox and directory over HTTP', () => {
     // unknown recipient
     const stranger = await generateKeyPair('Ed25519')
     await expect(deliverMessage(sender, peerIdFromPrivateKey(stranger).toString(), text('hi'), { cafes: [transport] }))
-      .rejects.toMatchObject({ status: 404, code: 'UNKNOWN_RECIPIENT' })
+      .rejects.toMatchObject({ status: 404, code: 'RECIPIENT_NOT_FOUND' })
     // a forged envelope: signed by the sender, then its body swapped
     const envelope = envelopeToJSON(await sealMessage(sender, alice.client.account, text('original')))
     const other = envelopeToJSON(await sealMessage(sender, alice.client.account, text('swapped!')))
-    await expect(transport.request('inbox.deliver', { envelope: { ...envelope, body: other.body } }, undefined)).rejects.toMatchObject({ status: 400, code: 'INVALID_SIGNATURE' })
+    await expect(transport.request('inbox.deliver', { envelope: { ...envelope, body: other.body } }, undefined)).rejects.toMatchObject({ status: 400, code: 'SIGNATURE_INVALID' })
     expect((await alice.inbox.list()).messages).toEqual([])
 
     // a forged contact: signed, then its display name changed
     const signed = await signContact(alice.key, { username: 'alice2', displayName: 'Alice', inboxes: [], seq: 5 })
-    await expect(alice.client.call('directory.publish', { contact: { ...contactToJSON(signed), displayName: 'Mallory' } })).rejects.toMatchObject({ status: 400, code: 'INVALID_SIGNATURE' })
+    await expect(alice.client.call('directory.publish', { contact: { ...contactToJSON(signed), displayName: 'Mallory' } })).rejects.toMatchObject({ status: 400, code: 'SIGNATURE_INVALID' })
     // a stale version is refused and the newer one kept
     await alice.client.call('directory.publish', { contact: contactToJSON(signed) })
     const older = await signContact(alice.key, { username: 'alice2', displayName: 'Old Alice', inboxes: [], seq: 4 })
-    await expect(alice.client.call('directory.publish', { contact: contactToJSON(older) })).rejects.toMatchObject({ status: 409, code: 'STALE_CONTACT' })
+    await expect(alice.client.call('directory.publish', { contact: contactToJSON(older) })).rejects.toMatchObject({ status: 409, code: 'CONTACT_STALE' })
     expect((await searchDirectory(transport, { peerId: alice.client.account })).contacts[0].displayName).toBe('Alice')
     // another account's contact cannot be published by this one
     const eve = await account(cafe)

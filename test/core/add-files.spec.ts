@@ -51,7 +51,7 @@ describe('adding files and folders', () => {
 
   it('refuses paths that climb out of a folder', async () => {
     const library = createLibrary({ datastore: new MemoryDatastore(), logger: defaultLogger() })
-    await expect(addFiles({ blockstore: new MemoryBlockstore(), library }, [file('a/../../etc', 'x')])).rejects.toMatchObject({ code: 'INVALID_PATH' })
+    await expect(addFiles({ blockstore: new MemoryBlockstore(), library }, [file('a/../../etc', 'x')])).rejects.toMatchObject({ code: 'PATH_INVALID' })
     expect(await library.list()).toEqual([])
   })
 

@@ -27,9 +27,9 @@ describe('library', () => {
 
   it('refuses a malformed CID, an empty name or a negative size', async () => {
     const library = createLibrary({ datastore: new MemoryDatastore(), logger: defaultLogger() })
-    await expect(library.record({ cid: 'nope', name: 'a', size: 1, kind: 'file' })).rejects.toMatchObject({ code: 'INVALID_CID', status: 400 })
-    await expect(library.record({ cid, name: '', size: 1, kind: 'file' })).rejects.toMatchObject({ code: 'INVALID_NAME' })
-    await expect(library.record({ cid, name: 'a', size: -1, kind: 'file' })).rejects.toMatchObject({ code: 'INVALID_SIZE' })
+    await expect(library.record({ cid: 'nope', name: 'a', size: 1, kind: 'file' })).rejects.toMatchObject({ code: 'CID_INVALID', status: 400 })
+    await expect(library.record({ cid, name: '', size: 1, kind: 'file' })).rejects.toMatchObject({ code: 'NAME_INVALID' })
+    await expect(library.record({ cid, name: 'a', size: -1, kind: 'file' })).rejects.toMatchObject({ code: 'SIZE_INVALID' })
     expect(await library.list()).toEqual([])
   })
 

@@ -218,7 +218,9 @@ class DefaultAccountService implements AccountService {
       const key = accountKey(account)
       if (!(await this.datastore.has(key, options))) throw new NotFoundError('no such client', 'ACCOUNT_NOT_FOUND')
       await this.components.sessions.revokeAccount(account, options)
-      const results = await Promise.allSettled([...this.owners].map(async owner => owner.removeAccount(account)))
+      const results = await Promise.allSettled([...this.owners].map(async owner => owner.removeAccount(account, options)))
+      // an abort is the caller leaving, not a failure to report: the account stays, a retry finishes
+      options?.signal?.throwIfAborted()
       const failed = results.filter(result => result.status === 'rejected')
       if (failed.length > 0) {
         // keep the record so the removal can be retried; its sessions are already gone
@@ -326,7 +328,7 @@ class DefaultAccountService implements AccountService {
 
   private async describe (record: AccountRecord, options?: AbortOptions): Promise<ClientInfo> {
     const usage: Record<string, number> = {}
-    for (const owner of this.owners) Object.assign(usage, await owner.usageOf(record.account))
+    for (const owner of this.owners) Object.assign(usage, await owner.usageOf(record.account, options))
     return {
       account: record.account,
       registeredAt: record.registeredAt,

@@ -4,15 +4,15 @@
  */
 import { Key } from 'interface-datastore'
 import { getOrUndefined } from '../util/datastore.ts'
+import { parseStoredJson } from '../util/stored.ts'
 import type { AbortOptions } from '../types.ts'
 import type { Datastore } from 'interface-datastore'
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder()
 
 export async function getRecord<T> (datastore: Datastore, key: Key, options?: AbortOptions): Promise<T | undefined> {
   const bytes = await getOrUndefined(datastore, key, options)
-  return bytes == null ? undefined : JSON.parse(decoder.decode(bytes)) as T
+  return bytes == null ? undefined : parseStoredJson<T>(bytes, `record ${key}`)
 }
 
 export async function putRecord (datastore: Datastore, key: Key, value: unknown, options?: AbortOptions): Promise<void> {
@@ -21,7 +21,7 @@ export async function putRecord (datastore: Datastore, key: Key, value: unknown,
 
 export async function * listRecords<T> (datastore: Datastore, prefix: string, options?: AbortOptions): AsyncGenerator<{ key: Key, value: T }> {
   for await (const pair of datastore.query({ prefix }, options)) {
-    yield { key: pair.key, value: JSON.parse(decoder.decode(pair.value)) as T }
+    yield { key: pair.key, value: parseStoredJson<T>(pair.value, `record ${pair.key}`) }
   }
 }
 

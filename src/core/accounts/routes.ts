@@ -3,7 +3,8 @@
  * owner's tokens, clients and quotas.
  */
 import { defineRoute } from '../api/route.ts'
-import { noInput, optionalInteger, optionalString, quotaInput, requiredString } from '../api/validate.ts'
+import { validateQuota } from './accounts.ts'
+import { noInput, optionalInteger, optionalString, requiredString } from '../api/validate.ts'
 import type { AccountServices } from './index.ts'
 import type { Route } from '../api/route.ts'
 
@@ -118,7 +119,7 @@ export const accountRoutes: Array<Route<S>> = [
     path: '/api/v0/clients/:peer/quota',
     auth: 'owner',
     summary: 'give a client its own quota',
-    input: raw => ({ peer: requiredString(raw, 'peer', 128), quota: quotaInput(raw) }),
+    input: raw => ({ peer: requiredString(raw, 'peer', 128), quota: validateQuota(raw) }),
     handler: async ({ services, input, signal }) => services.accounts.setQuota(input.peer, input.quota, { signal })
   }),
   defineRoute({
@@ -145,7 +146,7 @@ export const accountRoutes: Array<Route<S>> = [
     path: '/api/v0/quota',
     auth: 'owner',
     summary: 'set the default quota',
-    input: quotaInput,
+    input: validateQuota,
     handler: async ({ services, input, signal }) => services.accounts.setDefaultQuota(input, { signal })
   })
 ]

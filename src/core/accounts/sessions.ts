@@ -8,7 +8,7 @@
  */
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { SignJWT, importJWK, jwtVerify } from 'jose'
-import { UnauthorizedError } from '../errors.ts'
+import { SessionExpiredError, UnauthorizedError } from '../errors.ts'
 import { randomBase64url, toBase64url } from './crypto.ts'
 import { deletePrefix, getRecord, listRecords, putRecord, recordKey } from './records.ts'
 import { KeyedLock } from '../util/keyed-lock.ts'
@@ -196,7 +196,7 @@ class DefaultSessionService implements SessionService {
         currentDate: new Date(this.clock())
       }))
     } catch (err) {
-      if ((err as { code?: string }).code === 'ERR_JWT_EXPIRED') throw new UnauthorizedError('the session has expired', 'SESSION_EXPIRED')
+      if ((err as { code?: string }).code === 'ERR_JWT_EXPIRED') throw new SessionExpiredError()
       throw new UnauthorizedError('invalid session token', 'SESSION_INVALID')
     }
     const { sub, jti, exp, typ, fam } = payload as JWTPayload & { typ?: unknown, fam?: unknown }

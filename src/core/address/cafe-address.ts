@@ -12,6 +12,7 @@ import { base58btc } from 'multiformats/bases/base58'
 import { base64url } from 'multiformats/bases/base64'
 import * as Digest from 'multiformats/hashes/digest'
 import { BadRequestError } from '../errors.ts'
+import type { CafeErrorCode } from '../errors.ts'
 import type { PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -41,7 +42,7 @@ interface Wire {
 
 const decoder = base58btc.decoder.or(base64url.decoder)
 
-function invalid (message: string, code = 'CAFE_ADDRESS_INVALID'): BadRequestError {
+function invalid (message: string, code: CafeErrorCode = 'CAFE_ADDRESS_INVALID'): BadRequestError {
   return new BadRequestError(message, code)
 }
 

@@ -33,13 +33,3 @@ export function optionalInteger (raw: Raw, name: string, min = 0): number | null
   }
   return number
 }
-
-export function quotaInput (raw: Raw): Quota {
-  const quota: Partial<Quota> = {}
-  for (const name of ['storageBytes', 'inboxMessages', 'inboxBytes'] as const) {
-    const value = optionalInteger(raw, name)
-    if (value == null) throw new BadRequestError(`${name} must be an integer of at least 0`, 'INPUT_INVALID')
-    quota[name] = value
-  }
-  return quota as Quota
-}

@@ -33,14 +33,14 @@ interface Settings {
 
 function settingsOf (options: EncryptOptions): Settings {
   const key = options.key ?? generateFileKey()
-  if (key.length !== V1_KEY_BYTES) throw new BadRequestError(`an encryption key has ${V1_KEY_BYTES} bytes`, 'INVALID_KEY')
+  if (key.length !== V1_KEY_BYTES) throw new BadRequestError(`an encryption key has ${V1_KEY_BYTES} bytes`, 'KEY_INVALID')
   const salt = options.salt ?? crypto.getRandomValues(new Uint8Array(SALT_BYTES))
-  if (salt.length !== SALT_BYTES) throw new BadRequestError(`a salt has ${SALT_BYTES} bytes`, 'INVALID_SALT')
+  if (salt.length !== SALT_BYTES) throw new BadRequestError(`a salt has ${SALT_BYTES} bytes`, 'SALT_INVALID')
   const segmentSize = options.segmentSize ?? DEFAULT_SEGMENT_SIZE
   try {
     checkSegmentSize(segmentSize)
   } catch (err) {
-    throw new BadRequestError((err as Error).message, 'INVALID_SEGMENT_SIZE')
+    throw new BadRequestError((err as Error).message, 'SEGMENT_SIZE_INVALID')
   }
   return { key: Uint8Array.from(key), segmentSize, salt: Uint8Array.from(salt) }
 }

@@ -1,6 +1,7 @@
 import { CafeError } from '../errors.ts'
+import type { CafeErrorCode } from '../errors.ts'
 
-export type DecryptionErrorCode = 'DECRYPTION_FAILED' | 'TRUNCATED' | 'UNSUPPORTED_FORMAT'
+export type DecryptionErrorCode = Extract<CafeErrorCode, 'DECRYPTION_FAILED' | 'TRUNCATED' | 'UNSUPPORTED_FORMAT'>
 
 /**
  * 422: the key and the ciphertext do not go together (wrong key, tampered or truncated
@@ -17,5 +18,5 @@ export class DecryptionError extends CafeError {
 export class RangeNotSatisfiableError extends CafeError {
   static override name = 'RangeNotSatisfiableError'
   override name = 'RangeNotSatisfiableError'
-  constructor (message: string, code = 'RANGE_NOT_SATISFIABLE') { super(message, code, 416) }
+  constructor (message: string, code: CafeErrorCode = 'RANGE_NOT_SATISFIABLE') { super(message, code, 416) }
 }

@@ -22,7 +22,7 @@ const V1_TEXT = /^[A-Za-z0-9_-]{43}$/
 const KSUID_ERA_TEXT = /^[A-Za-z0-9]{44}$/
 
 function invalidKey (reason: string): BadRequestError {
-  return new BadRequestError(`invalid file key: ${reason}`, 'INVALID_KEY')
+  return new BadRequestError(`invalid file key: ${reason}`, 'KEY_INVALID')
 }
 
 /** The format a key of these bytes is for, told by its length. */
@@ -44,7 +44,7 @@ function decode (decoder: { baseDecode: (text: string) => Uint8Array }, text: st
   }
 }
 
-/** Parses a `key` query parameter; throws BadRequestError (INVALID_KEY) on anything else. */
+/** Parses a `key` query parameter; throws BadRequestError (KEY_INVALID) on anything else. */
 export function parseFileKey (text: string): FileKey {
   if (typeof text !== 'string' || text.length === 0) throw invalidKey('empty')
   if (V1_TEXT.test(text)) {

@@ -15,7 +15,7 @@ export type OpenOptions = LegacyOptions
  * key or a damaged file, PayloadTooLargeError (413) for an oversized legacy file.
  */
 export async function openEncryptedFile (source: CiphertextSource, key: FileKey, options: OpenOptions = {}): Promise<EncryptedFile> {
-  if (!Number.isSafeInteger(source.size) || source.size < 0) throw new BadRequestError('the ciphertext size is not a byte count', 'INVALID_SIZE')
+  if (!Number.isSafeInteger(source.size) || source.size < 0) throw new BadRequestError('the ciphertext size is not a byte count', 'SIZE_INVALID')
   options.signal?.throwIfAborted()
   return key.format === 'v1' ? await openV1File(source, key, options) : await openLegacyFile(source, key, options)
 }

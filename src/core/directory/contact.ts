@@ -68,20 +68,20 @@ export async function signContact (privateKey: PrivateKey, fields: ContactFields
   return { ...unsigned, signature }
 }
 
-/** Check the key belongs to `peerId` and signed the contact; throws BadRequestError INVALID_SIGNATURE. */
+/** Check the key belongs to `peerId` and signed the contact; throws BadRequestError SIGNATURE_INVALID. */
 export async function verifyContact (contact: Contact, options: AbortOptions = {}): Promise<void> {
   const { signature, ...unsigned } = validateContact(contact)
   let key: PublicKey
   try {
     key = publicKeyFromProtobuf(contact.publicKey)
   } catch {
-    throw new BadRequestError('the contact\'s public key cannot be read', 'INVALID_CONTACT')
+    throw new BadRequestError('the contact\'s public key cannot be read', 'CONTACT_INVALID')
   }
   if (peerIdFromPublicKey(key).toString() !== contact.peerId) {
-    throw new BadRequestError('the contact\'s public key is not its peer id\'s', 'INVALID_SIGNATURE')
+    throw new BadRequestError('the contact\'s public key is not its peer id\'s', 'SIGNATURE_INVALID')
   }
   if (!await key.verify(signingBytes(CONTACT_DOMAIN, unsigned), signature, options)) {
-    throw new BadRequestError('the contact signature does not match its peer id', 'INVALID_SIGNATURE')
+    throw new BadRequestError('the contact signature does not match its peer id', 'SIGNATURE_INVALID')
   }
 }
 
@@ -90,7 +90,7 @@ export function encodeContact (contact: Contact): Uint8Array {
 }
 
 export function decodeContact (bytes: Uint8Array): Contact {
-  return validateContact(decodeCbor(bytes, 'INVALID_CONTACT', 'the contact'))
+  return validateContact(decodeCbor(bytes, 'CONTACT_INVALID', 'the contact'))
 }
 
 export function contactToJSON (contact: Contact): ContactJSON {
@@ -103,14 +103,14 @@ export function contactFromJSON (json: unknown): Contact {
   const value = json as Record<string, unknown>
   return validateContact({
     ...value,
-    publicKey: fromBase64(value.publicKey, 'INVALID_CONTACT', 'publicKey'),
-    signature: fromBase64(value.signature, 'INVALID_CONTACT', 'signature')
+    publicKey: fromBase64(value.publicKey, 'CONTACT_INVALID', 'publicKey'),
+    signature: fromBase64(value.signature, 'CONTACT_INVALID', 'signature')
   })
 }
 
 /**
  * Shape-check an untrusted value and return a copy with only the contact's fields.
- * Throws BadRequestError INVALID_CONTACT naming the first bad field.
+ * Throws BadRequestError CONTACT_INVALID naming the first bad field.
  */
 export function validateContact (value: unknown, minSignatureBytes = 1): Contact {
   if (value == null || typeof value !== 'object') throw invalid('the contact must be a map')
@@ -159,5 +159,5 @@ function isMultiaddr (value: unknown): value is string {
 }
 
 function invalid (message: string): BadRequestError {
-  return new BadRequestError(message, 'INVALID_CONTACT')
+  return new BadRequestError(message, 'CONTACT_INVALID')
 }

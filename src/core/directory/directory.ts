@@ -101,26 +101,26 @@ class DefaultDirectory implements Directory {
 
   async publish (account: AccountId, contact: Contact, options: AbortOptions = {}): Promise<void> {
     await this.start(options)
-    if (contact?.peerId !== account) throw new ForbiddenError('an account can publish only its own contact', 'NOT_OWN_CONTACT')
+    if (contact?.peerId !== account) throw new ForbiddenError('an account can publish only its own contact', 'CONTACT_FOREIGN')
     await verifyContact(contact, options)
-    if (!await this.accounts.isRegistered(account)) throw new ForbiddenError('only accounts registered here can publish', 'NOT_REGISTERED')
+    if (!await this.accounts.isRegistered(account, options)) throw new ForbiddenError('only accounts registered here can publish', 'ACCOUNT_NOT_REGISTERED')
     const bytes = encodeContact(contact)
 
     await this.lock(account, async () => {
       const current = this.index.get(account)
       if (current != null && contact.seq <= current.contact.seq) {
-        throw new ConflictError(`a contact with seq ${current.contact.seq} is already published; use a higher seq`, 'STALE_CONTACT')
+        throw new ConflictError(`a contact with seq ${current.contact.seq} is already published; use a higher seq`, 'CONTACT_STALE')
       }
       await this.datastore.put(contactKey(account), bytes, options)
       this.index.put(decodeContact(bytes), bytes.byteLength)
       this.log.trace('published %s seq %d', account, contact.seq)
-    })
+    }, options)
   }
 
   async search (query: SearchQuery, options: SearchOptions = {}): Promise<SearchPage> {
     const limit = query.limit ?? DEFAULT_LIMIT
-    if (!Number.isInteger(limit) || limit < 1) throw new BadRequestError('limit must be a positive integer', 'INVALID_LIMIT')
-    if ((query.q == null) === (query.peerId == null)) throw new BadRequestError('search by q or by peerId', 'INVALID_QUERY')
+    if (!Number.isInteger(limit) || limit < 1) throw new BadRequestError('limit must be a positive integer', 'LIMIT_INVALID')
+    if ((query.q == null) === (query.peerId == null)) throw new BadRequestError('search by q or by peerId', 'QUERY_INVALID')
     if (options.remotePeer != null) this.limiter.take(options.remotePeer)
     await this.start(options)
 
@@ -130,7 +130,7 @@ class DefaultDirectory implements Directory {
     }
     const q = typeof query.q === 'string' ? normalize(query.q.trim()) : ''
     if (q.length === 0 || q.length > MAX_QUERY_LENGTH || CONTROL_CHARACTERS.test(q)) {
-      throw new BadRequestError(`q must be 1-${MAX_QUERY_LENGTH} printable characters`, 'INVALID_QUERY')
+      throw new BadRequestError(`q must be 1-${MAX_QUERY_LENGTH} printable characters`, 'QUERY_INVALID')
     }
     return this.index.search(q, Math.min(limit, this.maxResults), query.cursor)
   }
@@ -147,7 +147,7 @@ class DefaultDirectory implements Directory {
     await this.lock(account, async () => {
       await this.datastore.delete(contactKey(account), options)
       this.index.delete(account)
-    })
+    }, options)
   }
 
   async usageOf (account: AccountId, options: AbortOptions = {}): Promise<DirectoryUsage> {

@@ -193,8 +193,8 @@ function encodeCursor (cursor: Cursor): string {
 
 function decodeCursor (text: string): Cursor {
   try {
-    const [tier, key, peerId] = JSON.parse(toString(fromBase64(text, 'INVALID_CURSOR', 'cursor'))) as unknown[]
+    const [tier, key, peerId] = JSON.parse(toString(fromBase64(text, 'CURSOR_INVALID', 'cursor'))) as unknown[]
     if ((tier === 0 || tier === 1 || tier === 2) && typeof key === 'string' && typeof peerId === 'string') return { tier, key, peerId }
   } catch {}
-  throw new BadRequestError('unknown cursor', 'INVALID_CURSOR')
+  throw new BadRequestError('unknown cursor', 'CURSOR_INVALID')
 }

@@ -9,6 +9,7 @@
 import { redactError } from '../util/redact-url.ts'
 import { createBlockSource } from './block-source.ts'
 import { BlockUnavailableError, NotAcceptableError } from './errors.ts'
+import { toCafeError } from '../errors.ts'
 import { selectHandler } from './handlers/index.ts'
 import { parseDagScope, parseEntityBytes, parseFormatRequest, TRUSTLESS_FORMATS } from './negotiate.ts'
 import { parseGatewayUrl } from './parse-url.ts'
@@ -141,8 +142,8 @@ class PathGateway implements Gateway {
       this.log('block unavailable %c: %s', err.cid, err.message)
       if (onlyIfCached) return preconditionFailedResponse(`${err.cid} is not stored here`)
       if (trustless || err.offline) return notFoundResponse(`${err.cid} is not stored here`, 'BLOCK_NOT_FOUND')
-    } else if ((err as Error)?.name !== 'AbortError' && (err as { status?: number })?.status == null) {
-      // an error may quote the request's URL, and with it a `?key=`
+    } else if (toCafeError(err).status === 500) {
+      // an abort (499) or a timeout (504) is no fault of the gateway; an error may quote the request's URL, and with it a `?key=`
       this.log.error('gateway failed - %s', redactError(err))
     }
     return errorToResponse(err)

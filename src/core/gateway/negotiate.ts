@@ -131,11 +131,11 @@ export function parseEntityBytes (query: URLSearchParams): EntityBytes | undefin
   const value = query.get('entity-bytes')
   if (value == null) return undefined
   const match = /^(-?\d{1,16}):(-?\d{1,16}|\*)$/.exec(value)
-  if (match == null) throw new BadRequestError(`malformed entity-bytes: ${value.slice(0, 50)}`, 'INVALID_ENTITY_BYTES')
+  if (match == null) throw new BadRequestError(`malformed entity-bytes: ${value.slice(0, 50)}`, 'ENTITY_BYTES_INVALID')
   const from = Number(match[1])
   const to = match[2] === '*' ? '*' : Number(match[2])
   if (to !== '*' && from >= 0 && to >= 0 && to < from) {
-    throw new BadRequestError(`entity-bytes ends before it starts: ${value}`, 'INVALID_ENTITY_BYTES')
+    throw new BadRequestError(`entity-bytes ends before it starts: ${value}`, 'ENTITY_BYTES_INVALID')
   }
   return { from, to }
 }

@@ -2,7 +2,7 @@
  * Splits a path gateway URL `/ipfs/<cid>[/path][?query]` into its parts.
  * The CID may be v0 or v1 in any multibase `multiformats/basics` knows.
  */
-import { BadRequestError, NotFoundError } from '../errors.ts'
+import { BadRequestError, InvalidCIDError, NotFoundError } from '../errors.ts'
 import { parseCid } from '../util/cid.ts'
 import type { CID } from 'multiformats/cid'
 
@@ -30,7 +30,7 @@ export function parseGatewayUrl (url: URL | string): GatewayPath {
   }
 
   const [cidText, ...rest] = u.pathname.slice(PREFIX.length).split('/')
-  if (cidText === '') throw new BadRequestError('missing CID after /ipfs/', 'INVALID_CID')
+  if (cidText === '') throw new InvalidCIDError('missing CID after /ipfs/')
   const cid = parseCid(cidText)
   const segments = rest.filter(s => s !== '').map(decodeSegment)
   if (segments.length > MAX_PATH_SEGMENTS) {
@@ -50,6 +50,6 @@ function decodeSegment (segment: string): string {
   try {
     return decodeURIComponent(segment)
   } catch {
-    throw new BadRequestError('malformed percent-encoding in path', 'INVALID_PATH')
+    throw new BadRequestError('malformed percent-encoding in path', 'PATH_INVALID')
   }
 }

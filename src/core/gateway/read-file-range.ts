@@ -36,7 +36,7 @@ export function readFileRange (entry: FileEntry, offset = 0, length?: number, op
   const size = Number(entry.size)
   const len = length ?? size - offset
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(len) || offset < 0 || len < 0 || offset + len > size) {
-    throw new BadRequestError(`range ${offset}+${len} is outside a file of ${size} bytes`, 'INVALID_RANGE')
+    throw new BadRequestError(`range ${offset}+${len} is outside a file of ${size} bytes`, 'RANGE_INVALID')
   }
   if (options.blocks == null) {
     return entry.content({ offset, length: len, signal: options.signal, blockReadConcurrency: 8 })

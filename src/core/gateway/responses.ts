@@ -4,6 +4,7 @@
  */
 import { RateLimitedError, toCafeError } from '../errors.ts'
 import { BlockUnavailableError } from './errors.ts'
+import type { CafeErrorCode } from '../errors.ts'
 import { contentRange } from './range.ts'
 import type { ByteRange } from './range.ts'
 import type { CID } from 'multiformats/cid'
@@ -126,7 +127,7 @@ export function preflightResponse (): Response {
  * The JSON error every HTTP door of the cafe answers with, `{ error: { code, message } }`,
  * with the gateway's security headers. Errors are not cached: a missing block may arrive later.
  */
-export function errorResponse (status: number, code: string, message: string, extra: Record<string, string> = {}): Response {
+export function errorResponse (status: number, code: CafeErrorCode, message: string, extra: Record<string, string> = {}): Response {
   const headers = new Headers(SECURITY_HEADERS)
   headers.set('Content-Type', 'application/json; charset=utf-8')
   headers.set('Cache-Control', 'no-store')
@@ -134,11 +135,11 @@ export function errorResponse (status: number, code: string, message: string, ex
   return new Response(JSON.stringify({ error: { code, message } }), { status, headers })
 }
 
-export function badRequestResponse (message: string, code = 'BAD_REQUEST'): Response {
+export function badRequestResponse (message: string, code: CafeErrorCode = 'BAD_REQUEST'): Response {
   return errorResponse(400, code, message)
 }
 
-export function notFoundResponse (message = 'not found', code = 'NOT_FOUND'): Response {
+export function notFoundResponse (message = 'not found', code: CafeErrorCode = 'NOT_FOUND'): Response {
   return errorResponse(404, code, message)
 }
 

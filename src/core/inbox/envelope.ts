@@ -91,12 +91,12 @@ export async function sealMessage (senderKey: PrivateKey, recipient: Recipient, 
   return { ...unsigned, signature }
 }
 
-/** Check the signature against the `from` peer id's key; throws BadRequestError INVALID_SIGNATURE. */
+/** Check the signature against the `from` peer id's key; throws BadRequestError SIGNATURE_INVALID. */
 export async function verifyEnvelope (envelope: Envelope, options: AbortOptions = {}): Promise<void> {
   const key = ed25519KeyOfPeer(envelope.from, 'sender')
   const { signature, ...unsigned } = envelope
   const valid = await key.verify(signingBytes(ENVELOPE_DOMAIN, unsigned), signature, options)
-  if (!valid) throw new BadRequestError('the envelope signature does not match its sender', 'INVALID_SIGNATURE')
+  if (!valid) throw new BadRequestError('the envelope signature does not match its sender', 'SIGNATURE_INVALID')
 }
 
 /** Verify the envelope, check it is addressed to `recipientKey`, and decrypt it. */
@@ -104,7 +104,7 @@ export async function openMessage (recipientKey: PrivateKey, envelope: Envelope,
   await verifyEnvelope(envelope, options)
   if (recipientKey.type !== 'Ed25519') throw new BadRequestError('only Ed25519 keys can open envelopes', 'UNSUPPORTED_KEY')
   if (peerIdFromPrivateKey(recipientKey).toString() !== envelope.to) {
-    throw new BadRequestError('the envelope is addressed to another peer', 'WRONG_RECIPIENT')
+    throw new BadRequestError('the envelope is addressed to another peer', 'RECIPIENT_MISMATCH')
   }
   const ephemeralPublic = envelope.body.subarray(0, EPHEMERAL_BYTES)
   const recipientSecret = ed25519.utils.toMontgomerySecret(recipientKey.raw.subarray(0, 32))
@@ -124,7 +124,7 @@ export function encodeEnvelope (envelope: Envelope): Uint8Array {
 
 /** Decode and shape-check envelope bytes (the signature is checked by verifyEnvelope). */
 export function decodeEnvelope (bytes: Uint8Array): Envelope {
-  return validateEnvelope(decodeCbor(bytes, 'INVALID_ENVELOPE', 'the envelope'))
+  return validateEnvelope(decodeCbor(bytes, 'ENVELOPE_INVALID', 'the envelope'))
 }
 
 export function envelopeToJSON (envelope: Envelope): EnvelopeJSON {
@@ -137,9 +137,9 @@ export function envelopeFromJSON (json: unknown): Envelope {
   const value = json as Record<string, unknown>
   return validateEnvelope({
     ...value,
-    nonce: fromBase64(value.nonce, 'INVALID_ENVELOPE', 'nonce'),
-    body: fromBase64(value.body, 'INVALID_ENVELOPE', 'body'),
-    signature: fromBase64(value.signature, 'INVALID_ENVELOPE', 'signature')
+    nonce: fromBase64(value.nonce, 'ENVELOPE_INVALID', 'nonce'),
+    body: fromBase64(value.body, 'ENVELOPE_INVALID', 'body'),
+    signature: fromBase64(value.signature, 'ENVELOPE_INVALID', 'signature')
   })
 }
 
@@ -189,5 +189,5 @@ function isBytes (value: unknown, length: number): value is Uint8Array {
 }
 
 function invalid (message: string): BadRequestError {
-  return new BadRequestError(message, 'INVALID_ENVELOPE')
+  return new BadRequestError(message, 'ENVELOPE_INVALID')
 }

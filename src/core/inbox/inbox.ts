@@ -11,10 +11,11 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Key } from 'interface-datastore'
-import { BadRequestError, NotFoundError, PayloadTooLargeError } from '../errors.ts'
-import { decodeCbor, encodeCbor, hashId } from '../util/canonical.ts'
+import { BadRequestError, NotFoundError, PayloadTooLargeError, QuotaExceededError } from '../errors.ts'
+import { encodeCbor, hashId } from '../util/canonical.ts'
 import { decodeEnvelope, encodeEnvelope, verifyEnvelope } from './envelope.ts'
 import { createKeyedMutex } from '../util/keyed-lock.ts'
+import { decodeStoredCbor } from '../util/stored.ts'
 import { rateLimiterFor } from '../util/rate-limiter.ts'
 import type { KeyedMutex } from '../util/keyed-lock.ts'
 import type { RateLimit, RateLimiter } from '../util/rate-limiter.ts'
@@ -186,16 +187,16 @@ class DefaultInbox implements Inbox {
     }
     const envelope = decodeEnvelope(bytes)
     if (!isCanonicalPeerId(envelope.to)) {
-      throw new BadRequestError('the recipient must be a peer id in its usual form', 'INVALID_ENVELOPE')
+      throw new BadRequestError('the recipient must be a peer id in its usual form', 'ENVELOPE_INVALID')
     }
     await verifyEnvelope(envelope, options)
     const account = envelope.to
-    if (!await this.accounts.isRegistered(account)) {
-      throw new NotFoundError('the recipient is not registered at this cafe', 'UNKNOWN_RECIPIENT')
+    if (!await this.accounts.isRegistered(account, options)) {
+      throw new NotFoundError('the recipient is not registered at this cafe', 'RECIPIENT_NOT_FOUND')
     }
     const now = this.clock()
-    if (envelope.sentAt < now - this.ttlMs) throw new BadRequestError('the envelope is older than the inbox keeps messages', 'EXPIRED_ENVELOPE')
-    if (envelope.sentAt > now + this.maxClockSkewMs) throw new BadRequestError('the envelope is dated in the future', 'INVALID_ENVELOPE')
+    if (envelope.sentAt < now - this.ttlMs) throw new BadRequestError('the envelope is older than the inbox keeps messages', 'ENVELOPE_EXPIRED')
+    if (envelope.sentAt > now + this.maxClockSkewMs) throw new BadRequestError('the envelope is dated in the future', 'ENVELOPE_INVALID')
 
     const canonical = encodeEnvelope(envelope)
     const id = hashId(canonical)
@@ -208,12 +209,12 @@ class DefaultInbox implements Inbox {
       this.limiter.takeAll(options.remotePeer == null ? [`from:${envelope.from}`] : [`from:${envelope.from}`, `peer:${options.remotePeer}`])
 
       const usage = await this.loadUsage(account, options)
-      const quota = await this.accounts.quotaOf(account)
+      const quota = await this.accounts.quotaOf(account, options)
       if (usage.inboxMessages + 1 > quota.inboxMessages) {
-        throw new PayloadTooLargeError('the recipient\'s inbox is full (messages)', 'QUOTA_EXCEEDED')
+        throw new QuotaExceededError('the recipient\'s inbox is full (messages)')
       }
       if (usage.inboxBytes + canonical.byteLength > quota.inboxBytes) {
-        throw new PayloadTooLargeError('the recipient\'s inbox is full (bytes)', 'QUOTA_EXCEEDED')
+        throw new QuotaExceededError('the recipient\'s inbox is full (bytes)')
       }
 
       const receivedAt = this.clock()
@@ -230,7 +231,7 @@ class DefaultInbox implements Inbox {
       this.log.trace('stored %s for %s (%d bytes)', id, account, canonical.byteLength)
       const message: InboxMessage = { id, from: envelope.from, sentAt: envelope.sentAt, receivedAt, expiresAt, size: canonical.byteLength, envelope: canonical }
       return { receipt: { id, receivedAt, expiresAt, duplicate: false }, message }
-    })
+    }, options)
 
     if (message != null) this.emit({ account, message })
     return receipt
@@ -238,8 +239,8 @@ class DefaultInbox implements Inbox {
 
   async list (account: AccountId, options: ListOptions = {}): Promise<InboxPage> {
     const limit = options.limit ?? 50
-    if (!Number.isInteger(limit) || limit < 1) throw new BadRequestError('limit must be a positive integer', 'INVALID_LIMIT')
-    if (options.after != null && !CURSOR_PATTERN.test(options.after)) throw new BadRequestError('unknown cursor', 'INVALID_CURSOR')
+    if (!Number.isInteger(limit) || limit < 1) throw new BadRequestError('limit must be a positive integer', 'LIMIT_INVALID')
+    if (options.after != null && !CURSOR_PATTERN.test(options.after)) throw new BadRequestError('unknown cursor', 'CURSOR_INVALID')
 
     // one account's keys only, bounded by its quota; sorted here because not every datastore sorts
     const names: string[] = []
@@ -273,7 +274,7 @@ class DefaultInbox implements Inbox {
   }
 
   async ack (account: AccountId, ids: string[], options: AbortOptions = {}): Promise<void> {
-    if (!Array.isArray(ids) || ids.length > MAX_ACK_IDS) throw new BadRequestError(`ack takes up to ${MAX_ACK_IDS} ids`, 'INVALID_IDS')
+    if (!Array.isArray(ids) || ids.length > MAX_ACK_IDS) throw new BadRequestError(`ack takes up to ${MAX_ACK_IDS} ids`, 'IDS_INVALID')
     const unique = [...new Set(ids)]
     unique.forEach(assertId)
     await this.lock(account, async () => {
@@ -294,7 +295,7 @@ class DefaultInbox implements Inbox {
         usage.inboxMessages -= 1
         usage.inboxBytes -= locator.size
       }
-    })
+    }, options)
   }
 
   async sweep (options: AbortOptions = {}): Promise<number> {
@@ -311,7 +312,7 @@ class DefaultInbox implements Inbox {
         if (locator == null) return
         await this.deleteAll(account, id, locator, options)
         if (!locator.acked) removed++
-      })
+      }, options)
     }
     if (removed > 0) this.log('swept %d expired messages', removed)
     return removed
@@ -331,11 +332,11 @@ class DefaultInbox implements Inbox {
       }
       for (const [id, locator] of found) await this.deleteAll(account, id, locator, options)
       this.usage.delete(account)
-    })
+    }, options)
   }
 
   async usageOf (account: AccountId, options: AbortOptions = {}): Promise<InboxUsage> {
-    return this.lock(account, async () => ({ ...await this.loadUsage(account, options) }))
+    return this.lock(account, async () => ({ ...await this.loadUsage(account, options) }), options)
   }
 
   private emit (event: DeliveredEvent): void {
@@ -390,7 +391,7 @@ class DefaultInbox implements Inbox {
   private async getMessage (account: string, receivedAt: number, id: string, options: AbortOptions): Promise<InboxMessage | undefined> {
     const bytes = await this.getOptional(messageKey(account, receivedAt, id), options)
     if (bytes == null) return undefined
-    const stored = decodeCbor(bytes, 'CORRUPT', 'a stored message') as StoredMessage
+    const stored = decodeStoredCbor<StoredMessage>(bytes, 'a stored message')
     const envelope = decodeEnvelope(stored.envelope)
     return { id, from: envelope.from, sentAt: envelope.sentAt, receivedAt: stored.receivedAt, expiresAt: stored.expiresAt, size: stored.envelope.byteLength, envelope: stored.envelope }
   }
@@ -414,11 +415,11 @@ function isCanonicalPeerId (text: string): boolean {
 }
 
 function decodeLocator (bytes: Uint8Array): Locator {
-  return decodeCbor(bytes, 'CORRUPT', 'a stored locator') as Locator
+  return decodeStoredCbor<Locator>(bytes, 'a stored locator')
 }
 
 function assertId (id: unknown): asserts id is string {
-  if (typeof id !== 'string' || !ID_PATTERN.test(id)) throw new BadRequestError('not a message id', 'INVALID_ID')
+  if (typeof id !== 'string' || !ID_PATTERN.test(id)) throw new BadRequestError('not a message id', 'ID_INVALID')
 }
 
 export function createInbox (components: InboxComponents, init: InboxInit = {}): Inbox {

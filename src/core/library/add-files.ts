@@ -43,7 +43,7 @@ const HASH_CONCURRENCY = 16
 function splitPath (path: string): string[] {
   const segments = path.split('/').filter(segment => segment.length > 0)
   if (segments.length === 0 || segments.some(segment => segment === '.' || segment === '..')) {
-    throw new BadRequestError(`not a usable file path: ${JSON.stringify(path)}`, 'INVALID_PATH')
+    throw new BadRequestError(`not a usable file path: ${JSON.stringify(path)}`, 'PATH_INVALID')
   }
   return segments
 }
@@ -97,7 +97,7 @@ async function addGroup (components: AddFilesComponents, top: string, members: F
       if (entry.path === top) root = entry.cid.toString()
     }
     await writes.flush()
-    if (root == null) throw new BadRequestError(`folder ${top} produced no directory`, 'INVALID_PATH')
+    if (root == null) throw new BadRequestError(`folder ${top} produced no directory`, 'PATH_INVALID')
     await components.keep?.(CID.parse(root), { ...options, index })
     return await components.library.record({ cid: root, name: top, size, kind: 'directory' }, options)
   } finally {

@@ -6,6 +6,7 @@
 import { Key } from 'interface-datastore'
 import { BadRequestError, NotFoundError } from '../errors.ts'
 import { parseCid } from '../util/cid.ts'
+import { parseStoredJson } from '../util/stored.ts'
 import type { AbortOptions, BaseComponents } from '../types.ts'
 
 export interface LibraryEntry {
@@ -35,10 +36,10 @@ function entryKey (cid: string): Key {
 function validate (entry: Omit<LibraryEntry, 'addedAt'>): void {
   parseCid(entry.cid)
   if (entry.name.length === 0 || entry.name.length > MAX_NAME_LENGTH) {
-    throw new BadRequestError(`a name must have 1 to ${MAX_NAME_LENGTH} characters`, 'INVALID_NAME')
+    throw new BadRequestError(`a name must have 1 to ${MAX_NAME_LENGTH} characters`, 'NAME_INVALID')
   }
   if (!Number.isSafeInteger(entry.size) || entry.size < 0) {
-    throw new BadRequestError('size must be a non-negative integer', 'INVALID_SIZE')
+    throw new BadRequestError('size must be a non-negative integer', 'SIZE_INVALID')
   }
 }
 
@@ -59,7 +60,7 @@ class DatastoreLibrary implements Library {
   async list (options?: AbortOptions): Promise<LibraryEntry[]> {
     const entries: LibraryEntry[] = []
     for await (const { value } of this.components.datastore.query({ prefix: PREFIX }, options)) {
-      entries.push(JSON.parse(new TextDecoder().decode(value)))
+      entries.push(parseStoredJson(value, 'a library entry'))
     }
     return entries.sort((a, b) => b.addedAt - a.addedAt)
   }

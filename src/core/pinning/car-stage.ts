@@ -30,9 +30,9 @@ export interface ReadCarOptions extends AbortOptions {
 function carError (err: unknown): unknown {
   if (!(err instanceof Error) || err.name !== 'Error') return err
   if (err.message.includes('Unexpected end of data')) {
-    return new BadRequestError('the CAR ended in the middle of a block or header', 'TRUNCATED_CAR')
+    return new BadRequestError('the CAR ended in the middle of a block or header', 'CAR_TRUNCATED')
   }
-  return new BadRequestError(`not a valid CAR: ${err.message}`, 'BAD_CAR')
+  return new BadRequestError(`not a valid CAR: ${err.message}`, 'CAR_INVALID')
 }
 
 /** IndexedDB stores a view's whole buffer: store a copy when the view is a slice. */
@@ -92,7 +92,7 @@ export class CarStage {
       await Promise.all(writes)
       throw carError(err)
     }
-    if (this.roots.length === 0) throw new BadRequestError('the CAR names no root', 'BAD_CAR')
+    if (this.roots.length === 0) throw new BadRequestError('the CAR names no root', 'CAR_INVALID')
   }
 
   private async store (cid: CID, bytes: Uint8Array, options: AbortOptions): Promise<void> {

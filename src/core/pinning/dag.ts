@@ -8,7 +8,7 @@ import { identity } from 'multiformats/hashes/identity'
 import { sha256, sha512 } from 'multiformats/hashes/sha2'
 import { concat } from 'uint8arrays/concat'
 import { equals } from 'uint8arrays/equals'
-import { BadRequestError } from '../errors.ts'
+import { BadRequestError, MissingBlockError } from '../errors.ts'
 import { isWalkable, linksOf } from '../util/dag.ts'
 import type { AbortOptions } from '../types.ts'
 import type { Blockstore } from 'interface-blockstore'
@@ -104,7 +104,7 @@ export interface WalkOptions extends AbortOptions {
 
 /**
  * Every distinct block of the DAG under `root`, read from the local blockstore only.
- * A missing block throws MISSING_BLOCK (unless `skipMissing`); an unknown codec throws UNSUPPORTED_CODEC.
+ * A missing block throws BLOCK_MISSING (unless `skipMissing`); an unknown codec throws UNSUPPORTED_CODEC.
  */
 export async function * walkDag (blockstore: Blockstore, root: CID, options: WalkOptions = {}): AsyncGenerator<DagBlock> {
   const seen = new Set<string>()
@@ -130,7 +130,7 @@ export async function * walkDag (blockstore: Blockstore, root: CID, options: Wal
     } catch (err) {
       if ((err as Error).name !== 'NotFoundError') throw err
       if (options.skipMissing === true) continue
-      throw new BadRequestError(`block ${cid} is missing`, 'MISSING_BLOCK')
+      throw new MissingBlockError(`block ${cid} is missing`)
     }
     yield { cid, size: bytes.byteLength }
     for (const link of linksOf(cid, bytes)) stack.push(link)

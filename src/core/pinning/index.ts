@@ -9,7 +9,7 @@
  * `UNAVAILABLE`.
  */
 import PQueue from 'p-queue'
-import { BadRequestError, CafeError, UnauthorizedError, UnavailableError, TimeoutError, toCafeError } from '../errors.ts'
+import { BadRequestError, CafeError, MissingBlockError, UnauthorizedError, UnavailableError, TimeoutError, toCafeError } from '../errors.ts'
 import { createStorageLedger } from '../storage/ledger.ts'
 import { CarStage } from './car-stage.ts'
 import { dagSize } from './dag.ts'
@@ -355,7 +355,7 @@ class DefaultPinning implements Pinning {
     try {
       return await dagSize(this.components.blockstore, cid, options)
     } catch (err) {
-      if ((err as { code?: string }).code === 'MISSING_BLOCK') return undefined
+      if (err instanceof MissingBlockError) return undefined
       throw err
     }
   }
@@ -542,7 +542,7 @@ class DefaultPinning implements Pinning {
       const current = await this.records.find(record.account, record.requestid, options)
       if (current != null) await this.records.delete(record.account, record.requestid, options)
       return current == null ? undefined : { current, job: this.jobs.get(record.requestid) }
-    })
+    }, options)
     if (found == null) return
     const { current, job } = found
     if (job != null) {
@@ -590,8 +590,8 @@ class DefaultPinning implements Pinning {
     try {
       return await dagSize(this.components.blockstore, root, options)
     } catch (err) {
-      if ((err as { code?: string }).code !== 'MISSING_BLOCK') throw err
-      throw new BadRequestError(`the DAG under root ${root} is incomplete: ${(err as Error).message}`, 'BAD_CAR')
+      if (!(err instanceof MissingBlockError)) throw err
+      throw new BadRequestError(`the DAG under root ${root} is incomplete: ${(err as Error).message}`, 'CAR_INVALID')
     }
   }
 }

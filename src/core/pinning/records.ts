@@ -8,6 +8,7 @@ import { base32 } from 'multiformats/bases/base32'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { BadRequestError, NotFoundError } from '../errors.ts'
 import { getOrUndefined } from '../util/datastore.ts'
+import { parseStoredJson } from '../util/stored.ts'
 import { AccountPins } from './account-pins.ts'
 import type { PinRecord } from './pin-status.ts'
 import type { AbortOptions, AccountId } from '../types.ts'
@@ -97,5 +98,5 @@ export class PinRecords {
 }
 
 function decode (bytes: Uint8Array): PinRecord {
-  return JSON.parse(new TextDecoder().decode(bytes))
+  return parseStoredJson(bytes, 'a pin record')
 }

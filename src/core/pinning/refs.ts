@@ -92,7 +92,7 @@ export class PinRefs {
    */
   private async exclusive <T> (options: AbortOptions | undefined, fn: () => Promise<T>): Promise<T> {
     options?.signal?.throwIfAborted()
-    return this.lock.run('pins', fn)
+    return this.lock.run('pins', fn, options)
   }
 
   private async hasKeys (prefix: string): Promise<boolean> {

@@ -57,7 +57,7 @@ function optionalMeta (raw: Raw): Record<string, string> | undefined {
   return metaInput(raw, 'INPUT_INVALID')
 }
 
-/** A Pin as sent; the pinning service checks it (BAD_CID, names, origins). Meta may also come as `meta[k]` query fields. */
+/** A Pin as sent; the pinning service checks it (CID_INVALID, names, origins). Meta may also come as `meta[k]` query fields. */
 function pinInput (raw: Raw): Pin {
   return { cid: raw.cid as string, name: raw.name as string | undefined, origins: raw.origins as string[] | undefined, meta: optionalMeta(raw) }
 }

@@ -3,6 +3,7 @@
  */
 import { BadRequestError } from '../errors.ts'
 import { parseCid as parseAnyCid } from '../util/cid.ts'
+import type { CafeErrorCode } from '../errors.ts'
 import { PIN_STATES, TEXT_MATCHES } from './pin-status.ts'
 import type { Pin, PinQuery } from './pin-status.ts'
 import type { CID } from 'multiformats/cid'
@@ -17,7 +18,7 @@ export const MAX_LIMIT = 1000
 
 /** A pin's CID, at most 256 characters. */
 export function parseCid (value: unknown): CID {
-  return parseAnyCid(value, { code: 'BAD_CID', maxLength: 256 })
+  return parseAnyCid(value, { maxLength: 256 })
 }
 
 function isRecord (value: unknown): value is Record<string, unknown> {
@@ -54,7 +55,7 @@ const META_FIELD = /^meta\[(.+)\]$/s
  * the spec's query form), and `meta[key]=value` fields, the form the OpenAPI-generated
  * @ipfs-shipyard/pinning-service-client sends. Both may be given; anything malformed is 400.
  */
-export function metaInput (raw: Record<string, unknown>, code = 'BAD_REQUEST'): Record<string, string> | undefined {
+export function metaInput (raw: Record<string, unknown>, code: CafeErrorCode = 'BAD_REQUEST'): Record<string, string> | undefined {
   let meta: Record<string, unknown> | undefined
   if (raw.meta != null) {
     let value = raw.meta
@@ -79,7 +80,7 @@ export function metaInput (raw: Record<string, unknown>, code = 'BAD_REQUEST'): 
 }
 
 /** A path segment's percent escapes decoded; a malformed escape is 400, not a thrown URIError. */
-export function decodePathSegment (segment: string, name: string, code = 'BAD_REQUEST'): string {
+export function decodePathSegment (segment: string, name: string, code: CafeErrorCode = 'BAD_REQUEST'): string {
   try {
     return decodeURIComponent(segment)
   } catch {

@@ -8,6 +8,7 @@
  */
 import { Key } from 'interface-datastore'
 import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts'
+import { parseStoredJson } from '../util/stored.ts'
 import { createStorageLedger } from '../storage/ledger.ts'
 import { parseCid } from '../util/cid.ts'
 import { getOrUndefined } from '../util/datastore.ts'
@@ -78,7 +79,7 @@ const DATA = '/cafe/snapshot-data'
 
 export function validateThreadId (threadId: unknown): string {
   if (typeof threadId !== 'string' || !THREAD_ID.test(threadId)) {
-    throw new BadRequestError('a thread id is 1 to 128 characters of A-Z, a-z, 0-9, _ and -', 'BAD_THREAD_ID')
+    throw new BadRequestError('a thread id is 1 to 128 characters of A-Z, a-z, 0-9, _ and -', 'THREAD_ID_INVALID')
   }
   return threadId
 }
@@ -182,20 +183,20 @@ class DefaultSnapshots implements Snapshots {
   }
 
   private validateHead (head: string): string {
-    return parseCid(head, { code: 'BAD_CID' }).toString()
+    return parseCid(head).toString()
   }
 
   private async infos (account: AccountId, options?: AbortOptions): Promise<SnapshotInfo[]> {
     const infos: SnapshotInfo[] = []
     for await (const { value } of this.components.datastore.query({ prefix: `${INFO}/${accountPart(account)}/` }, options)) {
-      infos.push(JSON.parse(new TextDecoder().decode(value)))
+      infos.push(parseStoredJson<SnapshotInfo>(value, 'a snapshot record'))
     }
     return infos
   }
 
   private async findInfo (account: AccountId, threadId: string, options?: AbortOptions): Promise<SnapshotInfo | undefined> {
     const bytes = await getOrUndefined(this.components.datastore, this.infoKey(account, threadId), options)
-    return bytes == null ? undefined : JSON.parse(new TextDecoder().decode(bytes))
+    return bytes == null ? undefined : parseStoredJson<SnapshotInfo>(bytes, 'a snapshot record')
   }
 
   private async assertRegistered (account: AccountId, options?: AbortOptions): Promise<void> {

@@ -10,7 +10,7 @@
  *
  * Reservations live in memory only: a crash drops them, and nothing of theirs was committed.
  */
-import { PayloadTooLargeError } from '../errors.ts'
+import { QuotaExceededError } from '../errors.ts'
 import { KeyedLock } from '../util/keyed-lock.ts'
 import type { AbortOptions, AccountDataOwner, AccountDirectory, AccountId, ComponentLogger } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
@@ -79,8 +79,8 @@ interface Book {
   quota: number
 }
 
-export function quotaExceeded (bytes: number, quota: number): PayloadTooLargeError {
-  return new PayloadTooLargeError(`this would store ${bytes} bytes, over the account's quota of ${quota}`, 'QUOTA_EXCEEDED')
+export function quotaExceeded (bytes: number, quota: number): QuotaExceededError {
+  return new QuotaExceededError(`this would store ${bytes} bytes, over the account's quota of ${quota}`)
 }
 
 class LedgerReservation implements Reservation {
@@ -172,7 +172,7 @@ class DefaultStorageLedger implements StorageLedger {
       const book = this.bookOf(account)
       const total = committed + book.reserved + bytes
       if (total > quota) throw quotaExceeded(total, quota)
-      if (options.sizeUnknown === true && total >= quota) throw new PayloadTooLargeError('the account has no storage left', 'QUOTA_EXCEEDED')
+      if (options.sizeUnknown === true && total >= quota) throw new QuotaExceededError('the account has no storage left')
       book.reserved += bytes
       book.holders++
       return new LedgerReservation(this, account, book, bytes)

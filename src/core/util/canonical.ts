@@ -10,6 +10,7 @@ import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import { toString } from 'uint8arrays/to-string'
 import { BadRequestError } from '../errors.ts'
+import type { CafeErrorCode } from '../errors.ts'
 
 /** `domain` + NUL + dag-cbor(fields): what gets signed. */
 export function signingBytes (domain: string, fields: Record<string, unknown>): Uint8Array {
@@ -21,7 +22,7 @@ export function encodeCbor (value: unknown): Uint8Array {
 }
 
 /** Decode dag-cbor from an untrusted source; malformed input is a 400 with `code`. */
-export function decodeCbor (bytes: Uint8Array, code: string, what: string): unknown {
+export function decodeCbor (bytes: Uint8Array, code: CafeErrorCode, what: string): unknown {
   try {
     return dagCbor.decode(bytes)
   } catch {
@@ -39,7 +40,7 @@ export function toBase64 (bytes: Uint8Array): string {
   return toString(bytes, 'base64')
 }
 
-export function fromBase64 (text: unknown, code: string, what: string): Uint8Array {
+export function fromBase64 (text: unknown, code: CafeErrorCode, what: string): Uint8Array {
   if (typeof text !== 'string') throw new BadRequestError(`${what} must be a base64 string`, code)
   try {
     return fromString(text.replace(/=+$/, ''), 'base64')

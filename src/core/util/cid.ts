@@ -1,6 +1,6 @@
 import { bases } from 'multiformats/basics'
 import { CID } from 'multiformats/cid'
-import { BadRequestError } from '../errors.ts'
+import { InvalidCIDError } from '../errors.ts'
 import type { MultibaseDecoder } from 'multiformats/bases/interface'
 
 const ALL_BASES = Object.values(bases)
@@ -15,21 +15,18 @@ const anyBase: MultibaseDecoder<string> = {
 }
 
 export interface ParseCidOptions {
-  /** the error code of the BadRequestError thrown for anything that is not a CID */
-  code?: string
   /** longer strings are refused before parsing */
   maxLength?: number
 }
 
-/** A CID from its string form in any basic multibase; a BadRequestError for anything else. */
+/** A CID from its string form in any basic multibase; an InvalidCIDError (400 CID_INVALID) for anything else. */
 export function parseCid (value: unknown, options: ParseCidOptions = {}): CID {
-  const code = options.code ?? 'INVALID_CID'
   if (typeof value !== 'string' || value.length === 0 || value.length > (options.maxLength ?? Infinity)) {
-    throw new BadRequestError('expected a CID string', code)
+    throw new InvalidCIDError('expected a CID string')
   }
   try {
     return CID.parse(value, anyBase)
   } catch {
-    throw new BadRequestError(`invalid CID: ${value.slice(0, 100)}`, code)
+    throw new InvalidCIDError(`invalid CID: ${value.slice(0, 100)}`)
   }
 }

@@ -41,9 +41,9 @@ export class KeyedLock {
 }
 
 /** The same lock as a function, for services that keep one per store: `lock(key, task)`. */
-export type KeyedMutex = <T>(key: string, task: () => Promise<T>) => Promise<T>
+export type KeyedMutex = <T>(key: string, task: () => Promise<T>, options?: AbortOptions) => Promise<T>
 
 export function createKeyedMutex (): KeyedMutex {
   const lock = new KeyedLock()
-  return async (key, task) => lock.run(key, task)
+  return async (key, task, options) => lock.run(key, task, options)
 }

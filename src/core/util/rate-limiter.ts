@@ -8,6 +8,7 @@
  * behind a NAT or a relay, so its bucket is larger).
  */
 import { RateLimitedError } from '../errors.ts'
+import type { CafeErrorCode } from '../errors.ts'
 import type { Clock } from '../types.ts'
 
 export interface RateLimiter {
@@ -36,7 +37,7 @@ export interface RateLimiterInit {
   maxKeys?: number
   clock?: Clock
   /** error code of the 429; default RATE_LIMITED */
-  code?: string
+  code?: CafeErrorCode
 }
 
 interface Bucket { tokens: number, at: number }
@@ -47,7 +48,7 @@ class TokenBucketLimiter implements RateLimiter {
   private readonly refill: number
   private readonly maxKeys: number
   private readonly clock: Clock
-  private readonly code: string
+  private readonly code: CafeErrorCode
 
   constructor (init: RateLimiterInit) {
     this.capacity = init.capacity

@@ -24,6 +24,6 @@ describe('client-side encryptFile / decryptFile', () => {
     const { ciphertext } = await encryptFile(plaintext)
     const other = await encryptFile(new Uint8Array(1))
     await expect(decryptFile(ciphertext, other.keyText)).rejects.toMatchObject({ code: 'DECRYPTION_FAILED', status: 422 })
-    await expect(decryptFile(ciphertext, 'not a key')).rejects.toMatchObject({ code: 'INVALID_KEY', status: 400 })
+    await expect(decryptFile(ciphertext, 'not a key')).rejects.toMatchObject({ code: 'KEY_INVALID', status: 400 })
   })
 })

@@ -47,15 +47,15 @@ describe('file keys in URLs', () => {
     ['a 44-character text with a dash', '17q9mTWHjSOIjWiAoZxYy3cYTN917q9mUBhOu0mxr6Y-']
   ]
   for (const [name, text] of malformed) {
-    it(`${name} is refused with 400 INVALID_KEY`, () => {
-      expect(() => parseFileKey(text)).toThrow(expect.objectContaining({ name: 'BadRequestError', code: 'INVALID_KEY', status: 400 }))
+    it(`${name} is refused with 400 KEY_INVALID`, () => {
+      expect(() => parseFileKey(text)).toThrow(expect.objectContaining({ name: 'BadRequestError', code: 'KEY_INVALID', status: 400 }))
     })
   }
 
   it('key bytes of another length are refused', () => {
     for (const length of [0, 16, 31, 33, 43, 45]) {
-      expect(() => toFileKey(new Uint8Array(length))).toThrow(expect.objectContaining({ code: 'INVALID_KEY' }))
-      expect(() => formatFileKey(new Uint8Array(length))).toThrow(expect.objectContaining({ code: 'INVALID_KEY' }))
+      expect(() => toFileKey(new Uint8Array(length))).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }))
+      expect(() => formatFileKey(new Uint8Array(length))).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }))
     }
   })
 

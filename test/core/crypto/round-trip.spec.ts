@@ -69,9 +69,9 @@ describe('v1 encrypted files round trip', () => {
   })
 
   it('bad encryption options are refused', async () => {
-    await expect(encryptBytes(new Uint8Array(1), { key: new Uint8Array(31) })).rejects.toMatchObject({ code: 'INVALID_KEY', status: 400 })
-    await expect(encryptBytes(new Uint8Array(1), { segmentSize: 10 })).rejects.toMatchObject({ code: 'INVALID_SEGMENT_SIZE' })
-    expect(() => encryptStream(inChunks(new Uint8Array(1), 1), { segmentSize: 1.5 })).toThrow(expect.objectContaining({ code: 'INVALID_SEGMENT_SIZE' }))
+    await expect(encryptBytes(new Uint8Array(1), { key: new Uint8Array(31) })).rejects.toMatchObject({ code: 'KEY_INVALID', status: 400 })
+    await expect(encryptBytes(new Uint8Array(1), { segmentSize: 10 })).rejects.toMatchObject({ code: 'SEGMENT_SIZE_INVALID' })
+    expect(() => encryptStream(inChunks(new Uint8Array(1), 1), { segmentSize: 1.5 })).toThrow(expect.objectContaining({ code: 'SEGMENT_SIZE_INVALID' }))
   })
 
   it('an aborted encryption stops', async () => {

@@ -92,7 +92,7 @@ describe('test vectors (test/vectors/encryption.json)', () => {
 
   for (const v of vectors.invalidKeys) {
     it(`malformed key (${v.reason}) is refused`, () => {
-      expect(() => parseFileKey(v.keyText)).toThrow(expect.objectContaining({ code: 'INVALID_KEY' }))
+      expect(() => parseFileKey(v.keyText)).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }))
     })
   }
 })

@@ -37,16 +37,16 @@ describe('signed contacts', () => {
       { ...contact, inboxes: ['/ip4/10.0.0.1/tcp/1'] },
       { ...contact, seq: 2 }
     ]) {
-      await expect(verifyContact(forged)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE', status: 400 })
+      await expect(verifyContact(forged)).rejects.toMatchObject({ code: 'SIGNATURE_INVALID', status: 400 })
     }
     // a contact signed by another key, claiming alice's peer id and key
     const malloryOwn = await signContact(mallory, fields('alice', 'Alice'))
-    await expect(verifyContact({ ...malloryOwn, peerId: contact.peerId, publicKey: contact.publicKey })).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' })
+    await expect(verifyContact({ ...malloryOwn, peerId: contact.peerId, publicKey: contact.publicKey })).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' })
     // ...or naming alice's peer id with its own key
-    await expect(verifyContact({ ...malloryOwn, peerId: contact.peerId })).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' })
+    await expect(verifyContact({ ...malloryOwn, peerId: contact.peerId })).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' })
   })
 
-  it('rejects bad fields with INVALID_CONTACT', async () => {
+  it('rejects bad fields with CONTACT_INVALID', async () => {
     const bad: Array<Partial<ContactFields>> = [
       { username: '' }, { username: 'has space' }, { username: 'x'.repeat(33) }, { username: '-dash' },
       { displayName: '   ' }, { displayName: 'x'.repeat(65) }, { displayName: 'bell\u0007' },
@@ -54,7 +54,7 @@ describe('signed contacts', () => {
       { avatar: 'not-a-cid' }, { seq: -1 }, { seq: 1.5 }
     ]
     for (const change of bad) {
-      await expect(signContact(alice, { ...fields('alice', 'Alice'), ...change })).rejects.toMatchObject({ code: 'INVALID_CONTACT', status: 400 })
+      await expect(signContact(alice, { ...fields('alice', 'Alice'), ...change })).rejects.toMatchObject({ code: 'CONTACT_INVALID', status: 400 })
     }
   })
 })
@@ -130,13 +130,13 @@ describe('directory', () => {
     } while (cursor != null)
     expect(seen).toEqual(['sam', 'samantha', 'sammy', 'samuel', 'samwise', 'other', 'isam'])
     expect(pages).toBe(3)
-    await expect(directory.search({ q: 'sam', cursor: 'bogus' })).rejects.toMatchObject({ code: 'INVALID_CURSOR', status: 400 })
+    await expect(directory.search({ q: 'sam', cursor: 'bogus' })).rejects.toMatchObject({ code: 'CURSOR_INVALID', status: 400 })
   })
 
   it('refuses a forged contact signature and keeps what was there', async () => {
     const original = await publish(alice, 'alice', 'Alice', 1)
     const forged = { ...await signContact(alice, fields('alice', 'Alice', 2)), displayName: 'Send me money' }
-    await expect(directory.publish(idOf(alice), forged)).rejects.toMatchObject({ status: 400, code: 'INVALID_SIGNATURE' })
+    await expect(directory.publish(idOf(alice), forged)).rejects.toMatchObject({ status: 400, code: 'SIGNATURE_INVALID' })
     expect(await directory.get(idOf(alice))).toEqual(original)
   })
 
@@ -147,7 +147,7 @@ describe('directory', () => {
     expect((await directory.search({ q: 'cooper' })).contacts).toEqual([newer])
 
     for (const seq of [6, 3]) {
-      await expect(publish(alice, 'alice', 'Old Alice', seq)).rejects.toMatchObject({ status: 409, code: 'STALE_CONTACT' })
+      await expect(publish(alice, 'alice', 'Old Alice', seq)).rejects.toMatchObject({ status: 409, code: 'CONTACT_STALE' })
     }
     expect(await directory.get(idOf(alice))).toEqual(newer)
     expect((await directory.search({ q: 'old' })).contacts).toEqual([])
@@ -155,13 +155,13 @@ describe('directory', () => {
 
   it('an account cannot publish someone else\'s contact, even one they signed', async () => {
     const bobs = await signContact(bob, fields('bob', 'Bob'))
-    await expect(directory.publish(idOf(alice), bobs)).rejects.toMatchObject({ status: 403, code: 'NOT_OWN_CONTACT' })
+    await expect(directory.publish(idOf(alice), bobs)).rejects.toMatchObject({ status: 403, code: 'CONTACT_FOREIGN' })
     expect((await directory.search({ q: 'bob' })).contacts).toEqual([])
   })
 
   it('an account not registered here cannot publish', async () => {
     accounts.deregister(idOf(alice))
-    await expect(publish(alice, 'alice', 'Alice')).rejects.toMatchObject({ status: 403, code: 'NOT_REGISTERED' })
+    await expect(publish(alice, 'alice', 'Alice')).rejects.toMatchObject({ status: 403, code: 'ACCOUNT_NOT_REGISTERED' })
   })
 
   it('rate limits searches per remote peer with 429', async () => {
@@ -185,7 +185,7 @@ describe('directory', () => {
     const restarted = make()
     expect((await restarted.search({ q: 'ali' })).contacts).toEqual([contact])
     // versions are remembered too
-    await expect(restarted.publish(idOf(bob), await signContact(bob, fields('bob', 'Bob', 2)))).rejects.toMatchObject({ code: 'STALE_CONTACT' })
+    await expect(restarted.publish(idOf(bob), await signContact(bob, fields('bob', 'Bob', 2)))).rejects.toMatchObject({ code: 'CONTACT_STALE' })
   })
 
   it('removeAccount takes the contact out of the datastore, the index and search', async () => {

@@ -23,7 +23,7 @@ describe('gateway: request errors', () => {
     expect(res.headers.get('Content-Type')).toBe('application/json; charset=utf-8')
     expect(res.headers.get('Cache-Control')).toBe('no-store')
     const body = await res.json()
-    expect(body.error.code).toBe('INVALID_CID')
+    expect(body.error.code).toBe('CID_INVALID')
     expect(body.error.message).toMatch(/^invalid CID/)
   })
 

@@ -36,7 +36,7 @@ describe('parseGatewayUrl', () => {
   })
 
   it('rejects a malformed CID as a bad request', () => {
-    expect(() => parseGatewayUrl('http://x/ipfs/not-a-cid')).toThrow(expect.objectContaining({ name: 'BadRequestError', status: 400 }))
+    expect(() => parseGatewayUrl('http://x/ipfs/not-a-cid')).toThrow(expect.objectContaining({ name: 'InvalidCIDError', code: 'CID_INVALID', status: 400 }))
     expect(() => parseGatewayUrl('http://x/ipfs/')).toThrow(expect.objectContaining({ status: 400 }))
   })
 

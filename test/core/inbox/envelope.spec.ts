@@ -66,7 +66,7 @@ describe('envelope', () => {
     for (const [what, tamper] of tampered) {
       it(`${what} fails the signature check`, async () => {
         const envelope = tamper(await sealMessage(alice, bobId, fromString('secret')))
-        await expect(verifyEnvelope(envelope)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE', status: 400 })
+        await expect(verifyEnvelope(envelope)).rejects.toMatchObject({ code: 'SIGNATURE_INVALID', status: 400 })
         await expect(openMessage(bob, envelope)).rejects.toMatchObject({ status: 400 })
       })
     }
@@ -84,17 +84,17 @@ describe('envelope', () => {
 
   it('opening with the wrong private key fails', async () => {
     const envelope = await sealMessage(alice, bobId, fromString('for bob only'))
-    await expect(openMessage(mallory, envelope)).rejects.toMatchObject({ code: 'WRONG_RECIPIENT' })
+    await expect(openMessage(mallory, envelope)).rejects.toMatchObject({ code: 'RECIPIENT_MISMATCH' })
     // even a key that lies about being the recipient cannot decrypt
     await expect(openMessage(mallory, { ...envelope, to: peerIdFromPrivateKey(mallory).toString() })).rejects.toMatchObject({ status: 400 })
   })
 
-  it('rejects malformed envelopes with INVALID_ENVELOPE', async () => {
+  it('rejects malformed envelopes with ENVELOPE_INVALID', async () => {
     const envelope = await sealMessage(alice, bobId, fromString('x'))
-    expect(() => decodeEnvelope(fromString('not cbor at all'))).toThrow(expect.objectContaining({ code: 'INVALID_ENVELOPE' }))
-    expect(() => encodeEnvelope({ ...envelope, v: 2 as 1 })).toThrow(expect.objectContaining({ code: 'INVALID_ENVELOPE' }))
-    expect(() => envelopeFromJSON({ ...envelopeToJSON(envelope), body: 42 })).toThrow(expect.objectContaining({ code: 'INVALID_ENVELOPE' }))
-    await expect(verifyEnvelope({ ...envelope, from: 'not-a-peer-id' })).rejects.toMatchObject({ code: 'INVALID_ENVELOPE' })
+    expect(() => decodeEnvelope(fromString('not cbor at all'))).toThrow(expect.objectContaining({ code: 'ENVELOPE_INVALID' }))
+    expect(() => encodeEnvelope({ ...envelope, v: 2 as 1 })).toThrow(expect.objectContaining({ code: 'ENVELOPE_INVALID' }))
+    expect(() => envelopeFromJSON({ ...envelopeToJSON(envelope), body: 42 })).toThrow(expect.objectContaining({ code: 'ENVELOPE_INVALID' }))
+    await expect(verifyEnvelope({ ...envelope, from: 'not-a-peer-id' })).rejects.toMatchObject({ code: 'ENVELOPE_INVALID' })
   })
 
   it('refuses to seal for a non-Ed25519 recipient', async () => {

@@ -69,7 +69,7 @@ describe('inbox', () => {
     const third = await inbox.list(bobId, { limit: 2, after: second.cursor })
     expect([first, second, third].flatMap(page => page.messages.map(m => m.id))).toEqual(ids)
     expect(third.cursor).toBeUndefined()
-    await expect(inbox.list(bobId, { after: '../../etc' })).rejects.toMatchObject({ code: 'INVALID_CURSOR', status: 400 })
+    await expect(inbox.list(bobId, { after: '../../etc' })).rejects.toMatchObject({ code: 'CURSOR_INVALID', status: 400 })
     await expect(inbox.list(bobId, { limit: 0 })).rejects.toMatchObject({ status: 400 })
   })
 
@@ -79,16 +79,16 @@ describe('inbox', () => {
     expect(await inbox.usageOf(bobId)).toEqual({ inboxMessages: 0, inboxBytes: 0 })
   })
 
-  it('refuses a message for an account not registered here with 404 UNKNOWN_RECIPIENT', async () => {
-    await expect(inbox.deliver(await letter(bob, aliceId, 'hello?'))).rejects.toMatchObject({ status: 404, code: 'UNKNOWN_RECIPIENT' })
+  it('refuses a message for an account not registered here with 404 RECIPIENT_NOT_FOUND', async () => {
+    await expect(inbox.deliver(await letter(bob, aliceId, 'hello?'))).rejects.toMatchObject({ status: 404, code: 'RECIPIENT_NOT_FOUND' })
     expect(await all(datastore.queryKeys({}))).toEqual([])
   })
 
-  it('refuses a forged envelope with 400 INVALID_SIGNATURE and garbage with INVALID_ENVELOPE', async () => {
+  it('refuses a forged envelope with 400 SIGNATURE_INVALID and garbage with ENVELOPE_INVALID', async () => {
     const envelope = await sealMessage(alice, bobId, fromString('real'))
     const forged = encodeEnvelope({ ...envelope, from: carolId })
-    await expect(inbox.deliver(forged)).rejects.toMatchObject({ status: 400, code: 'INVALID_SIGNATURE' })
-    await expect(inbox.deliver(fromString('garbage'))).rejects.toMatchObject({ status: 400, code: 'INVALID_ENVELOPE' })
+    await expect(inbox.deliver(forged)).rejects.toMatchObject({ status: 400, code: 'SIGNATURE_INVALID' })
+    await expect(inbox.deliver(fromString('garbage'))).rejects.toMatchObject({ status: 400, code: 'ENVELOPE_INVALID' })
     expect((await inbox.list(bobId)).messages).toEqual([])
   })
 
@@ -168,7 +168,7 @@ describe('inbox', () => {
     expect(await inbox.usageOf(bobId)).toMatchObject({ inboxMessages: 1 })
     expect((await all(datastore.queryKeys({}))).some(key => key.toString().includes(id))).toBe(false)
 
-    await expect(inbox.deliver(await letter(alice, bobId, 'stale', clock.now() - DAY - 1))).rejects.toMatchObject({ code: 'EXPIRED_ENVELOPE' })
+    await expect(inbox.deliver(await letter(alice, bobId, 'stale', clock.now() - DAY - 1))).rejects.toMatchObject({ code: 'ENVELOPE_EXPIRED' })
   })
 
   it('messages survive a restart: a new inbox over the same datastore sees them', async () => {
@@ -190,7 +190,7 @@ describe('inbox', () => {
     // nothing was deleted: neither bob's message nor carol's own one in the same request
     expect((await inbox.list(bobId)).messages.map(m => m.id)).toEqual([id])
     expect((await inbox.list(carolId)).messages.map(m => m.id)).toEqual([own.id])
-    await expect(inbox.fetch(carolId, '../i/x')).rejects.toMatchObject({ code: 'INVALID_ID' })
+    await expect(inbox.fetch(carolId, '../i/x')).rejects.toMatchObject({ code: 'ID_INVALID' })
   })
 
   it('removeAccount deletes every message of the account and nothing of others', async () => {

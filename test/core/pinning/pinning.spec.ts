@@ -76,7 +76,7 @@ describe('pin by CID', () => {
   it('a malformed CID is refused and nothing is stored', async () => {
     const cafe = await makeCafe()
     const err = await rejects(cafe.pinning.add(ALICE, { cid: 'not-a-cid' }))
-    expect(err.code).toBe('BAD_CID')
+    expect(err.code).toBe('CID_INVALID')
     expect(err.status).toBe(400)
     expect((await cafe.pinning.list(ALICE, { status: ['queued', 'pinning', 'pinned', 'failed'] })).count).toBe(0)
   })
@@ -334,7 +334,7 @@ describe('CAR upload', () => {
     const root = await makeContent(cafe.source, concat([cafe.common, randomContent(8000, 13)]))
     const car = await carOf(cafe.source, [root])
     const err = await rejects(cafe.pinning.importCar(ALICE, chunked(car.subarray(0, car.byteLength - 100))))
-    expect(err.code).toBe('TRUNCATED_CAR')
+    expect(err.code).toBe('CAR_TRUNCATED')
     expect(await countBlocks(cafe.blockstore)).toBe(cafe.before)
   })
 
@@ -346,7 +346,7 @@ describe('CAR upload', () => {
       if (!cid.equals(root)) blocks.push({ cid, bytes: await readBlock(cafe.source, cid) })
     }
     const err = await rejects(cafe.pinning.importCar(ALICE, chunked(await carOf(cafe.source, [root], blocks))))
-    expect(err.code).toBe('BAD_CAR')
+    expect(err.code).toBe('CAR_INVALID')
     expect(await countBlocks(cafe.blockstore)).toBe(cafe.before)
   })
 
@@ -354,7 +354,7 @@ describe('CAR upload', () => {
     const cafe = await withExistingPin()
     // a header of 20 bytes that are not CBOR
     const err = await rejects(cafe.pinning.importCar(ALICE, chunked(concat([new Uint8Array([20]), randomContent(500)]))))
-    expect(err.code).toBe('BAD_CAR')
+    expect(err.code).toBe('CAR_INVALID')
     expect(await countBlocks(cafe.blockstore)).toBe(cafe.before)
   })
 

@@ -77,8 +77,8 @@ describe('Pinning Service API: POST /pins and GET /pins/{requestid}', () => {
     const call = api(cafe)
     const cid = (await makeContent(cafe.source, randomContent(10))).toString()
     const cases: Array<[unknown, string]> = [
-      [{ cid: 'bafy-not-a-cid' }, 'BAD_CID'],
-      [{}, 'BAD_CID'],
+      [{ cid: 'bafy-not-a-cid' }, 'CID_INVALID'],
+      [{}, 'CID_INVALID'],
       [[], 'BAD_REQUEST'],
       [{ cid, name: 'x'.repeat(256) }, 'BAD_REQUEST'],
       [{ cid, meta: { n: 1 } }, 'BAD_REQUEST'],
@@ -208,7 +208,7 @@ describe('Pinning Service API: GET /pins filters', () => {
     await cafe.source.delete(missing)
     const { body: failed } = await call('POST', '/pins', { json: { cid: missing.toString() } })
     const settledFailed = await settled(cafe.pinning, ALICE, failed.requestid)
-    expect(settledFailed.info.reason).toBe('MISSING_BLOCK')
+    expect(settledFailed.info.reason).toBe('BLOCK_MISSING')
 
     const onlyFailed = await call('GET', '/pins?status=failed')
     expect(onlyFailed.body.count).toBe(1)

@@ -72,14 +72,14 @@ describe('snapshots', () => {
   it('bad thread ids, empty or oversized snapshots and malformed heads are refused', async () => {
     const { snapshots } = makeSnapshots()
     for (const threadId of ['', 'a/b', '../x', 'x'.repeat(129), 'sp ace', 'a:b']) {
-      expect((await rejects(snapshots.put(ALICE, threadId, bytes(10)))).code, threadId).toBe('BAD_THREAD_ID')
+      expect((await rejects(snapshots.put(ALICE, threadId, bytes(10)))).code, threadId).toBe('THREAD_ID_INVALID')
     }
-    expect((await rejects(snapshots.get(ALICE, 'a/b'))).code).toBe('BAD_THREAD_ID')
+    expect((await rejects(snapshots.get(ALICE, 'a/b'))).code).toBe('THREAD_ID_INVALID')
     expect((await rejects(snapshots.put(ALICE, THREAD, new Uint8Array(0)))).status).toBe(400)
     const big = await rejects(snapshots.put(ALICE, THREAD, bytes(4097)))
     expect(big.code).toBe('SNAPSHOT_TOO_LARGE')
     expect(big.status).toBe(413)
-    expect((await rejects(snapshots.put(ALICE, THREAD, bytes(10), { head: 'not-a-cid' }))).code).toBe('BAD_CID')
+    expect((await rejects(snapshots.put(ALICE, THREAD, bytes(10), { head: 'not-a-cid' }))).code).toBe('CID_INVALID')
     expect(await snapshots.list(ALICE)).toEqual([])
   })
 

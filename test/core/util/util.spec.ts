@@ -21,9 +21,9 @@ describe('parseCid', () => {
     expect(parseCid(cid.toString()).equals(cid)).toBe(true)
   })
 
-  it('refuses anything else with a 400 and the caller\'s code', () => {
-    expect(() => parseCid('bafy-not-a-cid')).toThrow(expect.objectContaining({ status: 400, code: 'INVALID_CID' }))
-    expect(() => parseCid(42, { code: 'BAD_CID' })).toThrow(expect.objectContaining({ status: 400, code: 'BAD_CID' }))
+  it('refuses anything else with InvalidCIDError (400 CID_INVALID)', () => {
+    expect(() => parseCid('bafy-not-a-cid')).toThrow(expect.objectContaining({ name: 'InvalidCIDError', status: 400, code: 'CID_INVALID' }))
+    expect(() => parseCid(42)).toThrow(expect.objectContaining({ name: 'InvalidCIDError', status: 400, code: 'CID_INVALID' }))
     expect(() => parseCid('b'.repeat(300), { maxLength: 256 })).toThrow(expect.objectContaining({ status: 400 }))
   })
 })
