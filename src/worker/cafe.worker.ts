@@ -5,7 +5,7 @@
  *
  * This entry stays small: the peer id is read from the stored key first (a few small
  * modules), and the runtime (libp2p, Helia, the services: most of the worker's code) is
- * loaded as its own chunk meanwhile, so `peerId()` answers before the node has started.
+ * loaded as its own chunk after it, so `peerId()` answers before the node has started.
  */
 import * as Comlink from 'comlink'
 import { DEFAULT_CAFE_NAME } from './config.ts'
@@ -21,10 +21,10 @@ let started: { peerId: Promise<string>, runtime: Promise<CafeRuntime> } | undefi
 
 function cafe (): { peerId: Promise<string>, runtime: Promise<CafeRuntime> } {
   if (started == null) {
-    const code = import('./cafe-runtime.ts')
     const peerId = loadPeerId(name)
-    // the runtime starts once the key exists, so the two never both make one
-    const runtime = Promise.all([code, peerId]).then(async ([{ startCafeRuntime }]) => startCafeRuntime(name))
+    // the runtime's code loads once the key exists (its evaluation would hold up the thread
+    // the peer id is read on), and it starts after, so the two never both make a key
+    const runtime = peerId.then(async () => (await import('./cafe-runtime.ts')).startCafeRuntime(name))
     peerId.catch(() => {})
     runtime.catch(() => {})
     started = { peerId, runtime }
