@@ -39,10 +39,16 @@ async function reason (response: Response): Promise<string> {
   }
 }
 
-export async function errorPage (request: Request, response: Response): Promise<Response> {
+export interface ErrorPageWords {
+  headline?: string
+  /** HTML */
+  advice?: string
+}
+
+export async function errorPage (request: Request, response: Response, words: ErrorPageWords = {}): Promise<Response> {
   const status = response.status
-  const headline = HEADLINES[status] ?? (status >= 500 ? 'The cafe could not answer' : 'This address could not be opened')
-  const advice = ADVICE[status] ?? ''
+  const headline = words.headline ?? HEADLINES[status] ?? (status >= 500 ? 'The cafe could not answer' : 'This address could not be opened')
+  const advice = words.advice ?? ADVICE[status] ?? ''
   const detail = (await reason(response)).trim().slice(0, 500)
   const url = new URL(request.url)
   const here = escapeHtml(url.pathname + url.search)

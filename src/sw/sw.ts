@@ -19,6 +19,7 @@ import { cancelSender } from '../worker/cancel-port.ts'
 import { toResponse, transferRequest } from './api-forward.ts'
 import { clientSignal } from './client-signal.ts'
 import { answerNavigation } from './error-page.ts'
+import { Shell } from './shell.ts'
 import { PORT_MESSAGE, WorkerLink } from './worker-link.ts'
 import '../worker/comlink-errors.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -90,8 +91,13 @@ async function serveApi (request: Request, remote: string, signal: AbortSignal):
   }
 }
 
-self.addEventListener('install', () => { void self.skipWaiting() })
-self.addEventListener('activate', (event) => { event.waitUntil(self.clients.claim()) })
+const shell = new Shell({ origin: self.location.origin, caches: self.caches, fetch: async request => fetch(request) })
+
+self.addEventListener('install', (event) => {
+  void self.skipWaiting()
+  event.waitUntil(shell.install())
+})
+self.addEventListener('activate', (event) => { event.waitUntil(Promise.all([self.clients.claim(), shell.removeOld()])) })
 
 self.addEventListener('message', (event) => {
   if (event.data?.type === PORT_MESSAGE && event.data.port instanceof MessagePort) link.accept(event.data.port)
@@ -109,5 +115,9 @@ self.addEventListener('fetch', (event) => {
   if (url.pathname.startsWith('/ipfs/')) {
     respond(event, async signal => answerNavigation(event.request, async () => serveGateway(event.request, signal),
       err => errorResponse(err instanceof CafeError ? err : new UnavailableError(`the gateway could not start: ${(err as Error).message}`))))
-  } else if (url.pathname.startsWith('/api/')) respond(event, async signal => serveApi(event.request, event.clientId !== '' ? event.clientId : event.resultingClientId, signal))
+  } else if (url.pathname.startsWith('/api/')) {
+    respond(event, async signal => serveApi(event.request, event.clientId !== '' ? event.clientId : event.resultingClientId, signal))
+  } else if (shell.handles(event.request)) {
+    event.respondWith(shell.serve(event.request))
+  }
 })
