@@ -22,10 +22,14 @@ const { cafe, gatewayReady } = connectToCafe()
 const peerId = byTestId('peer-id')
 peerId.after(copyButton(() => peerId.title, { 'data-testid': 'copy-peer-id' }))
 
+function showPeerId (id: string): void {
+  peerId.textContent = id
+  peerId.title = id
+}
+
 async function refreshStatus (): Promise<void> {
   const status = await cafe.status()
-  peerId.textContent = status.peerId
-  peerId.title = status.peerId
+  showPeerId(status.peerId)
   // addresses and connections come from the network status too (showNetwork), so the Node box and the relay table agree
   if (status.addresses.length > 0) byTestId('addresses').textContent = status.addresses.join('\n')
   byTestId('stored').textContent = `${status.blocks} blocks, in this browser's blockstore`
@@ -97,6 +101,8 @@ async function add (uploads: FileUpload[]): Promise<void> {
   addBar.start('Added', total)
   try {
     const added = await cafe.addFiles(uploads, Comlink.proxy((evt: AddProgressEvent) => { addBar.update(evt) }))
+    // the events count bytes read, which run ahead of the writes: the rate shown at the end is the whole add's
+    addBar.update({ type: 'cafe:add', detail: { bytes: total, total } })
     addStatus.ok(`Added ${added.map(entry => entry.name).join(', ')}: see Stored here below.`)
   } catch (err) {
     addStatus.fail(new Error(`Could not add: ${errorText(err)}`))
@@ -131,6 +137,8 @@ const webRtcHost = hostWebRtc(cafe)
 const refreshConnections = mountConnections(cafe, { hostId: webRtcHost?.id, sessionRelays: new URLSearchParams(location.search).getAll('relay'), onStatus: showNetwork })
 labelTableCells()
 
+// known from the stored key long before the node has started (status waits for the node)
+void cafe.peerId().then(showPeerId, () => {})
 void refreshStatus()
 void refreshLibrary()
 void refreshTokens()

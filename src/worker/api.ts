@@ -33,6 +33,8 @@ export interface FileUpload {
  * (tokens, clients, quotas), which exist only on this private channel.
  */
 export interface CafeWorkerApi extends OwnerApi {
+  /** the cafe's peer id, answered from the stored key before the node has started */
+  peerId(): Promise<string>
   status(): Promise<CafeStatus>
   /** `onProgress`: a callback wrapped in `Comlink.proxy` */
   addFiles(files: FileUpload[], onProgress?: (evt: AddProgressEvent) => void): Promise<LibraryEntry[]>

@@ -9,7 +9,7 @@ import { defaultLogger } from '@libp2p/logger'
 import * as Comlink from 'comlink'
 import { CID } from 'multiformats/cid'
 import { createCafe, type Cafe } from '../core/cafe.ts'
-import { addFiles } from '../core/library/add-files.ts'
+import { addFiles, type AddFilesComponents } from '../core/library/add-files.ts'
 import { byteCounter } from '../client/progress.ts'
 import { createLibrary } from '../core/library/library.ts'
 import { createBrowserCafeNode, type CafeNode } from '../browser/browser-node.ts'
@@ -116,6 +116,7 @@ export async function startCafeRuntime (name: string): Promise<CafeRuntime> {
 
   const api: CafeWorkerApi = {
     ...cafe.owner,
+    async peerId () { return libp2p.peerId.toString() },
     async status (): Promise<CafeStatus> {
       return {
         peerId: libp2p.peerId.toString(),
@@ -128,7 +129,8 @@ export async function startCafeRuntime (name: string): Promise<CafeRuntime> {
       }
     },
     async addFiles (files: FileUpload[], onProgress?: (evt: AddProgressEvent) => void) {
-      const keep = async (cid: CID): Promise<void> => cafe.services.pinning?.keep(cid, `library-${cid}`)
+      // the add hands over what it wrote (options.index), so the pin need not read the DAG back
+      const keep: AddFilesComponents['keep'] = async (cid, options) => cafe.services.pinning?.keep(cid, `library-${cid}`, options)
       const counter = byteCounter('cafe:add', files.reduce((sum, { file }) => sum + file.size, 0), onProgress)
       const added = await addFiles({ blockstore: node.helia.blockstore, library, keep }, files.map(({ path, file }) => ({
         path,

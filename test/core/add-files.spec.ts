@@ -1,3 +1,4 @@
+import { unixfs } from '@helia/unixfs'
 import { defaultLogger } from '@libp2p/logger'
 import { MemoryBlockstore } from 'blockstore-core'
 import { MemoryDatastore } from 'datastore-core'
@@ -7,6 +8,8 @@ import { CID } from 'multiformats/cid'
 import { describe, expect, it } from 'vitest'
 import { addFiles, type FileToAdd } from '../../src/core/library/add-files.ts'
 import { createLibrary } from '../../src/core/library/library.ts'
+import { walkDag, type DagIndex } from '../../src/core/pinning/dag.ts'
+import type { Blockstore } from 'interface-blockstore'
 
 function file (path: string, text: string): FileToAdd {
   const bytes = new TextEncoder().encode(text)
@@ -49,6 +52,34 @@ describe('adding files and folders', () => {
   it('refuses paths that climb out of a folder', async () => {
     const library = createLibrary({ datastore: new MemoryDatastore(), logger: defaultLogger() })
     await expect(addFiles({ blockstore: new MemoryBlockstore(), library }, [file('a/../../etc', 'x')])).rejects.toMatchObject({ code: 'PATH_INVALID' })
+    expect(await library.list()).toEqual([])
+  })
+
+  it('keeps a multi-block file with the DAG known, so nothing is read back, and matches a plain import', async () => {
+    const blockstore = new MemoryBlockstore()
+    const library = createLibrary({ datastore: new MemoryDatastore(), logger: defaultLogger() })
+    const bytes = new Uint8Array(3 * 1_048_576 + 5).map((_, i) => i % 251)
+    let kept: { cid: CID, index?: DagIndex } | undefined
+    const [entry] = await addFiles({ blockstore, library, keep: async (cid, options) => { kept = { cid, index: options?.index } } }, [
+      { path: 'big.bin', size: bytes.byteLength, content: (async function * () { yield bytes.subarray(0, 100); yield bytes.subarray(100) })() }
+    ])
+    // the same CID as Helia's own import (1 MiB raw leaves under a dag-pb root)
+    expect(entry.cid).toBe((await unixfs({ blockstore: new MemoryBlockstore() }).addBytes(bytes)).toString())
+    expect(kept?.cid.toString()).toBe(entry.cid)
+    const noReads = { get: () => { throw new Error('read back') } } as unknown as Blockstore
+    const walked = await all(walkDag(noReads, kept!.cid, { index: kept!.index }))
+    expect(walked).toHaveLength(5)
+    expect(walked.filter(block => block.cid.code === 0x55).reduce((sum, block) => sum + block.size, 0)).toBe(bytes.byteLength)
+    expect(await text(blockstore, entry.cid)).toHaveLength(bytes.byteLength)
+  })
+
+  it('fails the add when the store refuses a block, and records nothing', async () => {
+    const blockstore = new MemoryBlockstore()
+    const library = createLibrary({ datastore: new MemoryDatastore(), logger: defaultLogger() })
+    const failing = { get: blockstore.get.bind(blockstore), has: blockstore.has.bind(blockstore), put: async () => { throw new Error('disk full') } }
+    let kept = false
+    await expect(addFiles({ blockstore: failing, library, keep: async () => { kept = true } }, [file('a.txt', 'a')])).rejects.toThrow('disk full')
+    expect(kept).toBe(false)
     expect(await library.list()).toEqual([])
   })
 })

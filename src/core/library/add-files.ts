@@ -6,6 +6,9 @@
 import { unixfs } from '@helia/unixfs'
 import { CID } from 'multiformats/cid'
 import { BadRequestError } from '../errors.ts'
+import { DagIndex } from '../pinning/dag.ts'
+import { eagerRawLeaves } from './eager-leaves.ts'
+import { WriteBehind } from './write-behind.ts'
 import type { Library, LibraryEntry } from './library.ts'
 import type { AbortOptions } from '../types.ts'
 import type { Blockstore } from 'interface-blockstore'
@@ -20,9 +23,22 @@ export interface FileToAdd {
 export interface AddFilesComponents {
   blockstore: Pick<Blockstore, 'get' | 'put' | 'has'>
   library: Library
-  /** keeps an added DAG from being collected when an account unpins the same blocks */
-  keep?(cid: CID, options?: AbortOptions): Promise<void>
+  /**
+   * keeps an added DAG from being collected when an account unpins the same blocks;
+   * `index` holds the links of every block just written, so the DAG need not be read back
+   */
+  keep?(cid: CID, options?: AbortOptions & { index?: DagIndex }): Promise<void>
 }
+
+/**
+ * Block writes in flight while the import reads and hashes on: the blockstore groups puts
+ * that arrive together into one transaction (one disk flush). The importer's own
+ * concurrency waits for each group of puts before reading on, which left reading, hashing
+ * and writing taking turns.
+ */
+const WRITE_WINDOW = 32
+/** blocks the importer hashes at once (WebCrypto digests run off the thread) */
+const HASH_CONCURRENCY = 16
 
 function splitPath (path: string): string[] {
   const segments = path.split('/').filter(segment => segment.length > 0)
@@ -44,24 +60,48 @@ function groupByTopLevel (files: FileToAdd[]): Map<string, FileToAdd[]> {
 }
 
 export async function addFiles (components: AddFilesComponents, files: FileToAdd[], options?: AbortOptions): Promise<LibraryEntry[]> {
-  const fs = unixfs(components)
   const added: LibraryEntry[] = []
   for (const [top, members] of groupByTopLevel(files)) {
     options?.signal?.throwIfAborted()
-    const size = members.reduce((sum, file) => sum + file.size, 0)
-    if (top.startsWith('\0')) {
-      const cid = await fs.addByteStream(members[0].content, { signal: options?.signal })
-      await components.keep?.(cid, options)
-      added.push(await components.library.record({ cid: cid.toString(), name: members[0].path, size, kind: 'file' }, options))
-      continue
-    }
-    let root: string | undefined
-    for await (const entry of fs.addAll(members.map(({ path, content }) => ({ path, content })), { signal: options?.signal })) {
-      if (entry.path === top) root = entry.cid.toString()
-    }
-    if (root == null) throw new BadRequestError(`folder ${top} produced no directory`, 'PATH_INVALID')
-    await components.keep?.(CID.parse(root), options)
-    added.push(await components.library.record({ cid: root, name: top, size, kind: 'directory' }, options))
+    added.push(await addGroup(components, top, members, options))
   }
   return added
+}
+
+async function addGroup (components: AddFilesComponents, top: string, members: FileToAdd[], options?: AbortOptions): Promise<LibraryEntry> {
+  // the links of every block written, so keeping the DAG need not read it back
+  const index = new DagIndex()
+  const writes = new WriteBehind(async (cid, bytes, options) => components.blockstore.put(cid, bytes, options), WRITE_WINDOW)
+  const blockstore: AddFilesComponents['blockstore'] = {
+    get: (cid, options) => components.blockstore.get(cid, options),
+    has: async (cid, options) => components.blockstore.has(cid, options),
+    put: async (cid, bytes, options) => {
+      // the importer hands whole blocks
+      if (!(bytes instanceof Uint8Array)) throw new TypeError('the importer put a block that is not bytes')
+      index.add(cid, bytes)
+      return writes.put(cid, bytes, options)
+    }
+  }
+  const fs = unixfs({ blockstore })
+  const importOptions = { signal: options?.signal, blockWriteConcurrency: HASH_CONCURRENCY, rawLeaves: true, cidVersion: 1 as const, bufferImporter: eagerRawLeaves }
+  const size = members.reduce((sum, file) => sum + file.size, 0)
+  try {
+    if (top.startsWith('\0')) {
+      const cid = await fs.addByteStream(members[0].content, importOptions)
+      await writes.flush()
+      await components.keep?.(cid, { ...options, index })
+      return await components.library.record({ cid: cid.toString(), name: members[0].path, size, kind: 'file' }, options)
+    }
+    let root: string | undefined
+    for await (const entry of fs.addAll(members.map(({ path, content }) => ({ path, content })), importOptions)) {
+      if (entry.path === top) root = entry.cid.toString()
+    }
+    await writes.flush()
+    if (root == null) throw new BadRequestError(`folder ${top} produced no directory`, 'PATH_INVALID')
+    await components.keep?.(CID.parse(root), { ...options, index })
+    return await components.library.record({ cid: root, name: top, size, kind: 'directory' }, options)
+  } finally {
+    // a failed import still waits for its queued writes, so none lands after the caller moves on
+    await writes.flush().catch(() => {})
+  }
 }

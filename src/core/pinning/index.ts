@@ -22,7 +22,7 @@ import { parseCid, validateMeta, validateName, validatePin, validateQuery } from
 import type { PinSummary } from './account-pins.ts'
 import type { WalkOptions } from './dag.ts'
 import type { Pin, PinQuery, PinRecord, PinResults, PinState, PinStatus } from './pin-status.ts'
-import type { PinsLike } from './refs.ts'
+import type { AddRefOptions, PinsLike } from './refs.ts'
 import type { Reservation, StorageLedger } from '../storage/ledger.ts'
 import type { AbortOptions, AccountDataOwner, AccountDirectory, AccountId, Clock, ComponentLogger } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
@@ -82,7 +82,7 @@ export interface Pinning extends AccountDataOwner {
    * Keeps a local DAG for the cafe itself (the owner's library), under `holder`: counted to
    * no account, and never collected while held, even when an account unpins the same blocks.
    */
-  keep (cid: CID, holder: string, options?: AbortOptions): Promise<void>
+  keep (cid: CID, holder: string, options?: AddRefOptions): Promise<void>
   /** Lets go of what `keep` held; blocks nothing else needs are deleted. */
   unkeep (cid: CID, holder: string, options?: AbortOptions): Promise<void>
   /** POST /pins: queue a pin by CID; it is fetched and pinned in the background */
@@ -231,7 +231,7 @@ class DefaultPinning implements Pinning {
     }
   }
 
-  async keep (cid: CID, holder: string, options?: AbortOptions): Promise<void> {
+  async keep (cid: CID, holder: string, options?: AddRefOptions): Promise<void> {
     await this.refs.add(cid, CAFE_HOLDER, holder, options)
   }
 
