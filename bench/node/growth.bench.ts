@@ -29,7 +29,7 @@ import { createPinning } from '../../src/core/pinning/index.ts'
 import { newRequestId, PinRecords } from '../../src/core/pinning/records.ts'
 import { openDurableStores } from '../../src/headless/durable-stores.ts'
 import { createHeadlessCafe } from '../../src/headless/headless.ts'
-import { percentile, report } from './measure.ts'
+import { percentile, randomName, report } from './measure.ts'
 import type { AccountDirectory } from '../../src/core/types.ts'
 import type { CID } from 'multiformats/cid'
 
@@ -167,14 +167,6 @@ async function inboxCurve (): Promise<void> {
     log(`inbox list with ${target} messages: ${ms.toFixed(2)} ms`)
   }
   await inbox.stop?.()
-}
-
-function randomName (i: number): string {
-  const syllables = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'to', 'vi', 'ze', 'an', 'el', 'or']
-  let name = ''
-  let n = i * 2654435761 >>> 0
-  for (let s = 0; s < 4; s++) { name += syllables[n % syllables.length]; n = Math.floor(n / syllables.length) }
-  return `${name}${i}`
 }
 
 async function directoryCurve (): Promise<void> {

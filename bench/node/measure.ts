@@ -14,3 +14,12 @@ export function percentile (samples: number[], p: number): number {
 export function report (results: Record<string, Record<string, number>>): void {
   console.log(JSON.stringify(results))
 }
+
+/** A pronounceable, unique directory name for contact `i` (the same `i` gives the same name in every run). */
+export function randomName (i: number): string {
+  const syllables = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'to', 'vi', 'ze', 'an', 'el', 'or']
+  let name = ''
+  let n = i * 2654435761 >>> 0
+  for (let s = 0; s < 4; s++) { name += syllables[n % syllables.length]; n = Math.floor(n / syllables.length) }
+  return `${name}${i}`
+}

@@ -11,7 +11,7 @@ import { MemoryDatastore } from 'datastore-core'
 import { Key } from 'interface-datastore'
 import { createDirectory, encodeContact, signContact } from '../../src/core/directory/index.ts'
 import { createInbox, decodeEnvelope, encodeEnvelope, sealMessage, verifyEnvelope } from '../../src/core/inbox/index.ts'
-import { percentile, ratePerSecond, report } from './measure.ts'
+import { percentile, randomName, ratePerSecond, report } from './measure.ts'
 import type { AccountDirectory } from '../../src/core/types.ts'
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000)
@@ -78,14 +78,6 @@ async function inboxBench (): Promise<Record<string, number>> {
     signatureChecksPerSecond: baseline,
     deliveryToSignatureCheck: delivered.perSecond / baseline
   }
-}
-
-function randomName (i: number): string {
-  const syllables = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'to', 'vi', 'ze', 'an', 'el', 'or']
-  let name = ''
-  let n = i * 2654435761 >>> 0
-  for (let s = 0; s < 4; s++) { name += syllables[n % syllables.length]; n = Math.floor(n / syllables.length) }
-  return `${name}${i}`
 }
 
 async function directoryBench (): Promise<Record<string, number>> {
