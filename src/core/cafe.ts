@@ -76,7 +76,8 @@ function factoriesOf (init: CafeInit): Array<[string, CafeServiceFactory]> {
     ['pinning', cafeServices.pinning(init.pinning)],
     ['snapshots', cafeServices.snapshots()],
     ['inbox', cafeServices.inbox(init.inbox)],
-    ['directory', cafeServices.directory(init.directory)]
+    ['directory', cafeServices.directory(init.directory)],
+    ['gc', cafeServices.gc()]
   ])
   for (const [name, factory] of Object.entries(init.services ?? {})) factories.set(name, factory)
   return [...factories].filter((entry): entry is [string, CafeServiceFactory] => entry[1] !== false)

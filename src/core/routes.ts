@@ -5,6 +5,7 @@
  */
 import { accountRoutes } from './accounts/routes.ts'
 import { directoryRoutes } from './directory/routes.ts'
+import { gcRoutes } from './gc/routes.ts'
 import { inboxRoutes, inboxSubscription } from './inbox/routes.ts'
 import { infoRoutes } from './info/service.ts'
 import { carUpload, pinningRoutes } from './pinning/routes.ts'
@@ -17,7 +18,8 @@ export const cafeRoutes: ReadonlyArray<Route<any>> = [
   ...pinningRoutes,
   ...snapshotRoutes,
   ...inboxRoutes,
-  ...directoryRoutes
+  ...directoryRoutes,
+  ...gcRoutes
 ]
 
 export const cafeStreamRoutes: ReadonlyArray<StreamRoute<any>> = [carUpload, inboxSubscription]

@@ -6,7 +6,7 @@
 import type { CafeApi } from './api.ts'
 import type { ClientInfo, CreatedToken, TokenInfo } from '../accounts/index.ts'
 import type { ContactJSON, SearchQuery } from '../directory/index.ts'
-import type { PinQuery, PinResults } from '../pinning/index.ts'
+import type { GarbageReport, PinQuery, PinResults } from '../pinning/index.ts'
 import type { AccountId, Quota } from '../types.ts'
 
 export interface CreateTokenInput {
@@ -31,6 +31,8 @@ export interface OwnerApi {
   clientPins (account: AccountId, query?: PinQuery): Promise<PinResults>
   /** the directory as anyone sees it (the console's search box, a client's entry) */
   searchDirectory (query: SearchQuery): Promise<{ contacts: ContactJSON[], cursor?: string }>
+  /** blocks nothing needs: reported, and removed unless dryRun */
+  collectGarbage (input?: { dryRun?: boolean }): Promise<GarbageReport>
 }
 
 export function createOwnerApi (api: CafeApi<any>): OwnerApi {
@@ -46,6 +48,7 @@ export function createOwnerApi (api: CafeApi<any>): OwnerApi {
     getDefaultQuota: async () => call('quota.get'),
     setDefaultQuota: async quota => call('quota.set', quota),
     searchDirectory: async query => call('directory.search', query),
-    clientPins: async (account, query = {}) => call('clients.pins', { ...query, peer: account })
+    clientPins: async (account, query = {}) => call('clients.pins', { ...query, peer: account }),
+    collectGarbage: async (input = {}) => call('gc.run', input)
   }
 }

@@ -18,11 +18,12 @@ import { InUse } from './in-use.ts'
 import { PinRecords, newRequestId } from './records.ts'
 import { PinRefs } from './refs.ts'
 import { StagingJournal } from './staging.ts'
+import { createLibrary } from '../library/library.ts'
 import { parseCid, validateMeta, validateName, validatePin, validateQuery } from './validate.ts'
 import type { PinSummary } from './account-pins.ts'
 import type { WalkOptions } from './dag.ts'
 import type { Pin, PinQuery, PinRecord, PinResults, PinState, PinStatus } from './pin-status.ts'
-import type { AddRefOptions, PinsLike } from './refs.ts'
+import type { AddRefOptions, CollectOptions, GarbageReport, PinsLike } from './refs.ts'
 import type { Reservation, StorageLedger } from '../storage/ledger.ts'
 import type { AbortOptions, AccountDataOwner, AccountDirectory, AccountId, Clock, ComponentLogger } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
@@ -31,7 +32,7 @@ import type { Datastore } from 'interface-datastore'
 import type { CID } from 'multiformats/cid'
 
 export type { Pin, PinQuery, PinResults, PinState, PinStatus, TextMatch } from './pin-status.ts'
-export type { PinsLike } from './refs.ts'
+export type { CollectOptions, GarbageReport, PinsLike } from './refs.ts'
 
 /** Retrieve a whole DAG into the blockstore (bitswap from the origins, then connected peers). */
 export type FetchDag = (cid: CID, options: { origins: string[], signal: AbortSignal }) => Promise<void>
@@ -105,9 +106,16 @@ export interface Pinning extends AccountDataOwner {
   start (options?: AbortOptions): Promise<void>
   /** abort running fetches; they resume on the next start */
   stop (): Promise<void>
+  /**
+   * Blocks that no pin, library entry, pin still being fetched or upload in flight needs:
+   * reported, and removed unless `dryRun`.
+   */
+  collectGarbage (options?: CollectOptions): Promise<GarbageReport>
 }
 
 interface Job {
+  /** the DAG it pins: garbage collection leaves what of it is here */
+  cid: CID
   controller: AbortController
   done: Promise<void>
 }
@@ -139,6 +147,8 @@ class DefaultPinning implements Pinning {
   private readonly slots: PQueue
   /** each account's jobs, `perAccount` at once, on their way to a slot */
   private readonly accountQueues = new Map<AccountId, PQueue>()
+  /** garbage collections that removed blocks: a fetch that overlapped one checks its DAG again */
+  private collections = 0
   /** `created` must be unique: pagination steps by it */
   private lastCreated = 0
   private stopped = false
@@ -331,6 +341,17 @@ class DefaultPinning implements Pinning {
     await Promise.allSettled(jobs.map(async job => job.done))
   }
 
+  async collectGarbage (options: CollectOptions = {}): Promise<GarbageReport> {
+    const library = createLibrary(this.components)
+    const jobs = this.jobs
+    const report = await this.refs.collectGarbage(async function * () {
+      for (const job of jobs.values()) yield job.cid
+      // the owner's library holds its DAGs with `keep`; an entry is kept even if that was lost
+      for (const entry of await library.list(options)) yield parseCid(entry.cid)
+    }, options, () => { this.collections++ })
+    return report
+  }
+
   // --- pin by CID, in the background ---
 
   /**
@@ -368,7 +389,7 @@ class DefaultPinning implements Pinning {
 
   private enqueue (record: PinRecord, reservation?: Reservation): void {
     const controller = new AbortController()
-    const job: Job = { controller, done: Promise.resolve() }
+    const job: Job = { cid: parseCid(record.cid), controller, done: Promise.resolve() }
     this.jobs.set(record.requestid, job)
     // the account's own queue lets `perAccount` of its jobs at a time into the shared slots;
     // a job cancelled while it waits leaves the queues at once (runJob never runs)
@@ -495,14 +516,23 @@ class DefaultPinning implements Pinning {
       Promise.resolve(blockstore.has(cid, { signal })).then(arrived => { if (!arrived) noProvider.abort() }, () => {})
     }, this.noProviderTimeoutMs)
     try {
-      await this.components.fetchDag(cid, { origins, signal })
+      // a garbage collection may remove a block the walk had already seen here (below a block
+      // not yet fetched when it looked): then the DAG is fetched once more
+      for (let attempt = 0; ; attempt++) {
+        const collections = this.collections
+        await this.components.fetchDag(cid, { origins, signal })
+        try {
+          return await dagSize(blockstore, cid, { signal })
+        } catch (err) {
+          if (!(err instanceof MissingBlockError) || collections === this.collections || attempt > 0) throw err
+        }
+      }
     } catch (err) {
       if (signal.aborted || err instanceof CafeError) throw err
       throw new UnavailableError(`the DAG could not be fetched: ${(err as Error).message}`)
     } finally {
       clearTimeout(timer)
     }
-    return dagSize(blockstore, cid, { signal })
   }
 
   // --- records ---

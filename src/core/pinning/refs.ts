@@ -58,6 +58,22 @@ export interface PinRefsComponents {
   journal: StagingJournal
 }
 
+export interface CollectOptions extends AbortOptions {
+  /** report what would be removed, remove nothing */
+  dryRun?: boolean
+}
+
+/** What a garbage collection found and removed. */
+export interface GarbageReport {
+  dryRun: boolean
+  /** blocks in the blockstore */
+  scanned: number
+  /** blocks nothing needs, and their bytes, at the scan */
+  removable: { blocks: number, bytes: number }
+  /** what was removed (nothing on a dry run; less than removable when some became needed meanwhile) */
+  removed: { blocks: number, bytes: number }
+}
+
 const PREFIX = '/cafe/pinrefs'
 const BLOCK_PREFIX = '/cafe/blockrefs'
 
@@ -243,6 +259,65 @@ export class PinRefs {
     }
     this.components.log('deleted %d unneeded blocks', deleted)
     return deleted
+  }
+
+  /**
+   * Garbage collection: every stored block that no pin reference, Helia pin, in-flight import
+   * (in use) or block of `keep` (DAGs of pins still being fetched, library entries) needs.
+   * The scan runs without the pin lock, so pins go on meanwhile; the removal takes the lock and
+   * checks each block again, so a block pinned since the scan stays.
+   */
+  async collectGarbage (keep: () => AsyncIterable<CID>, options: CollectOptions = {}, beforeRemoval?: () => void): Promise<GarbageReport> {
+    const { blockstore } = this.components
+    const report: GarbageReport = { dryRun: options.dryRun === true, scanned: 0, removable: { blocks: 0, bytes: 0 }, removed: { blocks: 0, bytes: 0 } }
+    const kept = await this.blocksOf(keep, options)
+    const candidates: Array<{ cid: CID, bytes: number }> = []
+    for await (const { cid, bytes } of blockstore.getAll(options)) {
+      report.scanned++
+      if (!await this.isGarbage(cid, kept)) continue
+      let size = 0
+      for await (const chunk of bytes) size += chunk.byteLength
+      candidates.push({ cid, bytes: size })
+      report.removable.blocks++
+      report.removable.bytes += size
+    }
+    if (report.dryRun || candidates.length === 0) return report
+    await this.exclusive(options, async () => {
+      // what started since the scan: a pin of a DAG these blocks belong to, a fetch that reached them
+      const keptNow = await this.blocksOf(keep, options)
+      beforeRemoval?.()
+      for (const { cid, bytes } of candidates) {
+        options.signal?.throwIfAborted()
+        if (!await this.isGarbage(cid, keptNow)) continue
+        if (!await this.components.inUse.deleteUnlessUsed(blockKey(cid), async () => { await blockstore.delete(cid) })) continue
+        report.removed.blocks++
+        report.removed.bytes += bytes
+      }
+    })
+    this.components.log('garbage collection removed %d blocks (%d bytes) of %d', report.removed.blocks, report.removed.bytes, report.scanned)
+    return report
+  }
+
+  private async isGarbage (cid: CID, kept: Set<string>): Promise<boolean> {
+    const key = blockKey(cid)
+    if (isIdentity(cid) || kept.has(key) || this.components.inUse.has(key)) return false
+    return !(await this.isNeeded(cid) || await this.components.pins.isPinned(cid))
+  }
+
+  /** The blocks of these DAGs that are here (a DAG being fetched is partly here). */
+  private async blocksOf (roots: () => AsyncIterable<CID>, options: AbortOptions): Promise<Set<string>> {
+    const blocks = new Set<string>()
+    for await (const root of roots()) {
+      blocks.add(blockKey(root))
+      try {
+        for await (const { cid } of walkDag(this.components.blockstore, root, { skipMissing: true, signal: options.signal })) blocks.add(blockKey(cid))
+      } catch (err) {
+        options.signal?.throwIfAborted()
+        // a codec the walk cannot read: its root at least is kept
+        this.components.log('garbage collection cannot walk %c, keeping it - %e', root, err)
+      }
+    }
+    return blocks
   }
 
   /** deleteUnneeded inside the pin lock (for an import rolling back, and for recovery: the caller holds the note). */
