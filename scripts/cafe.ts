@@ -31,6 +31,8 @@ export interface CafeConfigFile {
   relays?: string[]
   ownerSecret?: string
   durableWrites?: boolean
+  /** `{ "listen": "127.0.0.1:9464" }`: /metrics, /healthz and /readyz on their own address, without the owner secret */
+  metrics?: { listen?: string }
   /** a section per service with settings (`pinning`, `inbox`, ...): see SERVICE_KEYS */
   [service: string]: unknown
 }
@@ -51,6 +53,8 @@ export interface CafeOptions {
   ownerSecretFrom?: 'flag' | 'environment' | 'config'
   /** sync to disk before acknowledging (HeadlessCafeInit.durableWrites) */
   durableWrites: boolean
+  /** where /metrics, /healthz and /readyz listen without the owner secret; absent: on the HTTP port, with it */
+  metricsListen?: { host: string, port: number }
   /** the config file's service sections, checked by each service's declared keys */
   services: ServiceSettings
   json: boolean
@@ -62,7 +66,7 @@ export class CafeConfigError extends Error {
 }
 
 /** The host's own settings; each service with settings adds a section named after it. */
-const HOST_KEYS = ['dataDir', 'httpHost', 'httpPort', 'listen', 'announce', 'relays', 'ownerSecret', 'durableWrites']
+const HOST_KEYS = ['dataDir', 'httpHost', 'httpPort', 'listen', 'announce', 'relays', 'ownerSecret', 'durableWrites', 'metrics']
 export const SERVICE_KEYS = (Object.keys(cafeServices) as Array<keyof typeof cafeServices>)
   .filter(name => Object.keys(cafeServices[name].config).length > 0)
 const KNOWN_KEYS = [...HOST_KEYS, ...SERVICE_KEYS]
@@ -90,6 +94,7 @@ const USAGE = `usage: npm run cafe -- [options]
   --relay <multiaddr>      relay to keep a reservation on, ending in /p2p/<id> (repeatable)
   --owner-secret <secret>  owner routes' Bearer secret (or ${OWNER_SECRET_ENV}); default: generated once in the data dir
   --no-durable-writes      answer before writes reach the disk (faster; a power cut may lose the last seconds)
+  --metrics-listen <h:p>   serve /metrics, /healthz, /readyz there without the owner secret; default: on the HTTP port, with it
   --json                   also print one JSON line { url, peerId, multiaddrs, address, ownerSecretFile }`
 
 const fail = (message: string): Error => new CafeConfigError(message)
@@ -115,6 +120,22 @@ function port (value: unknown): number | undefined {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 65535) throw new CafeConfigError(`http-port must be an integer from 0 to 65535, got ${String(value)}`)
   return n
+}
+
+/** The config file's `metrics` section: `{ listen }` only. */
+function metricsSection (value: unknown): string | undefined {
+  if (value == null) return undefined
+  if (typeof value !== 'object' || Array.isArray(value) || Object.keys(value).some(key => key !== 'listen')) throw new CafeConfigError('metrics must be { "listen": "<host>:<port>" }')
+  return text('metrics.listen', (value as { listen?: unknown }).listen)
+}
+
+/** `host:port` (`[v6]:port` for IPv6) → the metrics server's address. */
+function metricsListen (value: string | undefined): { metricsListen?: { host: string, port: number } } {
+  if (value == null) return {}
+  const found = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value)
+  const port = found == null ? NaN : Number(found[3])
+  if (found == null || port > 65535) throw new CafeConfigError(`metrics-listen must be <host>:<port> ([<IPv6>]:<port>), got ${value}`)
+  return { metricsListen: { host: found[1] ?? found[2], port } }
 }
 
 type AddressKind = 'listen' | 'announce' | 'relay'
@@ -149,6 +170,7 @@ export async function loadCafeOptions (argv: string[], env: Record<string, strin
         relay: { type: 'string', multiple: true },
         'owner-secret': { type: 'string' },
         'no-durable-writes': { type: 'boolean' },
+        'metrics-listen': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
       }
@@ -176,6 +198,7 @@ export async function loadCafeOptions (argv: string[], env: Record<string, strin
     relays: checkAddresses('relay', parsed.relay ?? strings('relays', file.relays) ?? []),
     ...(ownerSecret != null ? { ownerSecret, ownerSecretFrom } : {}),
     durableWrites: parsed['no-durable-writes'] === true ? false : flag('durableWrites', file.durableWrites) ?? true,
+    ...metricsListen(parsed['metrics-listen'] ?? metricsSection(file.metrics)),
     services: serviceSettings(file),
     json: parsed.json === true
   }
@@ -190,6 +213,7 @@ export function headlessInit (options: CafeOptions, init: Partial<HeadlessCafeIn
     relays: options.relays,
     ...(options.ownerSecret != null ? { ownerSecret: options.ownerSecret } : {}),
     durableWrites: options.durableWrites,
+    ...(options.metricsListen != null ? { metrics: { listen: options.metricsListen } } : {}),
     cafe: options.services,
     ...init
   }

@@ -19,6 +19,8 @@ import { PinRecords, newRequestId } from './records.ts'
 import { PinRefs } from './refs.ts'
 import { StagingJournal } from './staging.ts'
 import { createLibrary } from '../library/library.ts'
+import { noMetrics, type CafeMetrics, type HistogramMetric } from '../metrics.ts'
+import { PIN_STATES } from './pin-status.ts'
 import { parseCid, validateMeta, validateName, validatePin, validateQuery } from './validate.ts'
 import type { PinSummary } from './account-pins.ts'
 import type { WalkOptions } from './dag.ts'
@@ -51,6 +53,8 @@ export interface PinningComponents {
   ledger?: StorageLedger
   /** this cafe's multiaddrs, reported as `delegates` */
   delegates?(): string[]
+  /** pins by status, the job queue's depth and wait */
+  metrics?: CafeMetrics
 }
 
 export interface PinningInit {
@@ -116,6 +120,8 @@ export interface Pinning extends AccountDataOwner {
 interface Job {
   /** the DAG it pins: garbage collection leaves what of it is here */
   cid: CID
+  /** when it was queued (the clock's ms), for the wait metric */
+  queuedAt: number
   controller: AbortController
   done: Promise<void>
 }
@@ -147,6 +153,9 @@ class DefaultPinning implements Pinning {
   private readonly slots: PQueue
   /** each account's jobs, `perAccount` at once, on their way to a slot */
   private readonly accountQueues = new Map<AccountId, PQueue>()
+  /** jobs holding a slot now (the rest of `jobs` wait for one) */
+  private running = 0
+  private readonly queueWait: HistogramMetric
   /** garbage collections that removed blocks: a fetch that overlapped one checks its DAG again */
   private collections = 0
   /** `created` must be unique: pagination steps by it */
@@ -169,6 +178,37 @@ class DefaultPinning implements Pinning {
     this.slots = new PQueue({ concurrency })
     this.ledger = components.ledger ?? createStorageLedger(components)
     this.ledger.addSource('pins', async (account, options) => (await this.records.summaries(account, options)).pinBytes)
+    const metrics = components.metrics ?? noMetrics
+    this.queueWait = metrics.histogram({
+      name: 'cafe_pin_queue_wait_seconds',
+      help: 'how long a pin-by-CID job waited for a slot',
+      buckets: [0.01, 0.1, 1, 10, 60, 300, 1800]
+    })
+    metrics.gauge({
+      name: 'cafe_pin_jobs',
+      help: 'pin-by-CID jobs waiting for a slot (the queue depth) and running',
+      labelNames: ['state'],
+      collect: gauge => {
+        gauge.set(Math.max(0, this.jobs.size - this.running), { state: 'waiting' })
+        gauge.set(this.running, { state: 'running' })
+      }
+    })
+    metrics.gauge({
+      name: 'cafe_pins',
+      help: 'pin requests of every account, by status',
+      labelNames: ['status'],
+      collect: async gauge => {
+        const counts = await this.countByStatus()
+        for (const status of PIN_STATES) gauge.set(counts[status], { status })
+      }
+    })
+  }
+
+  /** Every account's pin requests by status (a scan of the records). */
+  private async countByStatus (options?: AbortOptions): Promise<Record<PinState, number>> {
+    const counts: Record<PinState, number> = { queued: 0, pinning: 0, pinned: 0, failed: 0 }
+    for await (const record of this.records.list(undefined, options)) counts[record.status]++
+    return counts
   }
 
   async add (account: AccountId, input: Pin, options?: AbortOptions): Promise<PinStatus> {
@@ -389,13 +429,19 @@ class DefaultPinning implements Pinning {
 
   private enqueue (record: PinRecord, reservation?: Reservation): void {
     const controller = new AbortController()
-    const job: Job = { cid: parseCid(record.cid), controller, done: Promise.resolve() }
+    const job: Job = { cid: parseCid(record.cid), queuedAt: this.clock(), controller, done: Promise.resolve() }
     this.jobs.set(record.requestid, job)
     // the account's own queue lets `perAccount` of its jobs at a time into the shared slots;
     // a job cancelled while it waits leaves the queues at once (runJob never runs)
     const { signal } = controller
     job.done = this.accountQueue(record.account)
-      .add(async () => { await this.slots.add(async () => { await this.runJob(record, signal, reservation) }, { signal }) }, { signal })
+      .add(async () => {
+        await this.slots.add(async () => {
+          this.queueWait.observe((this.clock() - job.queuedAt) / 1000)
+          this.running++
+          try { await this.runJob(record, signal, reservation) } finally { this.running-- }
+        }, { signal })
+      }, { signal })
       .catch(async err => {
         if (!signal.aborted) {
           this.log.error('pin job %s crashed - %e', record.requestid, err)

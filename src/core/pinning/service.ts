@@ -12,10 +12,10 @@ export const pinningService = defineService<PinningInit>({
   perAccount: integerKey('pin-by-CID jobs of one account running at once (default half of concurrency)', 1),
   noProviderTimeoutMs: integerKey('a pin fails when no block of its root has arrived by then (default 30000)', 1000)
 }, init => components => {
-  const { storage, datastore, accounts, logger, clock, ledger } = components
+  const { storage, datastore, accounts, logger, clock, ledger, metrics } = components
   const pinning = storage == null
     ? undefined
-    : createPinning({ ...storage, datastore, accounts, logger, clock, ledger, delegates: components.addresses }, init)
+    : createPinning({ ...storage, datastore, accounts, logger, clock, ledger, metrics, delegates: components.addresses }, init)
   return {
     provides: { pinning },
     routes: pinningRoutes,
