@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { multiaddr } from '@multiformats/multiaddr'
 import { readConfigFile, stringList } from './config-file.ts'
-import { createHeadlessCafe, DEFAULT_HEADLESS_LISTEN } from '../src/headless/headless.ts'
+import { DEFAULT_HEADLESS_LISTEN } from '../src/headless/defaults.ts'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../src/headless/http-server.ts'
 import { checkOwnerSecret } from '../src/headless/owner-secret.ts'
 import { redactError } from '../src/core/util/redact-url.ts'
@@ -63,6 +63,13 @@ export interface CafeOptions {
 export class CafeConfigError extends Error {
   static override name = 'CafeConfigError'
   override name = 'CafeConfigError'
+  /** a flag the command does not take: the usage follows the message */
+  readonly usage: boolean
+
+  constructor (message: string, options: { usage?: boolean } = {}) {
+    super(message)
+    this.usage = options.usage === true
+  }
 }
 
 /** The host's own settings; each service with settings adds a section named after it. */
@@ -84,7 +91,8 @@ function serviceSettings (file: CafeConfigFile): ServiceSettings {
   return settings as ServiceSettings
 }
 
-const USAGE = `usage: npm run cafe -- [options]
+/** The flags, for `command` (`npm run cafe --`, `browser-cafe cafe`). */
+export const cafeUsage = (command = 'npm run cafe --'): string => `usage: ${command} [options]
   --config <file>          JSON config file (see docs/HEADLESS.md)
   --data-dir <dir>         blocks, datastore and owner secret; default ${DEFAULT_DATA_DIR}
   --http-host <host>       HTTP server for /api/ and /ipfs/; default ${DEFAULT_HTTP_HOST}
@@ -176,7 +184,7 @@ export async function loadCafeOptions (argv: string[], env: Record<string, strin
       }
     }).values
   } catch (err) {
-    throw new CafeConfigError(`${(err as Error).message}\n${USAGE}`)
+    throw new CafeConfigError((err as Error).message, { usage: true })
   }
   if (parsed.help === true) return 'help'
   const file: CafeConfigFile = parsed.config != null ? await readConfigFile(parsed.config, KNOWN_KEYS, fail) : {}
@@ -257,9 +265,29 @@ export function keepServingOnStrayErrors (log: (line: string) => void = line => 
   }
 }
 
-async function main (): Promise<void> {
-  const options = await loadCafeOptions(process.argv.slice(2))
-  if (options === 'help') { console.log(USAGE); return }
+/** 2 for a bad flag, config file or owner secret (the operator's to fix), 1 for a failure at run time. */
+export function cafeExitCode (err: unknown): number {
+  return err instanceof CafeConfigError || (err as Error)?.name === 'OwnerSecretError' ? 2 : 1
+}
+
+/** What to print for an error that ends the command. */
+export function cafeErrorText (err: unknown, command?: string): string {
+  if (err instanceof CafeConfigError) return err.usage ? `${err.message}\n${cafeUsage(command)}` : err.message
+  if ((err as Error)?.name === 'OwnerSecretError') return (err as Error).message
+  // a system error (a port taken, a directory not writable, the data directory locked) says it in one line
+  if (typeof (err as NodeJS.ErrnoException)?.code === 'string' && err instanceof Error) return redactError(`${err.name}: ${err.message}`)
+  return redactError(err)
+}
+
+/**
+ * Starts the cafe with these flags and serves until SIGINT or SIGTERM, which stop it cleanly
+ * and exit 0 (1 if the stop failed; a second signal ends the process at once).
+ */
+export async function runCafe (argv: string[], command?: string): Promise<void> {
+  const options = await loadCafeOptions(argv)
+  if (options === 'help') { console.log(cafeUsage(command)); return }
+  // loaded once the flags are good: --help and a bad flag answer at once
+  const { createHeadlessCafe } = await import('../src/headless/headless.ts')
   keepServingOnStrayErrors()
   let started: HeadlessCafe | undefined
   const cafe = started = await createHeadlessCafe(headlessInit(options, {
@@ -285,8 +313,8 @@ async function main (): Promise<void> {
 }
 
 if (process.argv[1] != null && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch(err => {
-    console.error(err instanceof CafeConfigError || err?.name === 'OwnerSecretError' ? err.message : err)
-    process.exit(1)
+  runCafe(process.argv.slice(2)).catch(err => {
+    console.error(cafeErrorText(err))
+    process.exit(cafeExitCode(err))
   })
 }

@@ -13,6 +13,7 @@ import { defaultLogger } from '@libp2p/logger'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { concat } from 'uint8arrays/concat'
+import { DEFAULT_HEADLESS_LISTEN } from './defaults.ts'
 import { openDurableStores, type DurableFsBlockstore, type DurableLevelDatastore } from './durable-stores.ts'
 import { encodeCafeAddress } from '../core/address/index.ts'
 import { createCafe, type Cafe, type CafeInit } from '../core/cafe.ts'
@@ -29,8 +30,7 @@ import type { AbortOptions, ComponentLogger, PeerId, PrivateKey } from '@libp2p/
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
 
-/** TCP for Node peers, WebSockets for browsers (behind a TLS proxy for https pages). */
-export const DEFAULT_HEADLESS_LISTEN = ['/ip4/127.0.0.1/tcp/4001', '/ip4/127.0.0.1/tcp/4002/ws']
+export { DEFAULT_HEADLESS_LISTEN }
 
 export type HeadlessNodeServices = CafeNodeServices
 export type HeadlessHelia = CafeHelia
