@@ -23,7 +23,7 @@ import type { InUse } from './in-use.ts'
 import type { StagingJournal } from './staging.ts'
 import type { AbortOptions, AccountId } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
-import type { Blockstore } from 'interface-blockstore'
+import type { Blockstore, Pair } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
 import type { CID } from 'multiformats/cid'
 
@@ -73,6 +73,9 @@ export interface GarbageReport {
   /** what was removed (nothing on a dry run; less than removable when some became needed meanwhile) */
   removed: { blocks: number, bytes: number }
 }
+
+/** blocks a garbage collection checks (and removes) at once */
+const GC_SLICE = 64
 
 const PREFIX = '/cafe/pinrefs'
 const BLOCK_PREFIX = '/cafe/blockrefs'
@@ -272,26 +275,40 @@ export class PinRefs {
     const report: GarbageReport = { dryRun: options.dryRun === true, scanned: 0, removable: { blocks: 0, bytes: 0 }, removed: { blocks: 0, bytes: 0 } }
     const kept = await this.blocksOf(keep, options)
     const candidates: Array<{ cid: CID, bytes: number }> = []
-    for await (const { cid, bytes } of blockstore.getAll(options)) {
-      report.scanned++
-      if (!await this.isGarbage(cid, kept)) continue
-      let size = 0
-      for await (const chunk of bytes) size += chunk.byteLength
-      candidates.push({ cid, bytes: size })
-      report.removable.blocks++
-      report.removable.bytes += size
+    // a slice of blocks is checked at once: each check is a few datastore reads
+    const check = async (pairs: Pair[]): Promise<void> => {
+      await Promise.all(pairs.map(async ({ cid, bytes }) => {
+        if (!await this.isGarbage(cid, kept)) return
+        // only garbage is read, for its size
+        let size = 0
+        for await (const chunk of bytes) size += chunk.byteLength
+        candidates.push({ cid, bytes: size })
+        report.removable.blocks++
+        report.removable.bytes += size
+      }))
     }
+    let slice: Pair[] = []
+    for await (const pair of blockstore.getAll(options)) {
+      report.scanned++
+      slice.push(pair)
+      if (slice.length < GC_SLICE) continue
+      await check(slice)
+      slice = []
+    }
+    await check(slice)
     if (report.dryRun || candidates.length === 0) return report
     await this.exclusive(options, async () => {
       // what started since the scan: a pin of a DAG these blocks belong to, a fetch that reached them
       const keptNow = await this.blocksOf(keep, options)
       beforeRemoval?.()
-      for (const { cid, bytes } of candidates) {
+      for (let i = 0; i < candidates.length; i += GC_SLICE) {
         options.signal?.throwIfAborted()
-        if (!await this.isGarbage(cid, keptNow)) continue
-        if (!await this.components.inUse.deleteUnlessUsed(blockKey(cid), async () => { await blockstore.delete(cid) })) continue
-        report.removed.blocks++
-        report.removed.bytes += bytes
+        await Promise.all(candidates.slice(i, i + GC_SLICE).map(async ({ cid, bytes }) => {
+          if (!await this.isGarbage(cid, keptNow)) return
+          if (!await this.components.inUse.deleteUnlessUsed(blockKey(cid), async () => { await blockstore.delete(cid) })) return
+          report.removed.blocks++
+          report.removed.bytes += bytes
+        }))
       }
     })
     this.components.log('garbage collection removed %d blocks (%d bytes) of %d', report.removed.blocks, report.removed.bytes, report.scanned)
