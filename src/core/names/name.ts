@@ -1,0 +1,58 @@
+/**
+ * IPNS names as the cafe reads them: a peer id (`12D3Koo…`, `Qm…`) or a CIDv1 with the
+ * libp2p-key codec in any multibase (`k51…`, `bafz…`). One canonical spelling (CIDv1,
+ * base36, as Kubo and Helia print names) keys the store, so every spelling finds the same record.
+ */
+import { peerIdFromCID, peerIdFromMultihash } from '@libp2p/peer-id'
+import { multihashToIPNSRoutingKey } from 'ipns'
+import { base36 } from 'multiformats/bases/base36'
+import { base58btc } from 'multiformats/bases/base58'
+import * as Digest from 'multiformats/hashes/digest'
+import { BadRequestError } from '../errors.ts'
+import { parseCid } from '../util/cid.ts'
+import type { PeerId } from '@libp2p/interface'
+
+const LIBP2P_KEY = 0x72
+/** Longer than any name of an inlined or hashed key. */
+const MAX_NAME_LENGTH = 256
+
+export interface IpnsName {
+  /** CIDv1 base36 (`k51…`) */
+  name: string
+  peerId: PeerId
+  /** `/ipns/` + the key's multihash, what the record's signature is checked against */
+  routingKey: Uint8Array
+}
+
+function invalid (value: unknown): BadRequestError {
+  const shown = typeof value === 'string' ? value.slice(0, 80) : typeof value
+  return new BadRequestError(`not an IPNS name (a peer id or a libp2p-key CID): ${shown}`, 'IPNS_NAME_INVALID')
+}
+
+/** @throws BadRequestError `IPNS_NAME_INVALID` for anything but a key's name (DNSLink names included) */
+export function parseIpnsName (value: unknown): IpnsName {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_NAME_LENGTH) throw invalid(value)
+  let peerId: PeerId
+  try {
+    if (value.startsWith('1') || value.startsWith('Q')) {
+      peerId = peerIdFromMultihash(Digest.decode(base58btc.decode(`z${value}`)))
+    } else {
+      const cid = parseCid(value)
+      if (cid.version !== 1 || cid.code !== LIBP2P_KEY) throw invalid(value)
+      peerId = peerIdFromCID(cid)
+    }
+  } catch {
+    throw invalid(value)
+  }
+  const multihash = peerId.toMultihash()
+  return {
+    name: peerId.toCID().toString(base36),
+    peerId,
+    routingKey: multihashToIPNSRoutingKey(multihash as Parameters<typeof multihashToIPNSRoutingKey>[0])
+  }
+}
+
+/** The canonical name of a peer id (an account's own name). */
+export function nameOfPeer (peerId: PeerId): string {
+  return peerId.toCID().toString(base36)
+}
