@@ -3,65 +3,32 @@
  * peer id) or for keys they registered, and the cafe keeps the latest per name so anyone
  * resolves it while the publisher is offline.
  *
- * Layout in the datastore:
- * - /cafe/names/records/<name>            the latest record and who published it (JSON)
- * - /cafe/names/accounts/<account>/<name> the account's names with their size (JSON)
- * - /cafe/names/keys/<account>/<name>     keys the account registered (public key protobuf)
+ * The datastore layout is in reader.ts.
  *
  * Record bytes count against the account's storage quota through the ledger.
  */
 import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
-import { Key } from 'interface-datastore'
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors.ts'
-import { fromBase64, toBase64 } from '../util/canonical.ts'
-import { getOrUndefined } from '../util/datastore.ts'
+import { BadRequestError, ConflictError, ForbiddenError, PayloadTooLargeError } from '../errors.ts'
+import { toBase64 } from '../util/canonical.ts'
 import { KeyedLock } from '../util/keyed-lock.ts'
 import { parseStoredJson } from '../util/stored.ts'
 import { nameOfPeer, parseIpnsName } from './name.ts'
-import { MAX_RECORD_BYTES, recordFacts, validateRecord } from './record.ts'
+import { NAMES_ROOT as ROOT, accountKey, createNameReader, hostedName, keyKey, readStored, recordKey } from './reader.ts'
+import { MAX_RECORD_BYTES, validateRecord } from './record.ts'
+import type { HostedName, NameInfo, NameReader, StoredName } from './reader.ts'
 import type { StorageLedger } from '../storage/ledger.ts'
 import type { AbortOptions, AccountDataOwner, AccountDirectory, AccountId, BaseComponents, Clock } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
-import type { Datastore } from 'interface-datastore'
-
-const ROOT = '/cafe/names'
-const recordKey = (name: string): Key => new Key(`${ROOT}/records/${name}`)
-const accountKey = (account: AccountId, name: string): Key => new Key(`${ROOT}/accounts/${account}/${name}`)
-const keyKey = (account: AccountId, name: string): Key => new Key(`${ROOT}/keys/${account}/${name}`)
+import type { Datastore, Key } from 'interface-datastore'
 
 /** What a key's holder signs to let an account publish for it. */
 export function keyProofMessage (account: AccountId): Uint8Array {
   return new TextEncoder().encode(`browser-cafe names: this key's records may be published by ${account}`)
 }
 
-/** A hosted name as the routes show it. */
-export interface NameInfo {
-  /** CIDv1 base36 (`k51…`) */
-  name: string
-  value: string
-  /** decimal string: a uint64 does not fit a JSON number */
-  sequence: string
-  /** end of the record's validity, ms since the epoch */
-  validUntil: number
-  ttlSeconds: number
-  /** when the cafe stored this record, ms since the epoch */
-  publishedAt: number
-  /** bytes of the record */
-  size: number
-}
-
-/** A hosted record: its facts and its bytes (what the Delegated Routing API hands out). */
-export interface HostedName extends NameInfo {
-  record: Uint8Array
-}
-
-interface StoredName {
-  account: AccountId
-  /** the record, base64 */
-  record: string
-  publishedAt: number
-}
+export type { HostedName, NameInfo, NameReader } from './reader.ts'
+export { createNameReader } from './reader.ts'
 
 interface StoredIndexEntry {
   size: number
@@ -77,20 +44,9 @@ export interface NamesInit {
   maxKeysPerAccount?: number
 }
 
-export interface NameReaderComponents {
-  datastore: Pick<Datastore, 'get'>
-  clock?: Clock
-}
-
 export interface NamesComponents extends BaseComponents {
   accounts: AccountDirectory
   ledger: StorageLedger
-}
-
-/** Resolves hosted names from the datastore alone: the Service Worker reads with it. */
-export interface NameReader {
-  /** the latest record of a name, unless expired. @throws NotFoundError `NAME_NOT_FOUND`, BadRequestError `IPNS_NAME_INVALID` */
-  resolve (name: string, options?: AbortOptions): Promise<HostedName>
 }
 
 export interface Names extends NameReader, AccountDataOwner {
@@ -104,42 +60,8 @@ export interface Names extends NameReader, AccountDataOwner {
   removeAccount (account: AccountId, options?: AbortOptions): Promise<void>
 }
 
-function infoOf (stored: StoredName): HostedName {
-  const record = fromBase64(stored.record, 'STORAGE_CORRUPT', 'a stored record')
-  const facts = recordFacts(record)
-  return {
-    name: '',
-    value: facts.value,
-    sequence: facts.sequence.toString(),
-    validUntil: facts.validUntil,
-    ttlSeconds: facts.ttlSeconds,
-    publishedAt: stored.publishedAt,
-    size: record.byteLength,
-    record
-  }
-}
-
-async function readStored (datastore: Pick<Datastore, 'get'>, name: string, options?: AbortOptions): Promise<StoredName | undefined> {
-  const bytes = await getOrUndefined(datastore, recordKey(name), options)
-  return bytes == null ? undefined : parseStoredJson<StoredName>(bytes, 'a name record')
-}
-
 function withoutRecord ({ record: _record, ...info }: HostedName): NameInfo {
   return info
-}
-
-export function createNameReader (components: NameReaderComponents): NameReader {
-  const clock = components.clock ?? Date.now
-  return {
-    async resolve (value, options) {
-      const { name } = parseIpnsName(value)
-      const stored = await readStored(components.datastore, name, options)
-      if (stored == null) throw new NotFoundError(`this cafe hosts no record for ${name}`, 'NAME_NOT_FOUND')
-      const hosted = { ...infoOf(stored), name }
-      if (hosted.validUntil <= clock()) throw new NotFoundError(`the record this cafe holds for ${name} has expired`, 'NAME_NOT_FOUND')
-      return hosted
-    }
-  }
 }
 
 class DefaultNames implements Names {
@@ -171,10 +93,8 @@ class DefaultNames implements Names {
   async publish (account: AccountId, value: string, record: Uint8Array, options: AbortOptions = {}): Promise<NameInfo> {
     const name = parseIpnsName(value)
     if (!(record instanceof Uint8Array)) throw new BadRequestError('the record must be bytes', 'RECORD_INVALID')
-    if (record.byteLength > MAX_RECORD_BYTES) {
-      // checked again by validateRecord; first, so an oversized body costs no signature check
-      await validateRecord(name, record, this.clock(), options)
-    }
+    // before any lookup: an oversized record costs nothing more
+    if (record.byteLength > MAX_RECORD_BYTES) throw new PayloadTooLargeError(`an IPNS record may be at most ${MAX_RECORD_BYTES} bytes`, 'RECORD_TOO_LARGE')
     if (!await this.accounts.isRegistered(account, options)) throw new ForbiddenError('only accounts registered here can publish names', 'ACCOUNT_NOT_REGISTERED')
     if (!await this.mayPublish(account, name.name, options)) {
       throw new ForbiddenError(`${name.name} is neither this account's key nor a key it registered`, 'NAME_FOREIGN')
@@ -185,21 +105,26 @@ class DefaultNames implements Names {
     const reservation = await this.ledger.reserve(account, 0, options)
     return reservation.commit(async fit => this.lock.run(name.name, async () => {
       const previous = await readStored(this.datastore, name.name, options)
-      if (previous != null) {
-        const current = recordFacts(fromBase64(previous.record, 'STORAGE_CORRUPT', 'a stored record'))
-        if (facts.sequence <= current.sequence) {
-          throw new ConflictError(`the record held has sequence ${current.sequence}; publish a higher one`, 'RECORD_STALE')
-        }
+      if (previous != null && facts.sequence <= BigInt(previous.sequence)) {
+        throw new ConflictError(`the record held has sequence ${previous.sequence}; publish a higher one`, 'RECORD_STALE')
       }
-      const previousSize = previous == null ? 0 : fromBase64(previous.record, 'STORAGE_CORRUPT', 'a stored record').byteLength
+      const previousSize = previous == null ? 0 : hostedName(name.name, previous).size
       fit(record.byteLength - (previous?.account === account ? previousSize : 0))
-      const stored: StoredName = { account, record: toBase64(record), publishedAt: this.clock() }
+      const stored: StoredName = {
+        account,
+        record: toBase64(record),
+        value: facts.value,
+        sequence: facts.sequence.toString(),
+        validUntil: facts.validUntil,
+        ttlSeconds: facts.ttlSeconds,
+        publishedAt: this.clock()
+      }
       await this.datastore.put(recordKey(name.name), encode(stored), options)
       await this.datastore.put(accountKey(account, name.name), encode({ size: record.byteLength } satisfies StoredIndexEntry), options)
       // another account that holds the same key published before: the name moves to this one
       if (previous != null && previous.account !== account) await this.datastore.delete(accountKey(previous.account, name.name), options)
       this.log('%s published %s sequence %s', account, name.name, facts.sequence)
-      return withoutRecord({ ...infoOf(stored), name: name.name })
+      return withoutRecord(hostedName(name.name, stored))
     }, options), options)
   }
 
@@ -230,7 +155,7 @@ class DefaultNames implements Names {
     const names: NameInfo[] = []
     for (const name of await this.namesOf(account, options)) {
       const stored = await readStored(this.datastore, name, options)
-      if (stored?.account === account) names.push(withoutRecord({ ...infoOf(stored), name }))
+      if (stored?.account === account) names.push(withoutRecord(hostedName(name, stored)))
     }
     return names.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
   }
