@@ -33,5 +33,8 @@ describe('names over libp2p', () => {
     const resolved = await resolveName(new Libp2pTransport(setup.clientNode, setup.address), name)
     expect(resolved.record.value).toBe('/ipfs/bafkqaaa')
     await expect(resolveName(transport, nameOfPeer(peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))).rejects.toMatchObject({ status: 404, code: 'NAME_NOT_FOUND' })
+    // content routing over the same door: the cafe stores nothing here, so it names no one
+    expect(await transport.request('routing.providers', { cid: 'bafkqaaa' }, undefined)).toEqual({ Providers: [] })
+    await expect(transport.request('routing.providers', { cid: 'nope' }, undefined)).rejects.toMatchObject({ status: 400, code: 'CID_INVALID' })
   })
 })
