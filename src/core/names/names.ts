@@ -119,10 +119,13 @@ class DefaultNames implements Names {
         ttlSeconds: facts.ttlSeconds,
         publishedAt: this.clock()
       }
-      await this.datastore.put(recordKey(name.name), encode(stored), options)
-      await this.datastore.put(accountKey(account, name.name), encode({ size: record.byteLength } satisfies StoredIndexEntry), options)
+      // one batch: the record and the index the quota counts never disagree
+      const batch = this.datastore.batch()
+      batch.put(recordKey(name.name), encode(stored))
+      batch.put(accountKey(account, name.name), encode({ size: record.byteLength } satisfies StoredIndexEntry))
       // another account that holds the same key published before: the name moves to this one
-      if (previous != null && previous.account !== account) await this.datastore.delete(accountKey(previous.account, name.name), options)
+      if (previous != null && previous.account !== account) batch.delete(accountKey(previous.account, name.name))
+      await batch.commit(options)
       this.log('%s published %s sequence %s', account, name.name, facts.sequence)
       return withoutRecord(hostedName(name.name, stored))
     }, options), options)
@@ -174,8 +177,10 @@ class DefaultNames implements Names {
     for (const name of await this.namesOf(account, options)) {
       await this.lock.run(name, async () => {
         const stored = await readStored(this.datastore, name, options)
-        if (stored?.account === account) await this.datastore.delete(recordKey(name), options)
-        await this.datastore.delete(accountKey(account, name), options)
+        const batch = this.datastore.batch()
+        if (stored?.account === account) batch.delete(recordKey(name))
+        batch.delete(accountKey(account, name))
+        await batch.commit(options)
       }, options)
     }
     const keys: Key[] = []

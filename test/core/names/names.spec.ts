@@ -126,6 +126,19 @@ describe('names: a client hosts its IPNS records on its cafe', () => {
     expect((await listNames(client)).map(n => n.name)).toEqual([extraName])
   })
 
+  it('a name another account holds the key for moves to it when it publishes higher, with its quota use', async () => {
+    await publishName(client, await record(key, value1, 1))
+    const other = new CafeClient({ privateKey: await generateKeyPair('Ed25519'), transport: new HttpTransport('http://cafe.test', { fetch: async request => cafe.http.fetch(request, { remote: 'other' }) }), store: new MemorySessionStore(), clock: cafe.now })
+    await other.register((await cafe.owner.createToken({ uses: 1 })).token)
+    await expect(publishName(other, await record(key, value2, 2), { name })).rejects.toMatchObject({ status: 403, code: 'NAME_FOREIGN' })
+    await registerNameKey(other, key)
+    await publishName(other, await record(key, value2, 2), { name })
+    expect(await listNames(client)).toEqual([])
+    expect((await listNames(other)).map(n => n.value)).toEqual([value2])
+    expect((await cafe.services.names.usageOf(client.account)).names).toBe(0)
+    expect((await cafe.services.names.usageOf(other.account)).names).toBe(1)
+  })
+
   it('records count against the storage quota and go with the account', async () => {
     const bytes = await record(key, value1, 1)
     await publishName(client, bytes)
