@@ -8,6 +8,7 @@ import { directoryRoutes } from './directory/routes.ts'
 import { gcRoutes } from './gc/routes.ts'
 import { inboxRoutes, inboxSubscription } from './inbox/routes.ts'
 import { infoRoutes } from './info/service.ts'
+import { namesRoutes } from './names/routes.ts'
 import { carUpload, pinningRoutes } from './pinning/routes.ts'
 import { snapshotRoutes } from './snapshots/routes.ts'
 import type { Route, StreamRoute } from './api/route.ts'
@@ -19,7 +20,8 @@ export const cafeRoutes: ReadonlyArray<Route<any>> = [
   ...snapshotRoutes,
   ...inboxRoutes,
   ...directoryRoutes,
-  ...gcRoutes
+  ...gcRoutes,
+  ...namesRoutes
 ]
 
 export const cafeStreamRoutes: ReadonlyArray<StreamRoute<any>> = [carUpload, inboxSubscription]

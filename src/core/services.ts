@@ -8,6 +8,7 @@ import { directoryService } from './directory/service.ts'
 import { gcService } from './gc/service.ts'
 import { inboxService } from './inbox/service.ts'
 import { infoService } from './info/service.ts'
+import { namesService } from './names/service.ts'
 import { pinningService } from './pinning/service.ts'
 import { snapshotsService } from './snapshots/service.ts'
 
@@ -18,7 +19,8 @@ export const cafeServices = {
   snapshots: snapshotsService,
   inbox: inboxService,
   directory: directoryService,
-  gc: gcService
+  gc: gcService,
+  names: namesService
 }
 
 /** The settings the default services take, by service name (config file sections). */

@@ -18,6 +18,7 @@ import { openDurableStores, type DurableFsBlockstore, type DurableLevelDatastore
 import { encodeCafeAddress } from '../core/address/index.ts'
 import { createCafe, type Cafe, type CafeInit } from '../core/cafe.ts'
 import { createGateway, DEFAULT_NETWORK_TIMEOUT_MS, type Gateway } from '../core/gateway/index.ts'
+import { listenAddresses } from '../core/util/listen-addresses.ts'
 import { createCafeHelia, type CafeHelia, type CafeNodeServices } from '../node/cafe-helia.ts'
 import { createFetchDag } from '../node/fetch-dag.ts'
 import { abortSafeReads } from './fs-block-reads.ts'
@@ -97,16 +98,16 @@ export interface HeadlessCafe {
   stop(): Promise<void>
 }
 
-/** `/api/**` to the cafe's HTTP door, `/ipfs/**` to the gateway, `/metrics` and the health checks if given, a JSON 404 for the rest. */
+/** `/api/**` and `/routing/v1/**` to the cafe's HTTP door, `/ipfs/**` and `/ipns/**` to the gateway, `/metrics` and the health checks if given, a JSON 404 for the rest. */
 export function routeRequests (cafe: Pick<Cafe, 'http'>, gateway: Gateway, observability?: (request: Request) => Promise<Response | undefined>) {
   return async (request: Request, options: { remote: string, signal?: AbortSignal }): Promise<Response> => {
     const observed = await observability?.(request)
     if (observed != null) return observed
     const { pathname } = new URL(request.url)
-    if (pathname.startsWith('/api/')) return cafe.http.fetch(request, options)
+    if (pathname.startsWith('/api/') || pathname.startsWith('/routing/')) return cafe.http.fetch(request, options)
     // the gateway already follows request.signal; a second, distinct signal is combined with it
-    if (pathname.startsWith('/ipfs/')) return gateway.fetch(request, { signal: options.signal === request.signal ? undefined : options.signal })
-    return jsonError(404, 'NOT_FOUND', 'nothing here: the cafe serves /api/v0/… and /ipfs/…')
+    if (pathname.startsWith('/ipfs/') || pathname.startsWith('/ipns/')) return gateway.fetch(request, { signal: options.signal === request.signal ? undefined : options.signal })
+    return jsonError(404, 'NOT_FOUND', 'nothing here: the cafe serves /api/v0/…, /routing/v1/…, /ipfs/… and /ipns/…')
   }
 }
 
@@ -132,6 +133,11 @@ async function gatherBlock (helia: HeadlessHelia, cid: CID, options: AbortOption
     length += chunk.byteLength
   }
   return chunks.length === 1 ? chunks[0] : concat(chunks, length)
+}
+
+/** The HTTP server as a multiaddr (`/ip4/127.0.0.1/tcp/8090/http`). */
+function httpMultiaddr (server: FetchServer): string {
+  return `/${server.host.includes(':') ? 'ip6' : 'ip4'}/${server.host}/tcp/${server.port}/http`
 }
 
 /** Runs `undo` steps in reverse when a later start-up step fails, so a failed start leaves nothing open. */
@@ -185,12 +191,15 @@ export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<Headl
     undo.push(async () => helia.stop())
     node = helia
     const libp2p = helia.libp2p
+    // known once the HTTP server listens, below; content routing answers name it
+    let httpServer: FetchServer | undefined
 
     const cafe = createCafe({
       datastore,
       logger,
       privateKey,
-      addresses: () => libp2p.getMultiaddrs().map(String),
+      addresses: listenAddresses(libp2p),
+      httpAddresses: () => httpServer == null || httpServer.host === '0.0.0.0' || httpServer.host === '::' ? [] : [httpMultiaddr(httpServer)],
       // the store itself, not helia.blockstore: Helia's wrapper asks content routers to stop
       // providing on delete, and throws when there are none
       storage: { blockstore, pins: helia.pins, fetchDag: createFetchDag(helia) },
@@ -203,12 +212,13 @@ export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<Headl
     let reservations: ReservationKeeper | undefined
     const host = registerHostMetrics(metrics, { cafe, libp2p, reservations: { status: () => reservations?.status() ?? [] } })
 
-    const gateway = createGateway({ blockstore: abortSafeReads(blockstore), logger, fetchBlock: networkBlocks(helia) }, {
+    const gateway = createGateway({ blockstore: abortSafeReads(blockstore), logger, fetchBlock: networkBlocks(helia), names: cafe.services.names }, {
       networkTimeoutMs: init.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS
     })
     const handle = routeRequests(cafe, gateway, metricsServer == null ? observabilityRoutes({ metrics, ready, secret: owner.secret }) : undefined)
     const http = await serveFetch(handle, { host: init.http?.host, port: init.http?.port, limits: init.http?.limits, logger, onServed: host.served })
     undo.push(async () => http.close())
+    httpServer = http
 
     reservations = init.relays != null && init.relays.length > 0
       ? keepReservations(libp2p, init.relays, {

@@ -88,9 +88,9 @@ export type HostRoute = 'gateway' | 'metrics' | 'healthz' | 'readyz'
 
 /** A label from a small fixed set for every request: the registry's op, a host route, or `unmatched`. */
 export function routeLabel (cafe: Pick<Cafe, 'http'>, method: string, pathname: string): string {
-  if (pathname.startsWith('/ipfs/')) return 'gateway'
+  if (pathname.startsWith('/ipfs/') || pathname.startsWith('/ipns/')) return 'gateway'
   if (pathname === '/metrics' || pathname === '/healthz' || pathname === '/readyz') return pathname.slice(1)
-  if (pathname.startsWith('/api/')) return cafe.http.routeOf(method === 'HEAD' ? 'GET' : method, pathname) ?? 'unmatched'
+  if (pathname.startsWith('/api/') || pathname.startsWith('/routing/')) return cafe.http.routeOf(method === 'HEAD' ? 'GET' : method, pathname) ?? 'unmatched'
   return 'unmatched'
 }
 
@@ -121,7 +121,7 @@ export function registerHostMetrics (metrics: CafeMetrics, components: HostMetri
   const { cafe, libp2p, reservations } = components
   const requests = metrics.counter({ name: 'cafe_http_requests_total', help: 'HTTP requests by route (the registry\'s op, gateway, metrics, healthz, readyz or unmatched) and status (0: the client left before an answer)', labelNames: ['route', 'status'] })
   const durations = metrics.histogram({ name: 'cafe_http_request_duration_seconds', help: 'HTTP requests from their headers to the end of the answer, by route', labelNames: ['route'], buckets: [0.005, 0.025, 0.1, 0.5, 2, 10, 60] })
-  const gatewayBytes = metrics.counter({ name: 'cafe_gateway_bytes_total', help: 'body bytes the /ipfs/ gateway sent' })
+  const gatewayBytes = metrics.counter({ name: 'cafe_gateway_bytes_total', help: 'body bytes the gateway sent (/ipfs/ and /ipns/)' })
 
   metrics.gauge({
     name: 'cafe_libp2p_connections',

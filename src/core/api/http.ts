@@ -15,7 +15,7 @@ import { createRateBuckets } from './buckets.ts'
 import { DEFAULT_MAX_BODY_BYTES } from './route.ts'
 import type { RateBuckets } from './buckets.ts'
 import type { CafeApi } from './api.ts'
-import type { ErrorShape, HttpMethod, RateBucket, Route, StreamRoute } from './route.ts'
+import type { ErrorShape, HttpCodec, HttpMethod, RateBucket, Route, StreamRoute } from './route.ts'
 import type { AccountService } from '../accounts/accounts.ts'
 import type { ComponentLogger } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
@@ -39,6 +39,8 @@ export interface HttpApiInit {
   mounts?: ReadonlyArray<{ prefix: string, errors: ErrorShape }>
   /** what stream routes' handlers get as `services` */
   services?: unknown
+  /** APIs with their own wire format under a path prefix (the Delegated Routing API) */
+  codecs?: ReadonlyArray<HttpCodec>
 }
 
 export interface HttpRequestOptions {
@@ -111,6 +113,14 @@ class DefaultHttpApi implements HttpApi {
         decodeURIComponent(url.pathname)
       } catch {
         throw new BadRequestError('the path has a malformed percent escape', 'INPUT_INVALID')
+      }
+      const codec = this.init.codecs?.find(({ prefix }) => url.pathname === prefix || url.pathname.startsWith(`${prefix}/`))
+      if (codec != null) {
+        const signal = options.signal ?? request.signal
+        return await codec.fetch(request, {
+          call: async (op, input, auth) => this.api.call({ op, input, auth, remote: options.remote }, { signal }),
+          signal
+        })
       }
       const lookup = this.table.lookup(request.method, url.pathname)
       if (!lookup.found) {
