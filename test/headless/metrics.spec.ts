@@ -28,6 +28,7 @@ import { createPrometheusMetrics } from '../../src/headless/metrics.ts'
 import { headlessInit, loadCafeOptions } from '../../scripts/cafe.ts'
 import { writeFile } from 'node:fs/promises'
 import { observabilityRoutes } from '../../src/headless/metrics-routes.ts'
+import { createRelay } from '../../src/relay/relay.ts'
 
 const SECRET = 'metrics-test-owner-secret-0123456789'
 
@@ -130,6 +131,42 @@ describe('metrics and health', () => {
       expect(value(after, 'process_resident_memory_bytes')).toBeGreaterThan(0)
     } finally {
       await peer.stop()
+    }
+  })
+
+  it('a pin waiting for its DAG shows in the pins, the job gauge and the queue wait; the relay reservation and its connection show too', async () => {
+    const relay = await createRelay({ listen: ['/ip4/127.0.0.1/tcp/0/ws'] })
+    try {
+      const relayAddress = relay.multiaddrs()[0].toString()
+      const running = await start({
+        relays: [relayAddress],
+        cafe: { accounts: { open: true }, pinning: { concurrency: 1, perAccount: 1, noProviderTimeoutMs: 60_000 } }
+      })
+      const client = new CafeClient({ privateKey: await generateKeyPair('Ed25519'), transport: new HttpTransport(running.url), store: new MemorySessionStore() })
+      await client.register()
+      const accessToken = (await client.session())!.accessToken
+      // two pins of blocks no peer has: one runs (its fetch waits), the other waits for the one slot
+      for (const seed of [1, 2]) {
+        const cid = CID.createV1(raw.code, await sha256.digest(new Uint8Array([seed, 7, 7])))
+        const added = await fetch(`${running.url}/api/v0/pins`, { method: 'POST', headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ cid: cid.toString() }) })
+        expect(added.status).toBe(202)
+      }
+      const started = Date.now()
+      let families = await scrape(running.url)
+      while (value(families, 'cafe_relay_reserved', { relay: relay.peerId.toString() }) !== 1 || value(families, 'cafe_pins', { status: 'pinning' }) !== 1) {
+        if (Date.now() - started > 15_000) throw new Error('no reservation or no running pin within 15 s')
+        await new Promise(resolve => setTimeout(resolve, 100))
+        families = await scrape(running.url)
+      }
+      expect(value(families, 'cafe_pins', { status: 'queued' })).toBe(1)
+      expect(value(families, 'cafe_pin_jobs', { state: 'running' })).toBe(1)
+      expect(value(families, 'cafe_pin_jobs', { state: 'waiting' })).toBe(1)
+      expect(families.find(f => f.name === 'cafe_pin_queue_wait_seconds')?.metrics[0].count).toBe('1')
+      expect(value(families, 'cafe_libp2p_connections', { transport: 'websockets', direction: 'outbound' })).toBe(1)
+    } finally {
+      await cafe?.stop()
+      cafe = undefined
+      await relay.stop()
     }
   })
 
