@@ -170,6 +170,36 @@ describe('garbage collection', () => {
     expect(await (await gc({ dryRun: true })).json()).toMatchObject({ removable: { blocks: 0, bytes: 0 } })
   })
 
+  it('keeps what a pin still being fetched already has, and removes it once that pin is deleted', async () => {
+    const running = cafe!
+    const client = new CafeClient({ privateKey: await generateKeyPair('Ed25519'), transport: new HttpTransport(running.url), store: new MemorySessionStore() })
+    await client.register()
+    const accessToken = (await client.session())!.accessToken
+    // a DAG of which the root and its first leaf are here, the rest nowhere: its pin keeps fetching
+    const partial = await pack(randomBytes(64 * 1024))
+    const root = partial.blocks.find(block => block.cid.equals(partial.root))!
+    const here = [root, partial.blocks[0]]
+    for (const { cid, bytes } of here) await running.blockstore.put(cid, bytes)
+    const added = await fetch(`${running.url}/api/v0/pins`, {
+      method: 'POST', headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ cid: partial.root.toString() })
+    })
+    expect(added.status).toBe(202)
+    const { requestid } = await added.json() as { requestid: string }
+    const started = Date.now()
+    while ((await (await fetch(`${running.url}/api/v0/pins/${requestid}`, { headers: { authorization: `Bearer ${accessToken}` } })).json()).status !== 'pinning') {
+      if (Date.now() - started > 10_000) throw new Error('the pin never started')
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
+
+    expect(await (await gc({})).json()).toMatchObject({ removable: { blocks: 0 }, removed: { blocks: 0 } })
+    for (const { cid } of here) expect(await running.blockstore.has(cid)).toBe(true)
+
+    // deleting the request ends its fetch; its blocks are collected then (or by gc)
+    expect((await fetch(`${running.url}/api/v0/pins/${requestid}`, { method: 'DELETE', headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(204)
+    await gc({})
+    for (const { cid } of here) expect(await running.blockstore.has(cid)).toBe(false)
+  })
+
   it('refuses a dryRun that is not a boolean', async () => {
     const response = await gc({ dryRun: 'maybe' })
     expect(response.status).toBe(400)
