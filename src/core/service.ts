@@ -28,6 +28,8 @@ export interface CafeComponents extends BaseComponents {
   privateKey: PrivateKey
   /** the cafe's current multiaddrs, for `GET /api/v0/cafe` and pin delegates */
   addresses(): string[]
+  /** dial a peer's multiaddr (pin replication connects to the remote services' delegates) */
+  dial?(multiaddr: string, options?: AbortOptions): Promise<void>
   /** without it the cafe keeps accounts and snapshots but pins nothing */
   storage?: CafeStorage
 }
