@@ -298,6 +298,7 @@ class DefaultReplication implements Replication {
       if (record.status === 'removing') {
         await remote.client.remove(record.requestid as string, { signal })
         remote.failures = 0
+        remote.downUntil = 0
         this.log('%s: unpinned %s', remote.config.name, cid)
         await this.forget(remote, cid)
         return
