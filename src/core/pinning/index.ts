@@ -112,6 +112,8 @@ export interface Pinning extends AccountDataOwner {
   removeAccount (account: AccountId, options?: AbortOptions): Promise<void>
   /** how many (remote, DAG) replicas are in each state, over every remote service or one (for metrics) */
   replicationStatus (remote?: string): Record<ReplicaState, number>
+  /** the names of the remote services pins are replicated to (none without replication) */
+  replicationRemotes (): string[]
   /** resume requests left queued or pinning by a previous run, and replication */
   start (options?: AbortOptions): Promise<void>
   /** abort running fetches; they resume on the next start */
@@ -355,6 +357,10 @@ class DefaultPinning implements Pinning {
 
   replicationStatus (remote?: string): Record<ReplicaState, number> {
     return this.replication?.status(remote) ?? { queued: 0, pinning: 0, pinned: 0, failed: 0, removing: 0 }
+  }
+
+  replicationRemotes (): string[] {
+    return this.replication?.remoteNames() ?? []
   }
 
   async stop (): Promise<void> {

@@ -96,6 +96,8 @@ export interface Replication {
   replicasOf (cid: CID): ReplicaStatus[]
   /** how many (remote, DAG) records are in each state, over every remote (or one) */
   status (remote?: string): Record<ReplicaState, number>
+  /** the configured remotes' names, in order */
+  remoteNames (): string[]
   /** load the state, resume it and backfill (in the background) */
   start (options?: AbortOptions): Promise<void>
   stop (): Promise<void>
@@ -123,6 +125,8 @@ interface Remote {
   failures: number
   /** no request before this time (ms) */
   downUntil: number
+  /** why the last request without an answer failed */
+  lastError?: string
 }
 
 const PREFIX = '/cafe/replicas'
@@ -184,6 +188,10 @@ class DefaultReplication implements Replication {
       replicas.push(replica)
     }
     return replicas
+  }
+
+  remoteNames (): string[] {
+    return this.remotes.map(remote => remote.config.name)
   }
 
   status (name?: string): Record<ReplicaState, number> {
@@ -289,6 +297,7 @@ class DefaultReplication implements Replication {
     if (remote.downUntil > now) {
       // the remote did not answer lately: wait for its backoff, not each record's
       record.retryAt = remote.downUntil + this.jitter(this.settings.minDelayMs)
+      record.error = `waiting for the remote: ${remote.lastError ?? 'it did not answer'}`
       await this.save(remote, record)
       this.schedule(remote, cid, record.retryAt - now)
       return
@@ -329,6 +338,7 @@ class DefaultReplication implements Replication {
       let delay = this.backoff(record.attempts)
       if (error.code === 'REMOTE_UNREACHABLE' || error.code === 'REMOTE_TIMEOUT' || (error.status ?? 0) >= 500) {
         remote.failures++
+        remote.lastError = error.message
         remote.downUntil = this.clock() + this.backoff(remote.failures)
         delay = Math.max(delay, remote.downUntil - this.clock())
       }

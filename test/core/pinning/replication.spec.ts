@@ -106,6 +106,21 @@ describe('replication to remote Pinning Services', () => {
     expect(remote.pinsOf(CID_A)).toHaveLength(1)
   })
 
+  it('a remote that did not answer is left alone for its backoff: other pins wait for it instead of each trying', async () => {
+    const remote = new FakeRemote()
+    remote.mode = 'down'
+    const { replication, pin } = setup({ cluster: remote }, { minDelayMs: 1000, maxDelayMs: 4000 })
+    await replication.start()
+    pin(CID_A)
+    await until('failed', () => replication.replicasOf(CID_A)[0]?.status === 'failed')
+    pin(CID_B)
+    await until('waiting', () => replication.replicasOf(CID_B)[0] != null)
+    expect(replication.replicasOf(CID_B)[0]).toMatchObject({ status: 'queued', error: 'waiting for the remote: POST /pins: unreachable (ECONNREFUSED)' })
+    expect(remote.calls).toHaveLength(1)
+    expect(replication.status()).toEqual({ queued: 1, pinning: 0, pinned: 0, failed: 1, removing: 0 })
+    expect(replication.remoteNames()).toEqual(['cluster'])
+  })
+
   it('a remote that never answers is given up on at requestTimeoutMs, and does not hold back another remote', async () => {
     const slow = new FakeRemote()
     slow.mode = 'hang'
