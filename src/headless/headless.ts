@@ -17,6 +17,7 @@ import { openDurableStores, type DurableFsBlockstore, type DurableLevelDatastore
 import { encodeCafeAddress } from '../core/address/index.ts'
 import { createCafe, type Cafe, type CafeInit } from '../core/cafe.ts'
 import { createGateway, DEFAULT_NETWORK_TIMEOUT_MS, type Gateway } from '../core/gateway/index.ts'
+import { listenAddresses } from '../core/util/listen-addresses.ts'
 import { createCafeHelia, type CafeHelia, type CafeNodeServices } from '../node/cafe-helia.ts'
 import { createFetchDag } from '../node/fetch-dag.ts'
 import { abortSafeReads } from './fs-block-reads.ts'
@@ -158,7 +159,7 @@ export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<Headl
       datastore,
       logger,
       privateKey,
-      addresses: () => libp2p.getMultiaddrs().map(String),
+      addresses: listenAddresses(libp2p),
       dial: async (address, options) => { await libp2p.dial(multiaddr(address), options) },
       // the store itself, not helia.blockstore: Helia's wrapper asks content routers to stop
       // providing on delete, and throws when there are none
