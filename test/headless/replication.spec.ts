@@ -125,6 +125,7 @@ describe('a cafe replicates its pins to a second headless cafe acting as a remot
     expect(onB).toMatchObject([{ requestid: replicas[0].requestid, status: 'pinned', pin: { cid: cid.toString() } }])
     expect(onB[0].pin.origins).toEqual(a.multiaddrs().map(String))
     expect(onB[0].pin.origins.every((addr: string) => addr.endsWith(`/p2p/${a.peerId}`))).toBe(true)
+    expect(onB[0].pin.meta).toEqual({ replica_of: a.peerId.toString() })
     // B holds the whole DAG: it came from A, the only node that had it
     expect(await (b as HeadlessCafe).blockstore.has(cid)).toBe(true)
     expect(Number(onB[0].info.dag_size)).toBeGreaterThan(300_000)

@@ -48,6 +48,8 @@ export interface RemotePinningClientInit {
 export interface RemotePinningClient {
   add (pin: Pin, options?: AbortOptions): Promise<PinStatus>
   get (requestid: string, options?: AbortOptions): Promise<PinStatus>
+  /** GET /pins?cid=…, every status, newest first (at most `limit`) */
+  find (cid: string, options?: AbortOptions & { limit?: number }): Promise<PinStatus[]>
   /** resolves also when the service no longer knows the request id */
   remove (requestid: string, options?: AbortOptions): Promise<void>
 }
@@ -69,6 +71,13 @@ class DefaultRemotePinningClient implements RemotePinningClient {
 
   async get (requestid: string, options?: AbortOptions): Promise<PinStatus> {
     return pinStatusOf(await this.request('GET', `/pins/${encodeURIComponent(requestid)}`, undefined, options))
+  }
+
+  async find (cid: string, options?: AbortOptions & { limit?: number }): Promise<PinStatus[]> {
+    const query = new URLSearchParams({ cid, status: 'queued,pinning,pinned,failed', limit: String(options?.limit ?? 100) })
+    const answer = await this.request('GET', `/pins?${query}`, undefined, options) as { results?: unknown } | undefined
+    if (!Array.isArray(answer?.results)) throw new RemotePinningError('the answer is not a list of PinStatus', 'REMOTE_FAILED')
+    return answer.results.map(pinStatusOf)
   }
 
   async remove (requestid: string, options?: AbortOptions): Promise<void> {

@@ -114,6 +114,8 @@ interface ReplicaRecord {
   retryAt?: number
   /** checks or attempts since the last progress: the backoff's exponent */
   attempts: number
+  /** a POST /pins went out whose answer may not have been written: look for it before sending again */
+  sending?: boolean
 }
 
 interface Remote {
@@ -131,6 +133,8 @@ interface Remote {
 
 const PREFIX = '/cafe/replicas'
 const NAME = /^[A-Za-z0-9._-]{1,64}$/
+/** the remote pin's meta key naming the cafe that sent it (its peer id) */
+export const REPLICA_OF = 'replica_of'
 const DEFAULTS = { concurrency: 4, requestTimeoutMs: 30_000, minDelayMs: 1000, maxDelayMs: 10 * 60_000 }
 /** delegates dialled per new remote pin */
 const MAX_DELEGATES = 4
@@ -352,19 +356,35 @@ class DefaultReplication implements Replication {
 
   /** Send the pin, follow it, or send it again when the remote lost or failed it. */
   private async request (remote: Remote, record: ReplicaRecord, signal: AbortSignal): Promise<PinStatus> {
-    const pin = { cid: record.cid, origins: this.components.origins().slice(0, 20) }
-    if (record.requestid == null) return remote.client.add(pin, { signal })
+    const origins = this.components.origins().slice(0, 20)
+    const sender = senderOf(origins)
+    const send = async (): Promise<PinStatus> => {
+      // noted first: a process killed before the answer is written finds the request instead of sending twice
+      record.sending = true
+      await this.save(remote, record)
+      const answer = await remote.client.add({ cid: record.cid, origins, meta: { [REPLICA_OF]: sender } }, { signal })
+      delete record.sending
+      return answer
+    }
+    if (record.requestid == null) {
+      if (record.sending === true) {
+        const sent = (await remote.client.find(record.cid, { signal })).find(status => status.pin?.meta?.[REPLICA_OF] === sender)
+        delete record.sending
+        if (sent != null) return sent
+      }
+      return send()
+    }
     if (record.status === 'failed') {
       // the remote gave up (it could not fetch from us, say): drop its request and send a new one
       await remote.client.remove(record.requestid, { signal })
       delete record.requestid
-      return remote.client.add(pin, { signal })
+      return send()
     }
     try {
       return await remote.client.get(record.requestid, { signal })
     } catch (err) {
       if ((err as RemotePinningError).code !== 'REMOTE_NOT_FOUND') throw err
-      return remote.client.add(pin, { signal })
+      return send()
     }
   }
 
@@ -401,6 +421,11 @@ class DefaultReplication implements Replication {
     remote.records.delete(cid)
     await this.components.datastore.delete(this.key(remote, cid))
   }
+}
+
+/** The peer id at the end of the cafe's multiaddrs (they all end in /p2p/<id>). */
+function senderOf (origins: string[]): string {
+  return origins[0]?.split('/p2p/').pop() ?? 'unknown'
 }
 
 /** The remote's reason for a failed pin, from `info` (a cafe's `reason` and `status_details`). */

@@ -3,7 +3,7 @@ import type { CID } from 'multiformats/cid'
 
 export const TOKEN = 'secret-token-that-must-never-show'
 
-interface RemotePin { requestid: string, cid: string, origins: string[], status: string, gets: number }
+export interface RemotePin { requestid: string, cid: string, origins: string[], meta?: Record<string, string>, status: string, gets: number }
 
 /**
  * A Pinning Service in memory behind `fetch`: a pin is queued, then pinning, then pinned on the
@@ -32,9 +32,13 @@ export class FakeRemote {
       const pin = JSON.parse(init.body as string)
       const status = this.failPins > 0 ? 'failed' : 'queued'
       if (this.failPins > 0) this.failPins--
-      const record = { requestid: `r${this.next++}`, cid: pin.cid, origins: pin.origins, status, gets: 0 }
+      const record = { requestid: `r${this.next++}`, cid: pin.cid, origins: pin.origins, meta: pin.meta, status, gets: 0 }
       this.pins.set(record.requestid, record)
       return json(202, this.status(record))
+    }
+    if (method === 'GET' && id == null) {
+      const results = [...this.pins.values()].filter(pin => pin.cid === url.searchParams.get('cid')).reverse().map(pin => this.status(pin))
+      return json(200, { count: results.length, results })
     }
     const record = id == null ? undefined : this.pins.get(id)
     if (record == null) return json(404, { error: { reason: 'NOT_FOUND', details: 'no such pin request' } })
@@ -48,9 +52,9 @@ export class FakeRemote {
     return json(200, this.status(record))
   }
 
-  private status (record: RemotePin): unknown {
+  status (record: RemotePin): unknown {
     const info = record.status === 'failed' ? { reason: 'UNAVAILABLE', status_details: 'no provider' } : {}
-    return { requestid: record.requestid, status: record.status, created: new Date().toISOString(), pin: { cid: record.cid, origins: record.origins }, delegates: ['/ip4/127.0.0.1/tcp/9999/p2p/remote'], info }
+    return { requestid: record.requestid, status: record.status, created: new Date().toISOString(), pin: { cid: record.cid, origins: record.origins, meta: record.meta }, delegates: ['/ip4/127.0.0.1/tcp/9999/p2p/remote'], info }
   }
 
   pinsOf (cid: CID): RemotePin[] {

@@ -4,6 +4,7 @@
  * the pin, and that it never logs or shows the access token.
  */
 import { MemoryDatastore } from 'datastore-core'
+import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { afterEach, describe, expect, it } from 'vitest'
 import { checkReplicationInit, createReplication } from '../../../src/core/pinning/replication.ts'
@@ -193,6 +194,26 @@ describe('replication to remote Pinning Services', () => {
     await until('B deleted on the first remote', () => first.pinsOf(CID_B).length === 0)
     expect(added.pinsOf(CID_B)).toEqual([])
     expect(first.calls.filter(c => c.method === 'POST')).toHaveLength(2)
+  })
+
+  it('a process killed after sending a pin but before writing the answer finds its request instead of sending it twice', async () => {
+    const remote = new FakeRemote()
+    const datastore = new MemoryDatastore()
+    const pinned = new Set<string>([CID_A.toString(), CID_B.toString()])
+    const sender = ORIGINS[0].split('/p2p/')[1]
+    // A's request went out (tagged with this cafe's peer id); B's did not; another cafe's request for B is not ours
+    remote.pins.set('sent', { requestid: 'sent', cid: CID_A.toString(), origins: ORIGINS, meta: { replica_of: sender }, status: 'pinned', gets: 0 })
+    remote.pins.set('theirs', { requestid: 'theirs', cid: CID_B.toString(), origins: [], meta: { replica_of: '12D3KooWSomeoneElse' }, status: 'pinned', gets: 0 })
+    for (const cid of [CID_A, CID_B]) {
+      await datastore.put(new Key(`/cafe/replicas/cluster/${cid}`), new TextEncoder().encode(JSON.stringify({ cid: cid.toString(), status: 'queued', updated: 0, attempts: 0, sending: true })))
+    }
+    const { replication } = setup({ cluster: remote }, {}, datastore, pinned)
+    await replication.start()
+    await until('both pinned', () => [CID_A, CID_B].every(cid => replication.replicasOf(cid)[0]?.status === 'pinned'))
+    expect(replication.replicasOf(CID_A)[0].requestid).toBe('sent')
+    expect(replication.replicasOf(CID_B)[0].requestid).toMatch(/^r\d+$/)
+    expect(remote.calls.filter(c => c.method === 'POST')).toHaveLength(1)
+    expect(remote.pinsOf(CID_B).map(p => p.meta)).toEqual([{ replica_of: '12D3KooWSomeoneElse' }, { replica_of: sender }])
   })
 
   it('never logs, stores or shows the access token, and sends it only as the bearer', async () => {
