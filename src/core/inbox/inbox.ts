@@ -158,6 +158,8 @@ class DefaultInbox implements Inbox {
   /** per-account message names (`<receivedAt>-<id>`) in order, read on an account's first list, then kept up to date */
   private readonly order = new Map<AccountId, string[]>()
   private timer?: ReturnType<typeof setInterval>
+  /** parsing a peer id back and forth was a tenth of a delivery: recipients recur, their check is kept */
+  private readonly recipients = canonicalPeerIds()
 
   constructor (components: InboxComponents, init: InboxInit) {
     this.datastore = components.datastore
@@ -189,7 +191,7 @@ class DefaultInbox implements Inbox {
       throw new PayloadTooLargeError(`messages are limited to ${this.maxMessageBytes} bytes`)
     }
     const envelope = decodeEnvelope(bytes)
-    if (!isCanonicalPeerId(envelope.to)) {
+    if (!this.recipients.isCanonical(envelope.to)) {
       throw new BadRequestError('the recipient must be a peer id in its usual form', 'ENVELOPE_INVALID')
     }
     await verifyEnvelope(envelope, options)
@@ -460,6 +462,22 @@ function isCanonicalPeerId (text: string): boolean {
     return peerIdFromString(text).toString() === text
   } catch {
     return false
+  }
+}
+
+const KEPT_PEER_IDS = 10_000
+
+/** `isCanonicalPeerId`, remembering up to KEPT_PEER_IDS ids that passed (forgotten all at once when full). */
+function canonicalPeerIds (): { isCanonical(text: string): boolean } {
+  const passed = new Set<string>()
+  return {
+    isCanonical (text) {
+      if (passed.has(text)) return true
+      if (!isCanonicalPeerId(text)) return false
+      if (passed.size >= KEPT_PEER_IDS) passed.clear()
+      passed.add(text)
+      return true
+    }
   }
 }
 
