@@ -18,6 +18,7 @@
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import PQueue from 'p-queue'
+import { raceSignal } from 'race-signal'
 import { BadRequestError } from '../errors.ts'
 import { parseStoredJson } from '../util/stored.ts'
 import { createRemotePinningClient, RemotePinningError } from './remote-client.ts'
@@ -136,6 +137,8 @@ const NAME = /^[A-Za-z0-9._-]{1,64}$/
 /** the remote pin's meta key naming the cafe that sent it (its peer id) */
 export const REPLICA_OF = 'replica_of'
 const DEFAULTS = { concurrency: 4, requestTimeoutMs: 30_000, minDelayMs: 1000, maxDelayMs: 10 * 60_000 }
+/** steps waiting in a remote's queue before the backfill waits for it to drain */
+const BACKFILL_QUEUE = 256
 /** delegates dialled per new remote pin */
 const MAX_DELEGATES = 4
 
@@ -245,6 +248,8 @@ class DefaultReplication implements Replication {
       for (const remote of this.remotes) {
         if (remote.records.has(key)) continue
         added++
+        // a cafe with many pins fills the queue as it drains, not all at once
+        await raceSignal(remote.queue.onSizeLessThan(BACKFILL_QUEUE), signal)
         this.schedule(remote, key, 0)
       }
     }
@@ -263,23 +268,27 @@ class DefaultReplication implements Replication {
     const key = `${remote.config.name}/${cid}`
     const timer = this.timers.get(key)
     if (timer != null) clearTimeout(timer)
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key)
-      if (this.queued.has(key)) return
-      this.queued.add(key)
-      const { signal } = this.controller
-      remote.queue.add(async () => {
-        this.queued.delete(key)
-        // one step at a time per (remote, DAG): a trigger during a step runs after it
-        const previous = this.running.get(key) ?? Promise.resolve()
-        const step = previous.then(async () => this.step(remote, cid, signal))
-        this.running.set(key, step)
-        try { await step } finally { if (this.running.get(key) === step) this.running.delete(key) }
-      }, { signal }).catch(err => {
-        if (!signal.aborted) this.log.error('replica step %s failed - %e', key, err)
-      })
-    }, delayMs))
+    this.timers.delete(key)
+    if (delayMs <= 0) this.enqueue(remote, cid, key)
+    else this.timers.set(key, setTimeout(() => { this.timers.delete(key); this.enqueue(remote, cid, key) }, delayMs))
   }
+
+  private enqueue (remote: Remote, cid: string, key: string): void {
+    if (this.queued.has(key)) return
+    this.queued.add(key)
+    const { signal } = this.controller
+    remote.queue.add(async () => {
+      this.queued.delete(key)
+      // one step at a time per (remote, DAG): a trigger during a step runs after it
+      const previous = this.running.get(key) ?? Promise.resolve()
+      const step = previous.then(async () => this.step(remote, cid, signal))
+      this.running.set(key, step)
+      try { await step } finally { if (this.running.get(key) === step) this.running.delete(key) }
+    }, { signal }).catch(err => {
+      if (!signal.aborted) this.log.error('replica step %s failed - %e', key, err)
+    })
+  }
+
 
   /** One request (or none) bringing the remote's copy of the DAG one step towards what is wanted. */
   private async step (remote: Remote, cid: string, stopSignal: AbortSignal): Promise<void> {

@@ -6,6 +6,8 @@
 import { MemoryDatastore } from 'datastore-core'
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
 import { afterEach, describe, expect, it } from 'vitest'
 import { checkReplicationInit, createReplication } from '../../../src/core/pinning/replication.ts'
 import type { Replication, ReplicationInit } from '../../../src/core/pinning/replication.ts'
@@ -215,6 +217,17 @@ describe('replication to remote Pinning Services', () => {
     expect(remote.calls.filter(c => c.method === 'POST')).toHaveLength(1)
     expect(remote.pinsOf(CID_B).map(p => p.meta)).toEqual([{ replica_of: '12D3KooWSomeoneElse' }, { replica_of: sender }])
   })
+
+  it('a backfill of 600 existing pins reaches every one (the queue filled as it drains)', async () => {
+    const remote = new FakeRemote()
+    const pinned = new Set<string>()
+    for (let i = 0; i < 600; i++) pinned.add(CID.createV1(raw.code, await sha256.digest(new TextEncoder().encode(`pin ${i}`))).toString())
+    const { replication } = setup({ cluster: remote }, { minDelayMs: 5, maxDelayMs: 20 }, new MemoryDatastore(), pinned)
+    await replication.start()
+    await until('all pinned', () => replication.status().pinned === 600, 20_000)
+    expect(remote.pins.size).toBe(600)
+    expect(remote.calls.filter(c => c.method === 'POST')).toHaveLength(600)
+  }, 30_000)
 
   it('never logs, stores or shows the access token, and sends it only as the bearer', async () => {
     const remote = new FakeRemote()
