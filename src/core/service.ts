@@ -31,6 +31,8 @@ export interface CafeComponents extends BaseComponents {
   addresses(): string[]
   /** multiaddrs of the cafe's HTTP gateway (`/ip4/…/tcp/…/http`), for content routing answers */
   httpAddresses?(): string[]
+  /** dial a peer's multiaddr (pin replication connects to the remote services' delegates) */
+  dial?(multiaddr: string, options?: AbortOptions): Promise<void>
   /** without it the cafe keeps accounts and snapshots but pins nothing */
   storage?: CafeStorage
   /** where services register their metrics (src/core/metrics.ts); absent: nothing is recorded */

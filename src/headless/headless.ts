@@ -28,7 +28,7 @@ import { observabilityRoutes } from './metrics-routes.ts'
 import { checkOwnerSecret, loadOrCreateOwnerSecret, type OwnerSecret } from './owner-secret.ts'
 import { keepReservations, type KeepReservationsInit, type ReservationKeeper } from '../node/reservations.ts'
 import type { AbortOptions, ComponentLogger, PeerId, PrivateKey } from '@libp2p/interface'
-import type { Multiaddr } from '@multiformats/multiaddr'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
 
 export { DEFAULT_HEADLESS_LISTEN }
@@ -200,6 +200,7 @@ export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<Headl
       privateKey,
       addresses: listenAddresses(libp2p),
       httpAddresses: () => httpServer == null || httpServer.host === '0.0.0.0' || httpServer.host === '::' ? [] : [httpMultiaddr(httpServer)],
+      dial: async (address, options) => { await libp2p.dial(multiaddr(address), options) },
       // the store itself, not helia.blockstore: Helia's wrapper asks content routers to stop
       // providing on delete, and throws when there are none
       storage: { blockstore, pins: helia.pins, fetchDag: createFetchDag(helia) },

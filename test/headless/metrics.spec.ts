@@ -170,6 +170,25 @@ describe('metrics and health', () => {
     }
   })
 
+  it('replicas on remote Pinning Services show by remote and status', async () => {
+    // a remote that does not answer: the pin is kept here, its replica waits there
+    const running = await start({
+      cafe: { accounts: { open: true }, pinning: { replication: { remotes: [{ name: 'cluster-a', endpoint: 'http://127.0.0.1:9/pinning', accessToken: 'secret-token' }], requestTimeoutMs: 1000 } } }
+    })
+    const client = new CafeClient({ privateKey: await generateKeyPair('Ed25519'), transport: new HttpTransport(running.url), store: new MemorySessionStore() })
+    await client.register()
+    const accessToken = (await client.session())!.accessToken
+    const before = await scrape(running.url)
+    const total = (families: MetricFamily[]): number => (families.find(f => f.name === 'cafe_replicas')?.metrics ?? [])
+      .filter(m => m.labels?.remote === 'cluster-a').reduce((sum, m) => sum + Number(m.value), 0)
+    expect(total(before)).toBe(0)
+    const { car } = await carOf(crypto.getRandomValues(new Uint8Array(1000)))
+    expect((await fetch(`${running.url}/api/v0/pinning/car`, { method: 'POST', headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/vnd.ipld.car' }, body: car })).status).toBe(200)
+    const after = await scrape(running.url)
+    expect(total(after)).toBe(1)
+    expect(value(after, 'cafe_replicas', { remote: 'cluster-a', status: 'pinned' })).toBe(0)
+  })
+
   it('/metrics, /healthz and /readyz take the owner secret on the HTTP port', async () => {
     const running = await start()
     for (const path of ['/metrics', '/healthz', '/readyz']) {

@@ -57,7 +57,7 @@ export interface HttpApi {
 
 /** One mounted path of a registry entry: a route (or its `alsoAt`) or a stream route's upload. */
 type Mounted =
-  | { kind: 'route', method: HttpMethod, path: string, errors: ErrorShape, route: Route, status?: number }
+  | { kind: 'route', method: HttpMethod, path: string, errors: ErrorShape, route: Route, status?: number, output?: (output: unknown) => unknown }
   | { kind: 'stream', method: HttpMethod, path: string, errors: ErrorShape, route: StreamRoute, contentType: string, rateLimit: RateBucket }
 
 const METHOD_ORDER: HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE']
@@ -85,7 +85,7 @@ class DefaultHttpApi implements HttpApi {
     // without an owner secret, owner routes do not exist on this door
     for (const route of api.routes.filter(route => route.auth !== 'owner' || this.ownerSecret != null)) {
       mounted.push({ kind: 'route', method: route.method, path: route.path, errors: route.errors ?? 'cafe', route })
-      if (route.alsoAt != null) mounted.push({ kind: 'route', method: route.method, path: route.alsoAt.path, errors: route.alsoAt.errors, route, status: route.alsoAt.status })
+      if (route.alsoAt != null) mounted.push({ kind: 'route', method: route.method, path: route.alsoAt.path, errors: route.alsoAt.errors, route, status: route.alsoAt.status, output: route.alsoAt.output })
     }
     for (const route of init.streams ?? []) {
       if (route.http != null) mounted.push({ kind: 'stream', method: route.http.method, path: route.http.path, errors: route.http.errors ?? 'cafe', route, contentType: route.http.contentType, rateLimit: route.http.rateLimit ?? 'requests' })
@@ -146,7 +146,7 @@ class DefaultHttpApi implements HttpApi {
         owner,
         remote: options.remote
       }, { signal })
-      return jsonResponse(mounted.status ?? (output === undefined ? 204 : (route.status ?? 200)), output)
+      return jsonResponse(mounted.status ?? (output === undefined ? 204 : (route.status ?? 200)), mounted.output == null ? output : mounted.output(output))
     } catch (err) {
       const error = toCafeError(err)
       if (error.status >= 500) this.log.error('%s %s failed - %s', request.method, redactUrl(request.url), redactError(err))

@@ -43,6 +43,8 @@ export interface RouteMount {
   errors: ErrorShape
   /** the success status there, when it differs (the spec answers DELETE with 202) */
   status?: number
+  /** the success body there, when it differs (the spec's `info` holds strings only) */
+  output?(output: unknown): unknown
 }
 
 export interface RouteContext<S, I, A extends AuthRule = AuthRule> {

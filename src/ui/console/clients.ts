@@ -3,6 +3,7 @@
  */
 import { byTestId, copyableId, errorText, formatTime, h, reportError, statusLine } from '../dom.ts'
 import { formatBytes } from '../format.ts'
+import { replicaLine } from '../replicas.ts'
 import { describeQuota, quotaFields, quotaFromForm, usageBar } from './quota.ts'
 import type { CafeWorkerApi } from '../../worker/api.ts'
 import type { ClientInfo } from '../../core/accounts/index.ts'
@@ -23,7 +24,7 @@ function pinList (cafe: Remote<CafeWorkerApi>, account: string, count: number): 
     void cafe.clientPins(account).then(({ results }) => {
       list.replaceChildren(...results.map(pin => h('li', { 'data-status': pin.status },
         h('strong', {}, pin.status), ` ${pin.pin.name ?? '(no name)'} `, h('code', { class: 'id', title: pin.pin.cid }, pin.pin.cid),
-        pin.info?.dag_size != null && ` ${formatBytes(Number(pin.info.dag_size))}`)))
+        pin.info?.dag_size != null && ` ${formatBytes(Number(pin.info.dag_size))}`, replicaLine(pin))))
       if (results.length === 0) list.replaceChildren(h('li', { class: 'empty' }, 'No pins.'))
     }, err => reportError(list, err))
   })
