@@ -32,7 +32,9 @@ test('the cafe page links a valid web app manifest whose icons load, and Chromiu
 })
 
 async function installable (page: Page, request: APIRequestContext): Promise<void> {
-  await openCafe(page)
+  const peerId = await openCafe(page)
+  // the console says which of the browser's cafes it drives
+  await expect(page.getByTestId('which-cafe')).toHaveText(`This site's cafe (${new URL(page.url()).origin}), peer ${peerId.slice(0, 8)}…${peerId.slice(-4)}: it runs while a page of this site is open; the extension, if installed, runs another`)
   const href = await page.locator('link[rel="manifest"]').getAttribute('href')
   expect(href).toBe('/manifest.webmanifest')
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { ipfsUriToPath, openUrl, PATH_GATEWAYS, redirectRules, RULE_IDS, SUBDOMAIN_GATEWAYS, toGatewayPath } from '../../extension/ipfs-urls.ts'
 
@@ -86,5 +87,23 @@ describe('the redirection rules', () => {
     expect(new Set(RULE_IDS).size).toBe(RULE_IDS.length)
     expect(rules).toHaveLength(2 * (PATH_GATEWAYS.length + SUBDOMAIN_GATEWAYS.length))
     for (const rule of rules) expect(rule.condition.regexFilter.length).toBeLessThan(120)
+  })
+})
+
+describe('the manifest', () => {
+  const manifest = JSON.parse(readFileSync(new URL('../../extension/manifest.json', import.meta.url), 'utf8')) as {
+    host_permissions: string[]
+    web_accessible_resources: Array<{ resources: string[] }>
+  }
+
+  it('asks for host access to every gateway the rules redirect (a redirect needs it), and to no other site', () => {
+    const hosts = manifest.host_permissions.map(pattern => /^\*:\/\/(.+)\/\*$/.exec(pattern)?.[1])
+    for (const host of PATH_GATEWAYS) expect(hosts, host).toContain(host)
+    for (const host of SUBDOMAIN_GATEWAYS) expect(hosts, host).toContain(`*.${host}`)
+    expect(hosts.every(host => host != null && [...PATH_GATEWAYS, ...SUBDOMAIN_GATEWAYS.map(h => `*.${h}`)].includes(host))).toBe(true)
+  })
+
+  it('lets other sites open /ipfs/, /open and the bridge frame, and nothing else of the extension', () => {
+    expect(manifest.web_accessible_resources.flatMap(entry => entry.resources)).toEqual(['ipfs/*', 'open', 'bridge.html'])
   })
 })
