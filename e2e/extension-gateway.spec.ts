@@ -261,6 +261,24 @@ test.describe('the extension answers IPFS URLs of any page from its cafe', () =>
     await page.close()
   })
 
+  test('what Chromium keeps from another origin (why the content script exists): its <img> and fetch() of the extension\'s /ipfs/ fail, its fetch() of a gateway is not redirected', async () => {
+    gatewayHits.length = 0
+    sitePages.set('/direct.html', `<!doctype html><img id="direct" src="${origin}/ipfs/${imageCid}">`)
+    const page = await context.newPage()
+    await page.goto(`${siteOrigin}/direct.html`)
+    // the content script leaves URLs of the extension alone: this is Chromium's own answer
+    await expect.poll(async () => page.locator('#direct').evaluate((img: HTMLImageElement) => img.complete)).toBe(true)
+    expect(await page.locator('#direct').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(0)
+    const fetched = await page.evaluate(async ({ direct, viaGateway }) => {
+      const attempt = async (url: string): Promise<string> => fetch(url).then(async r => `${r.status} ${await r.text()}`, (err: Error) => `${err.name}: ${err.message}`)
+      return { direct: await attempt(direct), viaGateway: await attempt(viaGateway) }
+    }, { direct: `${origin}/ipfs/${textCid}`, viaGateway: `http://${gw}/ipfs/${textCid}` })
+    expect(fetched.direct).toBe('TypeError: Failed to fetch')
+    expect(fetched.viaGateway).toBe(`200 the public gateway's answer for /ipfs/${textCid}`)
+    expect(gatewayHits).toEqual([`/ipfs/${textCid}`])
+    await page.close()
+  })
+
   test('navigations to public gateway URLs and ipfs:// links open the cafe\'s copy', async () => {
     gatewayHits.length = 0
     const page = await context.newPage()
