@@ -13,6 +13,7 @@ import { crc32, deflateSync } from 'node:zlib'
 import { unixfs } from '@helia/unixfs'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { expect, test, type BrowserContext, type Page, type Worker } from '@playwright/test'
@@ -20,6 +21,7 @@ import { MemoryBlockstore } from 'blockstore-core'
 import { MemoryDatastore } from 'datastore-core'
 import { build } from 'vite'
 import { connectCafe } from '../src/client/connect.ts'
+import { nameOfPeer } from '../src/core/names/name.ts'
 import { createCafeHelia, type CafeHelia } from '../src/node/cafe-helia.ts'
 import { createRelay, type Relay } from '../src/relay/relay.ts'
 import { RULE_IDS } from '../extension/ipfs-urls.ts'
@@ -193,6 +195,14 @@ test.describe('the extension answers IPFS URLs of any page from its cafe', () =>
       return { status: whole.status, type: whole.headers.get('content-type'), size, rangeStatus: ranged.status, contentRange: ranged.headers.get('content-range'), rangeBytes: (await ranged.arrayBuffer()).byteLength }
     }, videoCid)
     expect(answers).toMatchObject({ status: 200, type: 'video/webm', rangeStatus: 206, contentRange: `bytes 300000-300099/${answers.size}`, rangeBytes: 100 })
+
+    // /ipns/ comes with the gateway core: names the cafe does not host are 404
+    const name = nameOfPeer(peerIdFromPrivateKey(await generateKeyPair('Ed25519')))
+    const unknownName = await consolePage.evaluate(async (path) => {
+      const response = await fetch(path)
+      return { status: response.status, body: await response.json() as { error: { code: string } } }
+    }, `/ipns/${name}`)
+    expect(unknownName).toMatchObject({ status: 404, body: { error: { code: 'NAME_NOT_FOUND' } } })
   })
 
   test('a page on another origin shows an image and seeks a video from the extension\'s cafe, and the public gateway sees no request', async () => {

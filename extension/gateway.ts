@@ -1,6 +1,7 @@
 /**
- * The extension's gateway: its service worker answers `/ipfs/<cid>[/path]` on the
- * extension's own origin with the same gateway core as the cafe page (src/core/gateway).
+ * The extension's gateway: its service worker answers `/ipfs/<cid>[/path]` (and `/ipns/`
+ * for the names its cafe hosts) on the extension's own origin with the same gateway core
+ * as the cafe page (src/core/gateway).
  * Blocks come from the cafe's IndexedDB blockstore, which the service worker opens itself
  * (same origin as the offscreen document), so stored content is served at once and
  * offline; a missing block is asked of the offscreen document's node, which fetches it
@@ -10,9 +11,11 @@
  * script): it redirects to the `/ipfs/` path, or explains why the URL is not one.
  */
 import { defaultLogger } from '@libp2p/logger'
+import { IDBDatastore } from 'datastore-idb'
 import { errorResponse } from '../src/core/api/http.ts'
 import { CafeError, TimeoutError, UnavailableError } from '../src/core/errors.ts'
 import { createGateway } from '../src/core/gateway/index.ts'
+import { createNameReader } from '../src/core/names/reader.ts'
 import { withTimeout } from '../src/core/util/with-timeout.ts'
 import { IdbBlockstore } from '../src/browser/idb-blockstore.ts'
 import { databaseNames } from '../src/browser/database-names.ts'
@@ -69,7 +72,9 @@ function mediaPlayer (request: Request, response: Response): Response | undefine
 
 export function createExtensionGateway (components: ExtensionGatewayComponents): ExtensionGateway {
   const blockstore = new IdbBlockstore(databaseNames(DEFAULT_CAFE_NAME).blocks)
-  let opened: Promise<void> | undefined
+  // read only here: the offscreen document's names service writes the records
+  const datastore = new IDBDatastore(databaseNames(DEFAULT_CAFE_NAME).data)
+  let opened: Promise<unknown> | undefined
 
   async function fetchBlock (cid: CID, options: AbortOptions): Promise<Uint8Array> {
     const started = Date.now()
@@ -96,7 +101,8 @@ export function createExtensionGateway (components: ExtensionGatewayComponents):
     },
     blobs: { getBlob: async (cid, options) => blockstore.getBlob(cid, options) },
     logger: defaultLogger(),
-    fetchBlock
+    fetchBlock,
+    names: createNameReader({ datastore })
   }, { networkTimeoutMs: NETWORK_TIMEOUT_MS })
 
   async function answer (request: Request, signal: AbortSignal): Promise<Response> {
@@ -106,13 +112,13 @@ export function createExtensionGateway (components: ExtensionGatewayComponents):
       return new Response(null, { status: 302, headers: { location: new URL(path, url).href, 'cache-control': 'no-store' } })
     }
     // a failed open is tried again on the next request
-    opened ??= blockstore.open().catch((err: unknown) => { opened = undefined; throw err })
+    opened ??= Promise.all([blockstore.open(), datastore.open()]).catch((err: unknown) => { opened = undefined; throw err })
     await opened
     return gateway.fetch(request, { signal })
   }
 
   return {
-    handles: url => url.pathname.startsWith('/ipfs/') || url.pathname === OPEN_PATH,
+    handles: url => url.pathname.startsWith('/ipfs/') || url.pathname.startsWith('/ipns/') || url.pathname === OPEN_PATH,
     async serve (request, signal) {
       let response: Response
       try {
