@@ -146,14 +146,18 @@ async function pageReadyP50 () {
   return median(times)
 }
 
-/** `npm run cafe` spawned to its first answered `GET /api/v0/cafe`, on one data directory (the first run creates it). */
-async function headlessReadyP50 () {
+/**
+ * A headless cafe spawned to its first answered `GET /api/v0/cafe`, on one data directory (the
+ * first run creates it): `command` is the installed `browser-cafe cafe` (compiled JavaScript) or
+ * `npm run cafe` (npm and tsx compiling TypeScript at start-up).
+ */
+async function headlessReadyP50 (command) {
   const dataDir = mkdtempSync(join(tmpdir(), 'cafe-start-bench-'))
   const times = []
   try {
     for (let run = 0; run <= STARTS; run++) {
       const started = performance.now()
-      const child = spawn('npm', ['run', '--silent', 'cafe', '--', '--data-dir', dataDir, '--http-port', '0', '--listen', '/ip4/127.0.0.1/tcp/0', '--json'], { stdio: ['ignore', 'pipe', 'ignore'], detached: true })
+      const child = spawn(command[0], [...command.slice(1), '--data-dir', dataDir, '--http-port', '0', '--listen', '/ip4/127.0.0.1/tcp/0', '--json'], { stdio: ['ignore', 'pipe', 'ignore'], detached: true })
       try {
         const url = await new Promise((resolve, reject) => {
           let out = ''
@@ -211,7 +215,16 @@ function printTable (results) {
 
 ensureChromium()
 const results = { ...(await browserBenches()), ...nodeBenches() }
-if (wanted('startup')) results.startup = { ...results.startup, headlessReadyP50Ms: await headlessReadyP50() }
+if (wanted('startup')) {
+  // what `npm pack` ships: the command's launcher and the compiled dist-node/
+  const built = spawnSync('npm', ['run', '--silent', 'build:node'], { stdio: 'inherit' })
+  if (built.status !== 0) throw new Error('npm run build:node failed')
+  results.startup = {
+    ...results.startup,
+    headlessReadyP50Ms: await headlessReadyP50([process.execPath, 'scripts/browser-cafe.mjs', 'cafe']),
+    npmRunCafeReadyP50Ms: await headlessReadyP50(['npm', 'run', '--silent', 'cafe', '--'])
+  }
+}
 printTable(results)
 // a partial run (BENCH_ONLY) replaces only its own groups in the file
 const earlier = ONLY != null && existsSync('bench/results.json') ? JSON.parse(readFileSync('bench/results.json', 'utf8')).results : {}
