@@ -61,7 +61,7 @@ export function createBlockSource (components: BlockSourceComponents, init: Bloc
       options.signal?.throwIfAborted()
       throw new BlockUnavailableError(cid, false, timeout.aborted
         ? `timed out after ${init.networkTimeoutMs} ms fetching block ${cid}`
-        : `could not fetch block ${cid}`)
+        : `could not fetch block ${cid}: ${(err as Error)?.message ?? String(err)}`)
     }
 
     if (bytes.byteLength > MAX_NETWORK_BLOCK_BYTES) {

@@ -5,8 +5,8 @@
  * A message's sender is named from the directory when it has a signed contact for it.
  */
 import {
-  CafeInbox, deliverMessage, httpInboxAddress, publishContact, searchDirectory, transportForInbox,
-  type CafeClient, type CafeTransport
+  CafeInbox, deliverMessage, publishContact, searchDirectory, transportForInbox,
+  type CafeClient, type CafeTransport, type ProtocolDialer
 } from '../../client/index.ts'
 import { answerErrorText, byTestId, copyableId, formatTime, h, statusLine } from '../dom.ts'
 import type { PanelInit } from './backup-panel.ts'
@@ -19,15 +19,25 @@ export interface Account {
   key: PrivateKey
   /** how this page reaches its cafe now (its directory is searched through it) */
   transport: CafeTransport
+  /** this account's inbox addresses, for its contact */
+  inboxes: string[]
+  /** the page's libp2p node, once connected to a cafe address */
+  libp2p?: ProtocolDialer
 }
 
-/** The contact's inboxes this page can reach (HTTP ones; libp2p ones need a node). */
-function reachableInboxes (contact: Contact): CafeTransport[] {
+/**
+ * The contact's inboxes this page can reach: one of the cafe this page is connected to goes
+ * through that connection (whatever the address says); others over HTTP, or libp2p once
+ * the page has a node.
+ */
+function reachableInboxes (contact: Contact, { client, transport, libp2p }: Account): CafeTransport[] {
+  const connected = (cafe: string): CafeTransport | undefined => cafe === client.cafePeerId ? transport : undefined
   const transports: CafeTransport[] = []
   for (const address of contact.inboxes) {
-    try { transports.push(transportForInbox(address)) } catch { /* not reachable from here */ }
+    try { transports.push(transportForInbox(address, { connected, libp2p })) } catch { /* not reachable from here */ }
   }
-  return transports
+  // the connected cafe first: it is reachable for sure
+  return [...transports.filter(t => t === transport), ...transports.filter(t => t !== transport)]
 }
 
 function contactItem (account: () => Account, contact: Contact, status: StatusLine, onError: (err: unknown) => void): HTMLLIElement {
@@ -38,7 +48,7 @@ function contactItem (account: () => Account, contact: Contact, status: StatusLi
     onclick: () => {
       const text = new TextEncoder().encode(message.value)
       status.busy(`sending to @${contact.username}…`)
-      void deliverMessage(account().key, contact.peerId, text, { cafes: reachableInboxes(contact) })
+      void deliverMessage(account().key, contact.peerId, text, { cafes: reachableInboxes(contact, account()) })
         .then(receipt => { status.ok(`delivered (${receipt.id})`); message.value = '' }, err => { status.fail(err); onError(err) })
     }
   }, 'Send')
@@ -71,13 +81,13 @@ export function mountMessaging (account: () => Account, init: PanelInit): void {
   contactForm.addEventListener('submit', (event) => {
     event.preventDefault()
     const data = new FormData(contactForm)
-    const { client, key } = account()
+    const { client, key, inboxes } = account()
     contactStatus.busy('publishing…')
-    void client.info().then(async info => publishContact(client, key, {
+    void publishContact(client, key, {
       username: String(data.get('username')),
       displayName: String(data.get('displayName')),
-      inboxes: [httpInboxAddress(location.origin, info.peerId)]
-    })).then(contact => contactStatus.ok(`published @${contact.username} (seq ${contact.seq})`), contactFailed)
+      inboxes
+    }).then(contact => contactStatus.ok(`published @${contact.username} (seq ${contact.seq})`), contactFailed)
   })
 
   const searchForm = byTestId<HTMLFormElement>('search-form')
