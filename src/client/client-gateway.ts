@@ -19,7 +19,7 @@ export interface ClientGatewayComponents {
 }
 
 export interface ClientGatewayInit {
-  /** memory for recently used blocks; default 32 MiB */
+  /** memory for recently used blocks; default 64 MiB */
   cacheBytes?: number
   /** how long one block may take to arrive; default 10 s */
   blockTimeoutMs?: number
@@ -33,7 +33,7 @@ export function createClientGateway (components: ClientGatewayComponents, init: 
     async fetchBlock (cid, options) {
       const bytes = await components.fetchBlock(cid, options)
       await verifyBlock(cid, bytes)
-      cache.put(cid, bytes)
+      await cache.put(cid, bytes)
       return bytes
     }
   }, { networkTimeoutMs: init.blockTimeoutMs })

@@ -1,8 +1,8 @@
 /**
  * A node for a client that dials cafes: libp2p with WebRTC (through a relay), WebSockets
  * and the relayed circuit, and a Helia with bitswap over it, so content comes from the
- * connected cafe over the same connection as the API (`cafeBlockFetcher`). It stores
- * nothing: blocks are handed on, not kept (the gateway keeps a bounded cache).
+ * connected cafe over the same connection as the API (`cafeBlockFetcher`). It keeps only
+ * the blocks fetched lately, in memory, up to a bound (block-cache.ts).
  */
 import { withBitswap } from '@helia/bitswap'
 import { withLibp2pLight, type HeliaWithLibp2p } from '@helia/libp2p'
@@ -12,8 +12,8 @@ import { noise } from '@libp2p/noise'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
-import { BlackHoleBlockstore } from 'blockstore-core/black-hole'
 import { createHeliaLight } from 'helia'
+import { BlockCache } from './block-cache.ts'
 import type { Transport } from '@libp2p/interface'
 
 export type ClientHelia = HeliaWithLibp2p<{ identify: Identify }>
@@ -23,11 +23,13 @@ export interface ClientNodeInit {
   transports?: Array<(components: any) => Transport>
   /** allow dialing loopback and private addresses (development, tests, a LAN); default true */
   allowPrivateDials?: boolean
+  /** memory for the blocks fetched lately; default 64 MiB */
+  cacheBytes?: number
 }
 
 /** A started client node. `node.libp2p` is what `connectCafe` dials with. */
 export async function createCafeClientNode (init: ClientNodeInit = {}): Promise<ClientHelia> {
-  const helia = withBitswap(withLibp2pLight(createHeliaLight({ blockstore: new BlackHoleBlockstore(), routers: [] }), {
+  const helia = withBitswap(withLibp2pLight(createHeliaLight({ blockstore: new BlockCache(init.cacheBytes), routers: [] }), {
     transports: init.transports ?? [webRTC(), webSockets(), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],

@@ -1,0 +1,250 @@
+/**
+ * A client on another device: a second (and third) browser context reaches the cafe with its
+ * cafe address over WebRTC through the test's relay, and does everything the demo client
+ * does there, content included (its own origin's Service Worker answers /ipfs/ with blocks
+ * the page fetches from the cafe over bitswap, each checked against its CID).
+ */
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { expect, test, type Page } from '@playwright/test'
+import { createRelay, type Relay } from '../src/relay/relay.ts'
+import {
+  addThroughPage, becomeAccount, connectClient, createToken, exportKey, makeMedia, openClient, openRelayedCafe,
+  pseudoRandomBytes, registerClient, tempDir
+} from './helpers.ts'
+
+const MiB = 1024 * 1024
+
+/** Opens content in the demo client's "Open content" panel and waits for its answer. */
+async function openContent (client: Page, text: string, expected: RegExp, timeout = 20_000): Promise<number> {
+  const started = Date.now()
+  await client.getByTestId('content-input').fill(text)
+  await client.getByTestId('open-content').click()
+  await expect(client.getByTestId('content-status')).toHaveText(expected, { timeout })
+  return Date.now() - started
+}
+
+/** Waits until the panel's image is decoded and returns its natural width. */
+async function imageWidth (client: Page): Promise<number> {
+  const image = client.getByTestId('content-image')
+  await expect.poll(async () => image.evaluate((img: HTMLImageElement) => img.complete ? img.naturalWidth : 0), { timeout: 15_000 }).toBeGreaterThan(0)
+  return image.evaluate((img: HTMLImageElement) => img.naturalWidth)
+}
+
+async function publishContact (client: Page, username: string, displayName: string): Promise<void> {
+  await client.getByTestId('contact-username').fill(username)
+  await client.getByTestId('contact-display-name').fill(displayName)
+  await client.getByTestId('publish-contact').click()
+  await expect(client.getByTestId('contact-status')).toHaveText(new RegExp(`^published @${username}`))
+}
+
+async function sendTo (client: Page, query: string, peer: string, text: string): Promise<string> {
+  await client.getByTestId('search-input').fill(query)
+  await client.getByTestId('search').click()
+  const result = client.locator(`[data-testid="search-results"] li[data-peer="${peer}"]`)
+  await expect(result).toBeVisible()
+  const inboxes = (await result.getByTestId('contact-inboxes').textContent()) ?? ''
+  await result.getByTestId('message-text').fill(text)
+  await result.getByTestId('send-message').click()
+  await expect(client.getByTestId('contact-status')).toHaveText(/^delivered/)
+  return inboxes
+}
+
+async function readAndAck (client: Page, text: string, from: string): Promise<void> {
+  await client.getByTestId('check-inbox').click()
+  await expect(client.getByTestId('inbox-status')).toHaveText('1 message(s) waiting')
+  const message = client.getByTestId('inbox-messages').locator('li')
+  await expect(message.getByTestId('message-plaintext')).toHaveText(text)
+  await expect(message.getByTestId('message-from')).toHaveText(from)
+  await message.getByTestId('ack-message').click()
+  await expect(client.getByTestId('inbox-status')).toHaveText('0 message(s) waiting')
+}
+
+test.describe('a client on another device', () => {
+  let relay: Relay
+
+  test.beforeAll(async () => {
+    relay = await createRelay({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0/ws'] })
+  })
+  test.afterAll(async () => { await relay?.stop() })
+
+  test('does everything over WebRTC: register, back up with progress, snapshot, directory and messages both ways, recover on a new device and show the image and the video, then the cafe goes away mid-fetch', async ({ browser }) => {
+    test.setTimeout(300_000)
+    const a = await browser.newContext()
+    const b = await browser.newContext()
+    const c = await browser.newContext()
+    try {
+      const owner = await a.newPage()
+      const cafe = await openRelayedCafe(owner, relay.multiaddrs()[0].toString())
+      const media = await makeMedia(owner)
+
+      // Alice uses the cafe of her own browser over HTTP
+      const alicePage = await a.newPage()
+      const alice = await openClient(alicePage)
+      await registerClient(alicePage, await createToken(owner, 'alice'))
+      await publishContact(alicePage, 'alice', 'Alice Liddell')
+
+      // Bob, in another browser, with the cafe address only
+      const bobPage = await b.newPage()
+      await connectClient(bobPage, cafe.address)
+      await expect(bobPage.getByTestId('connect-state')).toHaveText('connected over webrtc')
+      await expect(bobPage.getByTestId('cafe-summary')).toHaveText(`${cafe.peerId.slice(0, 6)}…${cafe.peerId.slice(-4)} over libp2p (webrtc)`)
+      const bob = (await bobPage.getByTestId('account-id').textContent()) ?? ''
+      await registerClient(bobPage, await createToken(owner, 'bob'))
+
+      // a backup bigger than a relayed connection allows, with progress all the way
+      const big = pseudoRandomBytes(30 * MiB, 7)
+      const dir = tempDir({ 'trip/photo.png': media.png, 'trip/clip.webm': media.webm, 'trip/big.bin': big })
+      await bobPage.getByTestId('backup-folder').setInputFiles(join(dir, 'trip'))
+      const output = bobPage.getByTestId('backup-output')
+      await expect(output).toHaveText(/^pinned \S+ \(pinned\)$/, { timeout: 90_000 })
+      const root = (await output.getAttribute('data-root')) ?? ''
+      const bar = bobPage.getByTestId('backup-progress-bar')
+      await expect(bar).toHaveAttribute('data-phase', 'Uploaded')
+      expect(Number(await bar.getAttribute('data-bytes'))).toBeGreaterThan(30 * MiB)
+      expect(await bar.getAttribute('data-bytes')).toBe(await bar.getAttribute('data-total'))
+      await bobPage.getByTestId('snapshot-thread').fill('trip')
+      await bobPage.getByTestId('snapshot-metadata').fill('{"name":"Trip"}')
+      await bobPage.getByTestId('save-snapshot').click()
+      await expect(bobPage.getByTestId('snapshot-status')).toHaveText(/^saved thread trip: .*HEAD/)
+      await bobPage.getByTestId('list-pins').click()
+      await expect(bobPage.getByTestId('pin-list')).toContainText(root)
+
+      // directory and inbox through the connected cafe, never this origin's HTTP
+      await publishContact(bobPage, 'bob', 'Bob Bobbins')
+      const aliceInboxes = await sendTo(bobPage, 'LIDD', alice, 'tea at four?')
+      expect(aliceInboxes).toContain('/http/p2p/')
+      await readAndAck(alicePage, 'tea at four?', bob)
+      const bobInboxes = await sendTo(alicePage, 'bob', bob, 'yes, at the cafe')
+      expect(bobInboxes).toContain(`/p2p-circuit/webrtc/p2p/${cafe.peerId}`)
+      await readAndAck(bobPage, 'yes, at the cafe', alice)
+
+      // a new device with only Bob's key
+      const key = await exportKey(bobPage)
+      const device = await c.newPage()
+      // plain /client.html here has no cafe: it offers a cafe address instead of starting one
+      await device.goto('/client.html')
+      await expect(device.getByTestId('connect-state')).toHaveText(/^No cafe runs in this browser\. Connect to a cafe with its address/, { timeout: 15_000 })
+      await expect(device.locator('body')).not.toContainText('open the cafe page')
+      const connectStarted = Date.now()
+      await device.getByTestId('cafe-address-input').fill(cafe.address)
+      await device.getByTestId('connect').click()
+      await expect(device.getByTestId('connect-state')).toHaveText('connected over webrtc', { timeout: 30_000 })
+      const connectMs = Date.now() - connectStarted
+      await becomeAccount(device, key)
+      await device.getByTestId('sign-in').click()
+      await expect(device.getByTestId('client-output')).toHaveText('signed in')
+      await device.getByTestId('recover').click()
+      await expect(device.getByTestId('backup-output')).toHaveText('recovered 1 thread(s)')
+      const head = device.locator('[data-thread="trip"] a')
+      await expect(head).toHaveAttribute('data-head', root)
+
+      // the recovered image, from the cafe, checked block by block
+      const imageMs = await openContent(device, `/ipfs/${root}/trip/photo.png`, /^image\/png, first byte in/)
+      expect(await imageWidth(device)).toBe(320)
+
+      // the video plays from a seek: the element asks ranges, the worker answers 206 from blocks in the middle
+      await openContent(device, `ipfs://${root}/trip/clip.webm`, /^video\/webm/)
+      const seeked = await device.getByTestId('content-video').evaluate(async (video: HTMLVideoElement) => {
+        video.muted = true
+        if (video.readyState < 1) await new Promise(resolve => { video.addEventListener('loadedmetadata', resolve, { once: true }) })
+        video.currentTime = Math.min(3, video.duration - 0.5)
+        await new Promise((resolve, reject) => {
+          video.addEventListener('seeked', resolve, { once: true })
+          video.addEventListener('error', () => { reject(new Error(video.error?.message)) }, { once: true })
+        })
+        return { time: video.currentTime, width: video.videoWidth }
+      })
+      expect(seeked.time).toBeGreaterThan(2)
+      expect(seeked.width).toBe(320)
+      const range = await device.evaluate(async (path) => {
+        const response = await fetch(path, { headers: { range: 'bytes=2000000-2000099' } })
+        return { status: response.status, range: response.headers.get('content-range'), bytes: Array.from(new Uint8Array(await response.arrayBuffer())) }
+      }, `/ipfs/${root}/trip/clip.webm`)
+      expect(range.status).toBe(206)
+      expect(range.range).toBe(`bytes 2000000-2000099/${media.webm.length}`)
+      expect(Buffer.from(range.bytes).equals(media.webm.subarray(2_000_000, 2_000_100))).toBe(true)
+
+      // the recovered link opens in a tab of this device (a navigation the worker answers)
+      const tab = await c.newPage()
+      await tab.goto(`${(await head.getAttribute('href')) ?? ''}trip/`)
+      await expect(tab.locator('body')).toContainText('photo.png')
+      await tab.close()
+
+      // a file the cafe's owner shares by CID
+      const shared = tempDir({ 'shared.png': media.png })
+      const sharedCid = await addThroughPage(owner, 'file-input', join(shared, 'shared.png'), 'shared.png')
+      await openContent(device, sharedCid, /^image\/png/)
+      expect(await imageWidth(device)).toBe(320)
+
+      // bad input: each a clear error, in time
+      await openContent(device, 'bafyNotACid', /^400 CID_INVALID: invalid CID/, 2_000)
+      const unknown = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
+      const unknownMs = await openContent(device, unknown, /^504 BLOCK_UNAVAILABLE: /, 20_000)
+      expect(unknownMs).toBeLessThan(16_000)
+
+      // 30 MiB: the first verified byte, then the whole file byte for byte
+      const read = await device.evaluate(async (path) => {
+        const started = performance.now()
+        const response = await fetch(path)
+        const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+        let first = 0
+        let bytes = 0
+        let hash = 0
+        for (;;) {
+          const { done, value } = await reader.read()
+          if (done) break
+          if (first === 0) first = performance.now() - started
+          for (let i = 0; i < value.length; i += 4096) hash = (hash * 31 + value[i]) >>> 0
+          bytes += value.length
+        }
+        return { status: response.status, first, all: performance.now() - started, bytes, hash }
+      }, `/ipfs/${root}/trip/big.bin`)
+      let hash = 0
+      for (let offset = 0; offset < big.length; offset += 64 * 1024) {
+        const chunk = big.subarray(offset, offset + 64 * 1024)
+        for (let i = 0; i < chunk.length; i += 4096) hash = (hash * 31 + chunk[i]) >>> 0
+      }
+      expect(read).toMatchObject({ status: 200, bytes: big.length })
+      expect(read.hash).toBe(hash)
+      console.log(`peer-client figures: connect ${connectMs} ms; recovered image shown in ${imageMs} ms; 30 MiB first verified byte ${Math.round(read.first)} ms, whole ${Math.round(read.all)} ms (${(big.length / 1e6 / (read.all / 1000)).toFixed(1)} MB/s); unknown CID answered in ${unknownMs} ms`)
+      test.info().annotations.push({ type: 'figures', description: JSON.stringify({ connectMs, imageMs, firstByteMs: Math.round(read.first), wholeMs: Math.round(read.all), unknownMs }) })
+
+      // Bob leaves: the cafe deletes what it kept for him
+      await bobPage.getByTestId('deregister').click()
+      await expect(bobPage.getByTestId('client-output')).toHaveText(/^deregistered/)
+      await expect(owner.locator(`[data-testid="client-list"] tr[data-account="${bob}"]`)).toHaveCount(0, { timeout: 10_000 })
+
+      // the cafe goes away in the middle of a read: the read fails, soon
+      const midFetch = device.evaluate(async (path) => {
+        const started = performance.now()
+        const response = await fetch(path)
+        const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+        await reader.read()
+        ;(globalThis as { midFetchStarted?: boolean }).midFetchStarted = true
+        try {
+          for (;;) {
+            // slowly, so the cafe is gone before the end
+            await new Promise(resolve => setTimeout(resolve, 200))
+            const { done } = await reader.read()
+            if (done) return { ended: 'whole', ms: performance.now() - started }
+          }
+        } catch (err) {
+          return { ended: `error: ${(err as Error).message}`, ms: performance.now() - started }
+        }
+      }, `/ipfs/${root}/trip/big.bin`)
+      await device.waitForFunction(() => (globalThis as { midFetchStarted?: boolean }).midFetchStarted === true, undefined, { timeout: 20_000 })
+      const closedAt = Date.now()
+      await a.close()
+      const ended = await midFetch
+      expect(ended.ended).toMatch(/^error/)
+      expect(Date.now() - closedAt).toBeLessThan(15_000)
+      // and what comes after says so
+      await openContent(device, `/ipfs/${root}/trip/clip.webm`, /^(503|504) (BLOCK_UNAVAILABLE|CAFE_UNREACHABLE): .*(cafe|timed out)/, 30_000)
+    } finally {
+      await a.close().catch(() => {})
+      await b.close()
+      await c.close()
+    }
+  })
+})
