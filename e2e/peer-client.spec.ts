@@ -139,6 +139,12 @@ test.describe('a client on another device', () => {
       const head = device.locator('[data-thread="trip"] a')
       await expect(head).toHaveAttribute('data-head', root)
 
+      // bad input: each a clear error, in time (an unknown CID: the cafe has no block to send)
+      await openContent(device, 'bafyNotACid', /^400 CID_INVALID: invalid CID/, 2_000)
+      const unknown = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
+      const unknownMs = await openContent(device, unknown, /^504 BLOCK_UNAVAILABLE: /, 20_000)
+      expect(unknownMs).toBeLessThan(16_000)
+
       // the recovered image, from the cafe, checked block by block
       const imageMs = await openContent(device, `/ipfs/${root}/trip/photo.png`, /^image\/png, first byte in/)
       expect(await imageWidth(device)).toBe(320)
@@ -172,16 +178,12 @@ test.describe('a client on another device', () => {
       await tab.close()
 
       // a file the cafe's owner shares by CID
-      const shared = tempDir({ 'shared.png': media.png })
+      const shared = tempDir({ 'shared.png': media.png, 'movie.bin': pseudoRandomBytes(24 * MiB, 8) })
       const sharedCid = await addThroughPage(owner, 'file-input', join(shared, 'shared.png'), 'shared.png')
+      const movieCid = await addThroughPage(owner, 'file-input', join(shared, 'movie.bin'), 'movie.bin')
       await openContent(device, sharedCid, /^image\/png/)
       expect(await imageWidth(device)).toBe(320)
 
-      // bad input: each a clear error, in time
-      await openContent(device, 'bafyNotACid', /^400 CID_INVALID: invalid CID/, 2_000)
-      const unknown = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
-      const unknownMs = await openContent(device, unknown, /^504 BLOCK_UNAVAILABLE: /, 20_000)
-      expect(unknownMs).toBeLessThan(16_000)
 
       // 30 MiB: the first verified byte, then the whole file byte for byte
       const read = await device.evaluate(async (path) => {
@@ -232,7 +234,7 @@ test.describe('a client on another device', () => {
         } catch (err) {
           return { ended: `error: ${(err as Error).message}`, ms: performance.now() - started }
         }
-      }, `/ipfs/${root}/trip/big.bin`)
+      }, `/ipfs/${movieCid}`)
       await device.waitForFunction(() => (globalThis as { midFetchStarted?: boolean }).midFetchStarted === true, undefined, { timeout: 20_000 })
       const closedAt = Date.now()
       await a.close()

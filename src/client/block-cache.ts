@@ -74,7 +74,7 @@ export class BlockCache extends BaseBlockstore {
   }
 
   override async * getAll (): AsyncGenerator<Pair> {
-    for (const { cid, bytes } of [...this.blocks.values()]) yield { cid, bytes: (function * () { yield bytes })() }
+    for (const { cid, bytes } of Array.from(this.blocks.values())) yield { cid, bytes: (function * () { yield bytes })() }
   }
 }
 

@@ -32,6 +32,8 @@ export function mountContent (init: PanelInit): void {
 
   form.addEventListener('submit', (event) => {
     event.preventDefault()
+    // a removed video keeps its range requests going until its source is dropped
+    for (const media of view.querySelectorAll('video')) { media.pause(); media.removeAttribute('src'); media.load() }
     view.replaceChildren()
     let path: string
     try {
@@ -57,7 +59,8 @@ export function mountContent (init: PanelInit): void {
       status.ok(`${type.split(';')[0] || 'content'}, first byte in ${Math.round(performance.now() - started)} ms`)
       status.element.dataset.type = type
     }).catch(err => {
-      if ((err as Error).name === 'TimeoutError') err = new Error(`no answer within ${FIRST_BYTE_TIMEOUT_MS / 1000} s`)
+      // the fetch's own timeout (a cafe's 504 is a TimeoutError too, with its code)
+      if (err instanceof DOMException && err.name === 'TimeoutError') err = new Error(`no answer within ${FIRST_BYTE_TIMEOUT_MS / 1000} s`)
       status.fail(err)
       init.onError(err)
     })
