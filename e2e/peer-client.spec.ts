@@ -7,6 +7,14 @@
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { expect, test, type Page } from '@playwright/test'
+import {
+  CafeBackup, CafeClient, CafeInbox, cafeBlockFetcher, deliverMessage, libp2pInboxAddresses, packCar, publishContact as publishSignedContact,
+  searchDirectory, transportForInbox, type ReceivedMessage
+} from '../src/client/index.ts'
+import { createClientGateway } from '../src/client/client-gateway.ts'
+import { createCafeClientNode } from '../src/client/client-node.ts'
+import { connectCafe } from '../src/client/connect.ts'
+import { decodeCafeAddress } from '../src/core/address/index.ts'
 import { createRelay, type Relay } from '../src/relay/relay.ts'
 import {
   addThroughPage, becomeAccount, connectClient, createToken, exportKey, makeMedia, openClient, openRelayedCafe,
@@ -247,6 +255,92 @@ test.describe('a client on another device', () => {
       await a.close().catch(() => {})
       await b.close()
       await c.close()
+    }
+  })
+
+  test('a Node client does the same with the client library over WebRTC: backup with progress, snapshots, directory, delivery, pushed and read messages, verified content by range, bad input, deregistration', async ({ browser }) => {
+    test.setTimeout(180_000)
+    const a = await browser.newContext()
+    const node = await createCafeClientNode()
+    try {
+      const owner = await a.newPage()
+      const cafe = await openRelayedCafe(owner, relay.multiaddrs()[0].toString())
+      const media = await makeMedia(owner)
+      const alicePage = await a.newPage()
+      const alice = await openClient(alicePage)
+      await registerClient(alicePage, await createToken(owner, 'alice'))
+      await publishContact(alicePage, 'alice', 'Alice Liddell')
+
+      const link = await connectCafe(node.libp2p, cafe.address, { attemptTimeoutMs: 10_000 })
+      expect(link.via).toBe('webrtc')
+      const key = await generateKeyPair('Ed25519')
+      const client = new CafeClient({ privateKey: key, transport: link.transport })
+      await client.register(await createToken(owner, 'node'))
+
+      // a backup, with upload progress
+      const big = pseudoRandomBytes(3 * MiB, 11)
+      const { root, car } = await packCar([{ path: 'photo.png', content: media.png }, { path: 'big.bin', content: big }])
+      const progress: number[] = []
+      const backup = new CafeBackup(client, key)
+      const pinned = await backup.uploadCar(car, { name: 'node backup' }, { onProgress: evt => { progress.push(evt.detail.bytes) } })
+      expect(pinned.results[0]).toMatchObject({ status: 'pinned', pin: { cid: root.toString() } })
+      expect(progress.length).toBeGreaterThan(2)
+      expect(progress).toEqual([...progress].sort((x, y) => x - y))
+      expect(progress.at(-1)).toBe(car.byteLength)
+      await backup.saveSnapshot('trip', { head: root.toString(), metadata: { name: 'Trip' } })
+      expect(await backup.recover()).toMatchObject([{ threadId: 'trip', head: root.toString(), metadata: { name: 'Trip' } }])
+
+      // the directory and inboxes, through the connection
+      const cafeAddress = decodeCafeAddress(cafe.address)
+      await publishSignedContact(client, key, { username: 'nora', displayName: 'Node Nora', inboxes: libp2pInboxAddresses(cafeAddress) })
+      const found = await searchDirectory(link.transport, { q: 'alice' })
+      const contact = found.contacts.find(entry => entry.peerId === alice)
+      expect(contact?.inboxes[0]).toContain('/http/p2p/')
+      const connected = (id: string): typeof link.transport | undefined => id === cafe.peerId ? link.transport : undefined
+      const receipt = await deliverMessage(key, alice, new TextEncoder().encode('from node'), {
+        cafes: (contact?.inboxes ?? []).map(address => transportForInbox(address, { connected }))
+      })
+      expect(receipt.id).toBeTruthy()
+      await readAndAck(alicePage, 'from node', client.account)
+
+      // a message pushed while subscribed, then read and acknowledged
+      const inbox = new CafeInbox(client, key)
+      const subscription = new AbortController()
+      const pushed = new Promise<ReceivedMessage>(resolve => { void inbox.subscribe(resolve, { signal: subscription.signal }) })
+      await sendTo(alicePage, 'nora', client.account, 'pushed to node')
+      const message = await Promise.race([pushed, new Promise<never>((_resolve, reject) => setTimeout(() => { reject(new Error('no push within 10 s')) }, 10_000))])
+      subscription.abort()
+      expect(new TextDecoder().decode(message.plaintext)).toBe('pushed to node')
+      expect(message.from).toBe(alice)
+      const waiting = await inbox.readAll()
+      expect(waiting.map(m => m.id)).toEqual([message.id])
+      await inbox.ack([message.id])
+      expect(await inbox.readAll()).toEqual([])
+
+      // content over bitswap on the same connection, verified block by block, by range too
+      const gateway = createClientGateway({ fetchBlock: cafeBlockFetcher(node, link) }, { blockTimeoutMs: 5_000 })
+      const photo = await gateway.fetch(new Request(`http://client.invalid/ipfs/${root}/photo.png`))
+      expect(photo.status).toBe(200)
+      expect(photo.headers.get('content-type')).toBe('image/png')
+      expect(Buffer.from(await photo.arrayBuffer()).equals(media.png)).toBe(true)
+      const part = await gateway.fetch(new Request(`http://client.invalid/ipfs/${root}/big.bin`, { headers: { range: 'bytes=2000000-2100000' } }))
+      expect(part.status).toBe(206)
+      expect(Buffer.from(await part.arrayBuffer()).equals(big.subarray(2_000_000, 2_100_001))).toBe(true)
+      const bad = await gateway.fetch(new Request('http://client.invalid/ipfs/bafyNotACid'))
+      expect(bad.status).toBe(400)
+      expect((await bad.json()).error.code).toBe('CID_INVALID')
+      const started = Date.now()
+      const unknown = await gateway.fetch(new Request('http://client.invalid/ipfs/bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'))
+      expect(unknown.status).toBe(504)
+      expect((await unknown.json()).error.code).toBe('BLOCK_UNAVAILABLE')
+      expect(Date.now() - started).toBeLessThan(8_000)
+
+      await client.deregister()
+      await expect(owner.locator(`[data-testid="client-list"] tr[data-account="${client.account}"]`)).toHaveCount(0, { timeout: 10_000 })
+      await expect(client.signIn()).rejects.toMatchObject({ status: 401 })
+    } finally {
+      await node.stop()
+      await a.close()
     }
   })
 })
