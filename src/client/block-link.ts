@@ -14,6 +14,7 @@ import { identity } from 'multiformats/hashes/identity'
 import { sha256, sha512 } from 'multiformats/hashes/sha2'
 import { equals } from 'uint8arrays/equals'
 import { CafeError, TimeoutError, UnavailableError, isCafeErrorCode } from '../core/errors.ts'
+import { InvalidBlockError } from '../core/gateway/errors.ts'
 import { parseCid } from '../core/util/cid.ts'
 import { withTimeout } from '../core/util/with-timeout.ts'
 import type { AbortOptions } from '../core/types.ts'
@@ -50,13 +51,13 @@ const HASHERS = new Map([sha256, sha512].map(hasher => [hasher.code as number, h
 /** Bytes from a page must hash to the CID; a hash the worker cannot check is refused. */
 export async function verifyBlock (cid: CID, bytes: Uint8Array): Promise<void> {
   if (cid.multihash.code === identity.code) {
-    if (!equals(cid.multihash.digest, bytes)) throw new CafeError(`the bytes for ${cid} do not match it`, 'BLOCK_INVALID', 502)
+    if (!equals(cid.multihash.digest, bytes)) throw new InvalidBlockError(`the bytes for ${cid} do not match it`)
     return
   }
   const hasher = HASHERS.get(cid.multihash.code)
-  if (hasher == null) throw new CafeError(`${cid} uses a hash this client cannot check`, 'UNSUPPORTED_HASH', 502)
+  if (hasher == null) throw new InvalidBlockError(`${cid} uses a hash this client cannot check`, 'UNSUPPORTED_HASH')
   const digest = await hasher.digest(bytes)
-  if (!equals(digest.digest, cid.multihash.digest)) throw new CafeError(`the cafe sent bytes that do not match ${cid}`, 'BLOCK_INVALID', 502)
+  if (!equals(digest.digest, cid.multihash.digest)) throw new InvalidBlockError(`the cafe sent bytes that do not match ${cid}`)
 }
 
 function errorFrom (error: { code: string, message: string, status: number }): CafeError {
