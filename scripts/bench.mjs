@@ -14,14 +14,16 @@ const PORT = Number(process.env.BENCH_PORT ?? 8191)
 const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 64)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const STARTS = Number(process.env.BENCH_STARTS ?? 10)
-/** `BENCH_ONLY=gateway,accounts` runs just those groups (browser groups: gateway, decrypt, startup) */
+const MEMORY_MIB = Number(process.env.BENCH_MEMORY_MIB ?? 1023)
+const DEBUG_PORT = Number(process.env.BENCH_DEBUG_PORT ?? 9229 + 110)
+/** `BENCH_ONLY=gateway,accounts` runs just those groups (browser groups: gateway, decrypt, startup, browserMemory) */
 const ONLY = process.env.BENCH_ONLY?.split(',').map(name => name.trim()).filter(Boolean)
 const wanted = (name) => ONLY == null || ONLY.includes(name)
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 async function browserBenches () {
-  if (!['gateway', 'decrypt', 'startup'].some(wanted)) return {}
+  if (!['gateway', 'decrypt', 'startup', 'browserMemory'].some(wanted)) return {}
   await build({ configFile: CONFIG, logLevel: 'warn' })
   const server = await preview({ configFile: CONFIG, preview: { host: '127.0.0.1', port: PORT, strictPort: true }, logLevel: 'warn' })
   const profile = mkdtempSync(join(tmpdir(), 'cafe-bench-'))
@@ -38,10 +40,88 @@ async function browserBenches () {
     if (wanted('startup')) {
       results.startup = { runs: STARTS, pageReadyP50Ms: await pageReadyP50() }
     }
+    if (wanted('browserMemory')) results.browserMemory = await browserMemory()
     return results
   } finally {
     await context.close()
     await server.close()
+    rmSync(profile, { recursive: true, force: true })
+  }
+}
+
+const MiB = 1024 * 1024
+
+/**
+ * The V8 heap of the cafe's SharedWorker and Service Worker (used heap, and heap plus
+ * ArrayBuffer backing stores), sampled every 100 ms over a second CDP connection while
+ * `work` runs; the peaks and the values before it started, in MiB.
+ */
+async function workerHeapPeaks (work) {
+  const observer = await chromium.connectOverCDP(`http://127.0.0.1:${DEBUG_PORT}`)
+  try {
+    const cdp = await observer.newBrowserCDPSession()
+    let next = 0
+    const replies = new Map()
+    cdp.on('Target.receivedMessageFromTarget', ({ message }) => {
+      const reply = JSON.parse(message)
+      replies.get(reply.id)?.(reply.result)
+    })
+    const { targetInfos } = await cdp.send('Target.getTargets')
+    const workers = []
+    for (const target of targetInfos.filter(t => t.type === 'shared_worker' || t.type === 'service_worker')) {
+      const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })
+      workers.push({ kind: target.type === 'shared_worker' ? 'sharedWorker' : 'serviceWorker', sessionId })
+    }
+    const heapOf = async ({ sessionId }) => {
+      const id = ++next
+      const reply = new Promise(resolve => { replies.set(id, resolve); setTimeout(resolve, 2_000) })
+      await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) }).catch(() => {})
+      const result = await reply
+      replies.delete(id)
+      return result == null ? undefined : { heap: result.usedSize / MiB, withBuffers: (result.usedSize + (result.backingStorageSize ?? 0)) / MiB }
+    }
+    const figures = {}
+    const sample = async (prefix) => {
+      for (const worker of workers) {
+        const heap = await heapOf(worker)
+        if (heap == null) continue
+        const heapKey = `${worker.kind}${prefix}HeapMiB`
+        const buffersKey = `${worker.kind}${prefix}HeapAndBuffersMiB`
+        figures[heapKey] = Math.max(figures[heapKey] ?? 0, heap.heap)
+        figures[buffersKey] = Math.max(figures[buffersKey] ?? 0, heap.withBuffers)
+      }
+    }
+    await sample('Start')
+    let running = true
+    const sampling = (async () => { while (running) { await sample('Peak'); await new Promise(resolve => setTimeout(resolve, 100)) } })()
+    try {
+      return { value: await work(), figures }
+    } finally {
+      running = false
+      await sampling
+    }
+  } finally {
+    await observer.close().catch(() => {})
+  }
+}
+
+/** A large file added through the SharedWorker and read back through the Service Worker, with the workers' peak heaps. */
+async function browserMemory () {
+  const profile = mkdtempSync(join(tmpdir(), 'cafe-bench-memory-'))
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: [...ARGS, `--remote-debugging-port=${DEBUG_PORT}`] })
+  try {
+    const page = await context.newPage()
+    page.on('console', message => { if (message.type() === 'error') console.error('[page]', message.text()) })
+    await page.goto(`http://127.0.0.1:${PORT}/bench/browser/index.html`)
+    await page.waitForFunction(() => 'cafeBench' in globalThis)
+    await page.evaluate(() => globalThis.cafeBench.largeFile.ready())
+    await page.evaluate(size => globalThis.cafeBench.prepareLargeFile(size), MEMORY_MIB)
+    const add = await workerHeapPeaks(() => page.evaluate(() => globalThis.cafeBench.largeFile.add()))
+    const read = await workerHeapPeaks(() => page.evaluate(cid => globalThis.cafeBench.largeFile.read(cid), add.value.cid))
+    const rename = (figures, phase) => Object.fromEntries(Object.entries(figures).map(([key, value]) => [key.replace('Peak', `${phase}Peak`).replace('Start', phase === 'Add' ? 'Start' : 'BeforeRead'), value]))
+    return { sizeMiB: MEMORY_MIB, addMBps: add.value.addMBps, readMBps: read.value.readMBps, ...rename(add.figures, 'Add'), ...rename(read.figures, 'Read') }
+  } finally {
+    await context.close()
     rmSync(profile, { recursive: true, force: true })
   }
 }

@@ -165,6 +165,37 @@ async function decryptBench (sizeMiB: number, rounds: number) {
   }
 }
 
-const cafeBench = { gateway: gatewayBench, decrypt: decryptBench }
+/**
+ * A large file for the memory group, made in 64 MiB random parts that the Blob keeps (Chromium
+ * pages big Blobs out to disk), so the page holds no copy of its own.
+ */
+let largeFile: Blob | undefined
+async function prepareLargeFile (sizeMiB: number): Promise<void> {
+  let blob = new Blob([])
+  for (let done = 0; done < sizeMiB; done += 64) blob = new Blob([blob, randomBlob(Math.min(64, sizeMiB - done) * MiB)])
+  largeFile = blob
+}
+
+/** The large file added through the SharedWorker (streamed from the Blob), then read whole through the Service Worker. */
+const largeFileRuns = {
+  /** the cafe's SharedWorker and Service Worker running, before the first heap sample */
+  async ready (): Promise<void> {
+    await connectToCafe().gatewayReady
+  },
+  async add (): Promise<{ cid: string, addMBps: number }> {
+    if (largeFile == null) throw new Error('prepareLargeFile first')
+    const { cafe, gatewayReady } = connectToCafe()
+    await gatewayReady
+    const add = await timed(() => cafe.addFiles([{ path: 'large.bin', file: largeFile as Blob }]))
+    return { cid: add.value[0].cid, addMBps: mbps(largeFile.size, add.ms) }
+  },
+  async read (cid: string): Promise<{ readMBps: number }> {
+    const read = await timed(async () => drain((await fetch(`/ipfs/${cid}`)).body!))
+    if (read.value !== largeFile?.size) throw new Error(`the gateway returned ${read.value} bytes`)
+    return { readMBps: mbps(read.value, read.ms) }
+  }
+}
+
+const cafeBench = { gateway: gatewayBench, decrypt: decryptBench, prepareLargeFile, largeFile: largeFileRuns }
 Object.assign(globalThis, { cafeBench })
 export type CafeBench = typeof cafeBench

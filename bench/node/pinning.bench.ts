@@ -70,6 +70,18 @@ async function cafeAt (dir: string, durable: boolean): Promise<Cafe> {
   return { pinning, datastore, stop: async () => { await helia.stop(); await datastore.close() } }
 }
 
+/** Every block of `car` put in a fresh blockstore: a plain FsBlockstore, or the cafe's durable one. */
+async function rawWriteMs (dir: string, durable: boolean, car: Uint8Array): Promise<number> {
+  const stores = durable ? await openDurableStores(dir, { durable: true }) : undefined
+  const blockstore = stores?.blockstore ?? new FsBlockstore(dir)
+  if (stores == null) await blockstore.open?.()
+  const started = performance.now()
+  for await (const { cid, bytes } of await CarBlockIterator.fromIterable(chunked(car))) await blockstore.put(cid, bytes)
+  const ms = performance.now() - started
+  await stores?.datastore.close()
+  return ms
+}
+
 async function uploadMs (cafe: Cafe, car: Uint8Array): Promise<number> {
   const started = performance.now()
   await cafe.pinning.importCar(ACCOUNT, chunked(car), { name: 'bench' })
@@ -86,6 +98,9 @@ try {
   // upload by upload, so both see the same load on a shared machine: times are summed
   const big = { durable: 0, fast: 0, bytes: 0 }
   const small = { durable: 0, fast: 0, bytes: 0 }
+  // the baselines: the same kind of CAR's blocks written straight to a plain FsBlockstore, and
+  // to the cafe's own durable blockstore (files fsynced), in the same rounds
+  const raw = { plain: 0, durable: 0, bytes: 0 }
   const ROUNDS = 4
   for (let round = 0; round < ROUNDS; round++) {
     for (const mode of round % 2 === 0 ? ['fast', 'durable'] as const : ['durable', 'fast'] as const) {
@@ -95,16 +110,11 @@ try {
       const smallCar = await carOf(random(SMALL_MIB), 4096)
       small.bytes += smallCar.byteLength / 2
       small[mode] += await uploadMs(mode === 'durable' ? durable : fast, smallCar)
+      const rawCar = await carOf(random(SIZE_MIB), 256 * 1024)
+      raw.bytes += rawCar.byteLength / 2
+      raw[mode === 'durable' ? 'durable' : 'plain'] += await rawWriteMs(join(root, `raw-${round}-${mode}`), mode === 'durable', rawCar)
     }
   }
-
-  const content = random(SIZE_MIB)
-  const { car } = await packCar([{ path: 'bench.bin', content }], { wrap: false })
-  const rawStore = new FsBlockstore(join(root, 'raw'))
-  await rawStore.open()
-  let started = performance.now()
-  for await (const { cid, bytes } of await CarBlockIterator.fromIterable(chunked(car))) await rawStore.put(cid, bytes)
-  const rawMs = performance.now() - started
 
   // many small uploads (one 1 KiB file each): the fsyncs' latency, alone and shared by 8 at once
   const smallCars = await Promise.all(Array.from({ length: UPLOADS * 3 }, async () => carOf(random(1).subarray(0, 1024), 4096)))
@@ -116,7 +126,7 @@ try {
   }
   const durableUploads = UPLOADS / (one.durable / 1000)
   const fastUploads = UPLOADS / (one.fast / 1000)
-  started = performance.now()
+  let started = performance.now()
   const concurrent = smallCars.slice(2 * UPLOADS)
   await Promise.all(Array.from({ length: 8 }, async (_, worker) => {
     for (let i = worker; i < concurrent.length; i += 8) await durable.pinning.importCar(ACCOUNT, chunked(concurrent[i]))
@@ -149,8 +159,10 @@ try {
       carUploadMBps: mbps(big.bytes, big.durable),
       carUploadNotDurableMBps: mbps(big.bytes, big.fast),
       durableToNotDurable: big.fast / big.durable,
-      rawBlockstoreWriteMBps: mbps(car.byteLength, rawMs),
-      uploadToRawWrite: rawMs / (big.durable / ROUNDS),
+      rawBlockstoreWriteMBps: mbps(raw.bytes, raw.plain),
+      rawDurableBlockstoreWriteMBps: mbps(raw.bytes, raw.durable),
+      uploadToRawWrite: raw.durable / big.durable,
+      notDurableUploadToPlainWrite: raw.plain / big.fast,
       smallBlockCarMiB: SMALL_MIB,
       smallBlockCarUploadMBps: mbps(small.bytes, small.durable),
       smallBlockCarUploadNotDurableMBps: mbps(small.bytes, small.fast),

@@ -15,6 +15,8 @@ import { cafeServices } from './services.ts'
 import { createStorageLedger } from './storage/ledger.ts'
 import type { DirectoryInit, Directory } from './directory/index.ts'
 import type { InboxInit, Inbox } from './inbox/index.ts'
+import type { Names, NamesInit } from './names/names.ts'
+import type { Providers } from './names/providers.ts'
 import type { InboxPush } from './inbox/push.ts'
 import type { CafeDescription } from './info/service.ts'
 import type { Pinning, PinningInit } from './pinning/index.ts'
@@ -35,6 +37,8 @@ export interface CafeServices extends AccountServices {
   inbox: Inbox
   inboxPush: InboxPush
   directory: Directory
+  names: Names
+  providers: Providers
   [name: string]: unknown
 }
 
@@ -43,6 +47,7 @@ export interface CafeInit {
   pinning?: PinningInit
   inbox?: InboxInit
   directory?: DirectoryInit
+  names?: NamesInit
   /** requests per remote on every door (the `requests` bucket) */
   requests?: Omit<RateLimiterInit, 'clock'>
   /** new uploads and subscriptions per remote peer and address (the `streams` bucket) */
@@ -76,7 +81,8 @@ function factoriesOf (init: CafeInit): Array<[string, CafeServiceFactory]> {
     ['pinning', cafeServices.pinning(init.pinning)],
     ['snapshots', cafeServices.snapshots()],
     ['inbox', cafeServices.inbox(init.inbox)],
-    ['directory', cafeServices.directory(init.directory)]
+    ['directory', cafeServices.directory(init.directory)],
+    ['names', cafeServices.names(init.names)]
   ])
   for (const [name, factory] of Object.entries(init.services ?? {})) factories.set(name, factory)
   return [...factories].filter((entry): entry is [string, CafeServiceFactory] => entry[1] !== false)
@@ -113,7 +119,8 @@ export function createCafe (components: CafeComponents, init: CafeInit = {}): Ca
     accounts,
     buckets,
     services,
-    mounts: built.flatMap(service => service.httpMounts ?? [])
+    mounts: built.flatMap(service => service.httpMounts ?? []),
+    codecs: built.flatMap(service => service.httpCodecs ?? [])
   })
 
   return {

@@ -7,6 +7,7 @@ import { accountRoutes } from './accounts/routes.ts'
 import { directoryRoutes } from './directory/routes.ts'
 import { inboxRoutes, inboxSubscription } from './inbox/routes.ts'
 import { infoRoutes } from './info/service.ts'
+import { namesRoutes } from './names/routes.ts'
 import { carUpload, pinningRoutes } from './pinning/routes.ts'
 import { snapshotRoutes } from './snapshots/routes.ts'
 import type { Route, StreamRoute } from './api/route.ts'
@@ -17,7 +18,8 @@ export const cafeRoutes: ReadonlyArray<Route<any>> = [
   ...pinningRoutes,
   ...snapshotRoutes,
   ...inboxRoutes,
-  ...directoryRoutes
+  ...directoryRoutes,
+  ...namesRoutes
 ]
 
 export const cafeStreamRoutes: ReadonlyArray<StreamRoute<any>> = [carUpload, inboxSubscription]

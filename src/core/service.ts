@@ -9,7 +9,7 @@
  */
 import { BadRequestError } from './errors.ts'
 import type { AccountServices } from './accounts/index.ts'
-import type { ErrorShape, Route, StreamRoute } from './api/route.ts'
+import type { ErrorShape, HttpCodec, Route, StreamRoute } from './api/route.ts'
 import type { StorageLedger } from './storage/ledger.ts'
 import type { AbortOptions, AccountDataOwner, BaseComponents } from './types.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -28,6 +28,10 @@ export interface CafeComponents extends BaseComponents {
   privateKey: PrivateKey
   /** the cafe's current multiaddrs, for `GET /api/v0/cafe` and pin delegates */
   addresses(): string[]
+  /** multiaddrs of the cafe's HTTP gateway (`/ip4/…/tcp/…/http`), for content routing answers */
+  httpAddresses?(): string[]
+  /** dial a peer's multiaddr (pin replication connects to the remote services' delegates) */
+  dial?(multiaddr: string, options?: AbortOptions): Promise<void>
   /** without it the cafe keeps accounts and snapshots but pins nothing */
   storage?: CafeStorage
 }
@@ -47,6 +51,8 @@ export interface CafeService {
   routes?: ReadonlyArray<Route<any>>
   /** stream routes: their own libp2p protocols (and HTTP upload routes) */
   streams?: ReadonlyArray<StreamRoute<any>>
+  /** HTTP APIs with their own wire format under a path prefix, answered by calling the routes */
+  httpCodecs?: ReadonlyArray<HttpCodec>
   /** the error shape of the HTTP door's own answers (404, 405, 400) under a path prefix */
   httpMounts?: ReadonlyArray<{ prefix: string, errors: ErrorShape }>
   /** deletes the service's data when an account is removed, and reports its usage */

@@ -7,6 +7,7 @@ import { accountsService } from './accounts/service.ts'
 import { directoryService } from './directory/service.ts'
 import { inboxService } from './inbox/service.ts'
 import { infoService } from './info/service.ts'
+import { namesService } from './names/service.ts'
 import { pinningService } from './pinning/service.ts'
 import { snapshotsService } from './snapshots/service.ts'
 
@@ -16,7 +17,8 @@ export const cafeServices = {
   pinning: pinningService,
   snapshots: snapshotsService,
   inbox: inboxService,
-  directory: directoryService
+  directory: directoryService,
+  names: namesService
 }
 
 /** The settings the default services take, by service name (config file sections). */

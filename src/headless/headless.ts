@@ -17,6 +17,7 @@ import { openDurableStores, type DurableFsBlockstore, type DurableLevelDatastore
 import { encodeCafeAddress } from '../core/address/index.ts'
 import { createCafe, type Cafe, type CafeInit } from '../core/cafe.ts'
 import { createGateway, DEFAULT_NETWORK_TIMEOUT_MS, type Gateway } from '../core/gateway/index.ts'
+import { listenAddresses } from '../core/util/listen-addresses.ts'
 import { createCafeHelia, type CafeHelia, type CafeNodeServices } from '../node/cafe-helia.ts'
 import { createFetchDag } from '../node/fetch-dag.ts'
 import { abortSafeReads } from './fs-block-reads.ts'
@@ -24,7 +25,7 @@ import { jsonError, serveFetch, type FetchServer, type HttpServerLimits } from '
 import { checkOwnerSecret, loadOrCreateOwnerSecret, type OwnerSecret } from './owner-secret.ts'
 import { keepReservations, type KeepReservationsInit, type ReservationKeeper } from '../node/reservations.ts'
 import type { AbortOptions, ComponentLogger, PeerId, PrivateKey } from '@libp2p/interface'
-import type { Multiaddr } from '@multiformats/multiaddr'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
 
 /** TCP for Node peers, WebSockets for browsers (behind a TLS proxy for https pages). */
@@ -85,14 +86,14 @@ export interface HeadlessCafe {
   stop(): Promise<void>
 }
 
-/** `/api/**` to the cafe's HTTP door, `/ipfs/**` to the gateway, a JSON 404 for the rest. */
+/** `/api/**` and `/routing/v1/**` to the cafe's HTTP door, `/ipfs/**` and `/ipns/**` to the gateway, a JSON 404 for the rest. */
 export function routeRequests (cafe: Pick<Cafe, 'http'>, gateway: Gateway) {
   return async (request: Request, options: { remote: string, signal?: AbortSignal }): Promise<Response> => {
     const { pathname } = new URL(request.url)
-    if (pathname.startsWith('/api/')) return cafe.http.fetch(request, options)
+    if (pathname.startsWith('/api/') || pathname.startsWith('/routing/')) return cafe.http.fetch(request, options)
     // the gateway already follows request.signal; a second, distinct signal is combined with it
-    if (pathname.startsWith('/ipfs/')) return gateway.fetch(request, { signal: options.signal === request.signal ? undefined : options.signal })
-    return jsonError(404, 'NOT_FOUND', 'nothing here: the cafe serves /api/v0/… and /ipfs/…')
+    if (pathname.startsWith('/ipfs/') || pathname.startsWith('/ipns/')) return gateway.fetch(request, { signal: options.signal === request.signal ? undefined : options.signal })
+    return jsonError(404, 'NOT_FOUND', 'nothing here: the cafe serves /api/v0/…, /routing/v1/…, /ipfs/… and /ipns/…')
   }
 }
 
@@ -118,6 +119,11 @@ async function gatherBlock (helia: HeadlessHelia, cid: CID, options: AbortOption
     length += chunk.byteLength
   }
   return chunks.length === 1 ? chunks[0] : concat(chunks, length)
+}
+
+/** The HTTP server as a multiaddr (`/ip4/127.0.0.1/tcp/8090/http`). */
+function httpMultiaddr (server: FetchServer): string {
+  return `/${server.host.includes(':') ? 'ip6' : 'ip4'}/${server.host}/tcp/${server.port}/http`
 }
 
 /** Runs `undo` steps in reverse when a later start-up step fails, so a failed start leaves nothing open. */
@@ -153,12 +159,16 @@ export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<Headl
     await helia.start()
     undo.push(async () => helia.stop())
     const libp2p = helia.libp2p
+    // known once the HTTP server listens, below; content routing answers name it
+    let httpServer: FetchServer | undefined
 
     const cafe = createCafe({
       datastore,
       logger,
       privateKey,
-      addresses: () => libp2p.getMultiaddrs().map(String),
+      addresses: listenAddresses(libp2p),
+      httpAddresses: () => httpServer == null || httpServer.host === '0.0.0.0' || httpServer.host === '::' ? [] : [httpMultiaddr(httpServer)],
+      dial: async (address, options) => { await libp2p.dial(multiaddr(address), options) },
       // the store itself, not helia.blockstore: Helia's wrapper asks content routers to stop
       // providing on delete, and throws when there are none
       storage: { blockstore, pins: helia.pins, fetchDag: createFetchDag(helia) }
@@ -168,12 +178,13 @@ export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<Headl
     await cafe.start()
     undo.push(async () => cafe.stop())
 
-    const gateway = createGateway({ blockstore: abortSafeReads(blockstore), logger, fetchBlock: networkBlocks(helia) }, {
+    const gateway = createGateway({ blockstore: abortSafeReads(blockstore), logger, fetchBlock: networkBlocks(helia), names: cafe.services.names }, {
       networkTimeoutMs: init.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS
     })
     const handle = routeRequests(cafe, gateway)
     const http = await serveFetch(handle, { host: init.http?.host, port: init.http?.port, limits: init.http?.limits, logger })
     undo.push(async () => http.close())
+    httpServer = http
 
     const reservations = init.relays != null && init.relays.length > 0
       ? keepReservations(libp2p, init.relays, {

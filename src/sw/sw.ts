@@ -1,14 +1,17 @@
 /// <reference lib="webworker" />
 /**
- * The Service Worker: the cafe's gateway at /ipfs/ for every page of the origin, open
- * or not. It reads blocks from the same IndexedDB blockstore the SharedWorker writes
- * (opening it itself, so it works with no tab open) and asks the SharedWorker, through
- * a port a page hands over, for blocks that are not local. Requests to /api/ go to
- * the SharedWorker the same way: the services and their stores have one writer.
+ * The Service Worker: the cafe's gateway at /ipfs/ and /ipns/ for every page of the origin,
+ * open or not. It reads blocks from the same IndexedDB blockstore the SharedWorker writes,
+ * and hosted IPNS records from the same datastore (opening both itself, so it works with no
+ * tab open), and asks the SharedWorker, through a port a page hands over, for blocks that
+ * are not local. Requests to /api/ and /routing/v1/ go to the SharedWorker the same way:
+ * the services and their stores have one writer.
  */
 import { defaultLogger } from '@libp2p/logger'
+import { IDBDatastore } from 'datastore-idb'
 import { CID } from 'multiformats/cid'
 import { createGateway } from '../core/gateway/index.ts'
+import { createNameReader } from '../core/names/reader.ts'
 import { errorResponse } from '../core/api/http.ts'
 import { CafeError, TimeoutError, UnavailableError } from '../core/errors.ts'
 import { withTimeout } from '../core/util/with-timeout.ts'
@@ -28,7 +31,9 @@ import type { AbortOptions } from '@libp2p/interface'
 declare const self: ServiceWorkerGlobalScope
 
 const blockstore = new IdbBlockstore(databaseNames(DEFAULT_CAFE_NAME).blocks)
-let opened: Promise<void> | undefined
+// read only here: the SharedWorker's names service writes the records
+const datastore = new IDBDatastore(databaseNames(DEFAULT_CAFE_NAME).data)
+let opened: Promise<unknown> | undefined
 
 const link = new WorkerLink({
   async broadcast (message) {
@@ -73,12 +78,13 @@ const gateway = createGateway({
   },
   blobs: { getBlob: async (cid, options) => blockstore.getBlob(cid, options) },
   logger: defaultLogger(),
-  fetchBlock
+  fetchBlock,
+  names: createNameReader({ datastore })
 }, { networkTimeoutMs: NETWORK_TIMEOUT_MS })
 
 async function serveGateway (request: Request, signal: AbortSignal): Promise<Response> {
   // a failed open is tried again on the next request
-  opened ??= blockstore.open().catch((err: unknown) => { opened = undefined; throw err })
+  opened ??= Promise.all([blockstore.open(), datastore.open()]).catch((err: unknown) => { opened = undefined; throw err })
   await opened
   return gateway.fetch(request, { signal })
 }
@@ -125,10 +131,10 @@ function respond (event: FetchEvent, serve: (signal: AbortSignal) => Promise<Res
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url)
   if (url.origin !== self.location.origin) return
-  if (url.pathname.startsWith('/ipfs/')) {
+  if (url.pathname.startsWith('/ipfs/') || url.pathname.startsWith('/ipns/')) {
     respond(event, async signal => answerNavigation(event.request, async () => serveGateway(event.request, signal),
       err => errorResponse(err instanceof CafeError ? err : new UnavailableError(`the gateway could not start: ${(err as Error).message}`))))
-  } else if (url.pathname.startsWith('/api/')) {
+  } else if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/routing/v1/')) {
     respond(event, async signal => serveApi(event.request, event.clientId !== '' ? event.clientId : event.resultingClientId, signal))
   } else if (shell.handles(event.request)) {
     event.respondWith(shell.serve(event.request))

@@ -12,6 +12,7 @@ import { createCafe, type Cafe } from '../core/cafe.ts'
 import { addFiles, type AddFilesComponents } from '../core/library/add-files.ts'
 import { byteCounter } from '../client/progress.ts'
 import { createLibrary } from '../core/library/library.ts'
+import { listenAddresses } from '../core/util/listen-addresses.ts'
 import { createBrowserCafeNode, type CafeNode } from '../browser/browser-node.ts'
 import { createFetchDag } from '../node/fetch-dag.ts'
 import { startCafeNetwork } from './network.ts'
@@ -98,7 +99,7 @@ export async function startCafeRuntime (name: string): Promise<CafeRuntime> {
     datastore: node.datastore,
     logger,
     privateKey: node.privateKey,
-    addresses: () => libp2p.getMultiaddrs().map(ma => ma.toString()),
+    addresses: listenAddresses(libp2p),
     // the pinning service writes and deletes blocks on the store itself: Helia's wrapper
     // asks content routers to stop reproviding on delete, and this node has none
     storage: { blockstore: node.blockstore, pins: node.helia.pins, fetchDag: createFetchDag(node.helia) }

@@ -15,7 +15,7 @@ import { createRateBuckets } from './buckets.ts'
 import { DEFAULT_MAX_BODY_BYTES } from './route.ts'
 import type { RateBuckets } from './buckets.ts'
 import type { CafeApi } from './api.ts'
-import type { ErrorShape, HttpMethod, RateBucket, Route, StreamRoute } from './route.ts'
+import type { ErrorShape, HttpCodec, HttpMethod, RateBucket, Route, StreamRoute } from './route.ts'
 import type { AccountService } from '../accounts/accounts.ts'
 import type { ComponentLogger } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
@@ -39,6 +39,8 @@ export interface HttpApiInit {
   mounts?: ReadonlyArray<{ prefix: string, errors: ErrorShape }>
   /** what stream routes' handlers get as `services` */
   services?: unknown
+  /** APIs with their own wire format under a path prefix (the Delegated Routing API) */
+  codecs?: ReadonlyArray<HttpCodec>
 }
 
 export interface HttpRequestOptions {
@@ -53,7 +55,7 @@ export interface HttpApi {
 
 /** One mounted path of a registry entry: a route (or its `alsoAt`) or a stream route's upload. */
 type Mounted =
-  | { kind: 'route', method: HttpMethod, path: string, errors: ErrorShape, route: Route, status?: number }
+  | { kind: 'route', method: HttpMethod, path: string, errors: ErrorShape, route: Route, status?: number, output?: (output: unknown) => unknown }
   | { kind: 'stream', method: HttpMethod, path: string, errors: ErrorShape, route: StreamRoute, contentType: string, rateLimit: RateBucket }
 
 const METHOD_ORDER: HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE']
@@ -81,7 +83,7 @@ class DefaultHttpApi implements HttpApi {
     // without an owner secret, owner routes do not exist on this door
     for (const route of api.routes.filter(route => route.auth !== 'owner' || this.ownerSecret != null)) {
       mounted.push({ kind: 'route', method: route.method, path: route.path, errors: route.errors ?? 'cafe', route })
-      if (route.alsoAt != null) mounted.push({ kind: 'route', method: route.method, path: route.alsoAt.path, errors: route.alsoAt.errors, route, status: route.alsoAt.status })
+      if (route.alsoAt != null) mounted.push({ kind: 'route', method: route.method, path: route.alsoAt.path, errors: route.alsoAt.errors, route, status: route.alsoAt.status, output: route.alsoAt.output })
     }
     for (const route of init.streams ?? []) {
       if (route.http != null) mounted.push({ kind: 'stream', method: route.http.method, path: route.http.path, errors: route.http.errors ?? 'cafe', route, contentType: route.http.contentType, rateLimit: route.http.rateLimit ?? 'requests' })
@@ -104,6 +106,14 @@ class DefaultHttpApi implements HttpApi {
         decodeURIComponent(url.pathname)
       } catch {
         throw new BadRequestError('the path has a malformed percent escape', 'INPUT_INVALID')
+      }
+      const codec = this.init.codecs?.find(({ prefix }) => url.pathname === prefix || url.pathname.startsWith(`${prefix}/`))
+      if (codec != null) {
+        const signal = options.signal ?? request.signal
+        return await codec.fetch(request, {
+          call: async (op, input, auth) => this.api.call({ op, input, auth, remote: options.remote }, { signal }),
+          signal
+        })
       }
       const lookup = this.table.lookup(request.method, url.pathname)
       if (!lookup.found) {
@@ -129,7 +139,7 @@ class DefaultHttpApi implements HttpApi {
         owner,
         remote: options.remote
       }, { signal })
-      return jsonResponse(mounted.status ?? (output === undefined ? 204 : (route.status ?? 200)), output)
+      return jsonResponse(mounted.status ?? (output === undefined ? 204 : (route.status ?? 200)), mounted.output == null ? output : mounted.output(output))
     } catch (err) {
       const error = toCafeError(err)
       if (error.status >= 500) this.log.error('%s %s failed - %s', request.method, redactUrl(request.url), redactError(err))

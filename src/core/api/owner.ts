@@ -6,6 +6,7 @@
 import type { CafeApi } from './api.ts'
 import type { ClientInfo, CreatedToken, TokenInfo } from '../accounts/index.ts'
 import type { ContactJSON, SearchQuery } from '../directory/index.ts'
+import type { NameInfo } from '../names/names.ts'
 import type { PinQuery, PinResults } from '../pinning/index.ts'
 import type { AccountId, Quota } from '../types.ts'
 
@@ -29,6 +30,8 @@ export interface OwnerApi {
   setDefaultQuota (quota: Quota): Promise<Quota>
   /** a client's pin requests in every status (newest 100 unless `query` says otherwise) */
   clientPins (account: AccountId, query?: PinQuery): Promise<PinResults>
+  /** a client's hosted IPNS names with their sequence and expiry */
+  clientNames (account: AccountId): Promise<NameInfo[]>
   /** the directory as anyone sees it (the console's search box, a client's entry) */
   searchDirectory (query: SearchQuery): Promise<{ contacts: ContactJSON[], cursor?: string }>
 }
@@ -46,6 +49,7 @@ export function createOwnerApi (api: CafeApi<any>): OwnerApi {
     getDefaultQuota: async () => call('quota.get'),
     setDefaultQuota: async quota => call('quota.set', quota),
     searchDirectory: async query => call('directory.search', query),
-    clientPins: async (account, query = {}) => call('clients.pins', { ...query, peer: account })
+    clientPins: async (account, query = {}) => call('clients.pins', { ...query, peer: account }),
+    clientNames: async account => (await call<{ names: NameInfo[] }>('clients.names', { peer: account })).names
   }
 }

@@ -43,6 +43,8 @@ export interface RouteMount {
   errors: ErrorShape
   /** the success status there, when it differs (the spec answers DELETE with 202) */
   status?: number
+  /** the success body there, when it differs (the spec's `info` holds strings only) */
+  output?(output: unknown): unknown
 }
 
 export interface RouteContext<S, I, A extends AuthRule = AuthRule> {
@@ -133,4 +135,24 @@ export interface StreamRoute<S = any, I = any, O = any> {
 /** Declares a stream route. */
 export function defineStreamRoute<S, I, O> (route: StreamRoute<S, I, O>): StreamRoute<S, I, O> {
   return route
+}
+
+/** What an HTTP codec gets from the door: the registry's routes, run with the door's rules. */
+export interface HttpCodecDoor {
+  /** runs a route as the HTTP door does (bucket, authentication, input checks); throws CafeError */
+  call (op: string, input: Record<string, unknown>, auth?: string): Promise<unknown>
+  signal?: AbortSignal
+}
+
+/**
+ * An HTTP API with a wire format of its own (binary bodies, content negotiation) under a
+ * path prefix: it parses the request, calls registry routes through `door.call` and writes
+ * the answer, so its operations are the same routes the libp2p door serves.
+ */
+export interface HttpCodec {
+  /** e.g. '/routing/v1' */
+  prefix: string
+  summary: string
+  /** never throws: every failure is an answer */
+  fetch (request: Request, door: HttpCodecDoor): Promise<Response>
 }

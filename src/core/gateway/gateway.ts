@@ -12,6 +12,7 @@ import { BlockUnavailableError, NotAcceptableError } from './errors.ts'
 import { toCafeError } from '../errors.ts'
 import { selectHandler } from './handlers/index.ts'
 import { parseDagScope, parseEntityBytes, parseFormatRequest, TRUSTLESS_FORMATS } from './negotiate.ts'
+import { asMutable, IPNS_PREFIX, resolveIpnsUrl } from './ipns.ts'
 import { parseGatewayUrl } from './parse-url.ts'
 import { resolvePath } from './resolve-path.ts'
 import {
@@ -20,6 +21,7 @@ import {
 } from './responses.ts'
 import type { BlobSource } from './file-blob.ts'
 import type { HandlerContext } from './handlers/index.ts'
+import type { IpnsResolver, IpnsTarget } from './ipns.ts'
 import type { Candidate, FormatRequest, ResponseFormat } from './negotiate.ts'
 import type { AbortOptions, ComponentLogger } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
@@ -34,6 +36,9 @@ export interface GatewayComponents {
   fetchBlock?(cid: CID, options: AbortOptions): Promise<Uint8Array>
   /** local blocks as Blobs, so whole files are answered without copying (file-blob.ts) */
   blobs?: BlobSource
+  /** the names the cafe hosts, for `/ipns/`; without it every name is 404 */
+  names?: IpnsResolver
+  clock?: () => number
 }
 
 export interface GatewayInit {
@@ -56,6 +61,8 @@ class PathGateway implements Gateway {
   /** local blocks only (trustless responses: a P2P retrieval endpoint does not search) */
   private readonly localBlocks: ReadableStorage
   private readonly blobs?: BlobSource
+  private readonly names?: IpnsResolver
+  private readonly clock: () => number
   private readonly log: Logger
 
   constructor (components: GatewayComponents, init: GatewayInit) {
@@ -64,6 +71,8 @@ class PathGateway implements Gateway {
     this.blocks = createBlockSource(components, { networkTimeoutMs })
     this.localBlocks = createBlockSource({ blockstore: components.blockstore }, { networkTimeoutMs })
     this.blobs = components.blobs
+    this.names = components.names
+    this.clock = components.clock ?? Date.now
     this.log = components.logger.forComponent('cafe:gateway')
   }
 
@@ -76,16 +85,30 @@ class PathGateway implements Gateway {
 
   private async answer (request: Request, options: AbortOptions): Promise<Response> {
     const url = new URL(request.url)
-    if (!url.pathname.startsWith(PREFIX)) return notFoundResponse('only /ipfs/ paths are served here')
+    const mutable = url.pathname.startsWith(IPNS_PREFIX)
+    if (!url.pathname.startsWith(PREFIX) && !mutable) return notFoundResponse('only /ipfs/ and /ipns/ paths are served here')
     // a pinned script must never become a Service Worker for the cafe's origin
     if (request.headers.get('Service-Worker') === 'script') {
-      return badRequestResponse('content under /ipfs/ cannot be registered as a Service Worker', 'SERVICE_WORKER_REFUSED')
+      return badRequestResponse(`content under ${mutable ? IPNS_PREFIX : PREFIX} cannot be registered as a Service Worker`, 'SERVICE_WORKER_REFUSED')
     }
+    let ipns: IpnsTarget | undefined
+    if (mutable) {
+      try {
+        ipns = await resolveIpnsUrl(url, this.names, this.clock, { signal: anySignal(request.signal, options.signal) })
+      } catch (err) {
+        return this.errorResponse(err, false, false)
+      }
+    }
+    const response = await this.serve(request, url, ipns, options)
+    return ipns == null ? response : asMutable(response, ipns)
+  }
+
+  private async serve (request: Request, url: URL, ipns: IpnsTarget | undefined, options: AbortOptions): Promise<Response> {
 
     let trustless = false
     let onlyIfCached = false
     try {
-      const target = parseGatewayUrl(url)
+      const target = ipns?.target ?? parseGatewayUrl(url)
       const formats = parseFormatRequest(target.query, request.headers.get('Accept'))
       const dagScope = parseDagScope(target.query)
       const entityBytes = parseEntityBytes(target.query)

@@ -134,7 +134,8 @@ interface StoredMessage {
 }
 
 const pad = (time: number): string => String(time).padStart(15, '0')
-const messageKey = (account: string, receivedAt: number, id: string): Key => new Key(`${ROOT}/m/${account}/${pad(receivedAt)}-${id}`)
+const messageName = (receivedAt: number, id: string): string => `${pad(receivedAt)}-${id}`
+const messageKey = (account: string, receivedAt: number, id: string): Key => new Key(`${ROOT}/m/${account}/${messageName(receivedAt, id)}`)
 const locatorKey = (account: string, id: string): Key => new Key(`${ROOT}/i/${account}/${id}`)
 const expiryKey = (expiresAt: number, account: string, id: string): Key => new Key(`${ROOT}/x/${pad(expiresAt)}/${account}/${id}`)
 const lastSegment = (key: Key): string => key.toString().slice(key.toString().lastIndexOf('/') + 1)
@@ -154,7 +155,11 @@ class DefaultInbox implements Inbox {
   private readonly listeners = new Set<DeliveredListener>()
   /** per-account usage, computed from the datastore on first need, then kept up to date */
   private readonly usage = new Map<AccountId, InboxUsage>()
+  /** per-account message names (`<receivedAt>-<id>`) in order, read on an account's first list, then kept up to date */
+  private readonly order = new Map<AccountId, string[]>()
   private timer?: ReturnType<typeof setInterval>
+  /** parsing a peer id back and forth was a tenth of a delivery: recipients recur, their check is kept */
+  private readonly recipients = canonicalPeerIds()
 
   constructor (components: InboxComponents, init: InboxInit) {
     this.datastore = components.datastore
@@ -186,7 +191,7 @@ class DefaultInbox implements Inbox {
       throw new PayloadTooLargeError(`messages are limited to ${this.maxMessageBytes} bytes`)
     }
     const envelope = decodeEnvelope(bytes)
-    if (!isCanonicalPeerId(envelope.to)) {
+    if (!this.recipients.isCanonical(envelope.to)) {
       throw new BadRequestError('the recipient must be a peer id in its usual form', 'ENVELOPE_INVALID')
     }
     await verifyEnvelope(envelope, options)
@@ -228,6 +233,7 @@ class DefaultInbox implements Inbox {
       await batch.commit(options)
       usage.inboxMessages += 1
       usage.inboxBytes += canonical.byteLength
+      this.ordered(account, names => { insertSorted(names, messageName(receivedAt, id)) })
       this.log.trace('stored %s for %s (%d bytes)', id, account, canonical.byteLength)
       const message: InboxMessage = { id, from: envelope.from, sentAt: envelope.sentAt, receivedAt, expiresAt, size: canonical.byteLength, envelope: canonical }
       return { receipt: { id, receivedAt, expiresAt, duplicate: false }, message }
@@ -242,27 +248,29 @@ class DefaultInbox implements Inbox {
     if (!Number.isInteger(limit) || limit < 1) throw new BadRequestError('limit must be a positive integer', 'LIMIT_INVALID')
     if (options.after != null && !CURSOR_PATTERN.test(options.after)) throw new BadRequestError('unknown cursor', 'CURSOR_INVALID')
 
-    // one account's keys only, bounded by its quota; sorted here because not every datastore sorts
-    const names: string[] = []
-    for await (const key of this.datastore.queryKeys({ prefix: `${ROOT}/m/${account}/` }, options)) {
-      const name = lastSegment(key)
-      if (options.after == null || name > options.after) names.push(name)
-    }
-    names.sort()
-
+    // the first list of an account reads its keys once (not every datastore sorts); a page
+    // then starts at its cursor in the kept order, so it costs its own size. The order may
+    // change while messages are read: each window is sliced from it without a pause.
+    const names = await this.lock(account, async () => this.loadOrder(account, options), options)
+    const pageSize = Math.min(limit, this.maxListLimit)
     const now = this.clock()
     const messages: InboxMessageInfo[] = []
-    let examined = 0
-    for (const name of names) {
-      if (messages.length >= Math.min(limit, this.maxListLimit)) break
-      examined++
-      const [time, id] = name.split('-')
-      const stored = await this.getMessage(account, Number(time), id, options)
-      if (stored == null || stored.expiresAt <= now) continue
-      const { envelope, ...info } = stored
-      messages.push(info)
+    let last = options.after
+    const next = (): number => last == null ? 0 : upperBound(names, last)
+    while (messages.length < pageSize) {
+      const start = next()
+      const window = names.slice(start, start + pageSize - messages.length)
+      if (window.length === 0) break
+      for (const name of window) {
+        last = name
+        const [time, id] = name.split('-')
+        const stored = await this.getMessage(account, Number(time), id, options)
+        if (stored == null || stored.expiresAt <= now) continue
+        const { envelope, ...info } = stored
+        messages.push(info)
+      }
     }
-    return examined < names.length ? { messages, cursor: names[examined - 1] } : { messages }
+    return last != null && next() < names.length ? { messages, cursor: last } : { messages }
   }
 
   async fetch (account: AccountId, id: string, options: AbortOptions = {}): Promise<InboxMessage> {
@@ -291,9 +299,10 @@ class DefaultInbox implements Inbox {
         batch.put(locatorKey(account, id), encodeCbor({ ...locator, acked: true }))
       }
       await batch.commit(options)
-      for (const [, locator] of found) {
+      for (const [id, locator] of found) {
         usage.inboxMessages -= 1
         usage.inboxBytes -= locator.size
+        this.ordered(account, names => { removeSorted(names, messageName(locator.receivedAt, id)) })
       }
     }, options)
   }
@@ -332,6 +341,7 @@ class DefaultInbox implements Inbox {
       }
       for (const [id, locator] of found) await this.deleteAll(account, id, locator, options)
       this.usage.delete(account)
+      this.order.delete(account)
     }, options)
   }
 
@@ -361,6 +371,25 @@ class DefaultInbox implements Inbox {
       usage.inboxMessages -= 1
       usage.inboxBytes -= locator.size
     }
+    this.ordered(account, names => { removeSorted(names, messageName(locator.receivedAt, id)) })
+  }
+
+  /** the caller holds the account's lock */
+  private async loadOrder (account: AccountId, options: AbortOptions): Promise<string[]> {
+    let names = this.order.get(account)
+    if (names == null) {
+      names = []
+      for await (const key of this.datastore.queryKeys({ prefix: `${ROOT}/m/${account}/` }, options)) names.push(lastSegment(key))
+      names.sort()
+      this.order.set(account, names)
+    }
+    return names
+  }
+
+  /** changes the account's kept order, if it is loaded; the caller holds the account's lock */
+  private ordered (account: AccountId, change: (names: string[]) => void): void {
+    const names = this.order.get(account)
+    if (names != null) change(names)
   }
 
   /** the caller holds the account's lock */
@@ -406,11 +435,49 @@ class DefaultInbox implements Inbox {
   }
 }
 
+/** the index of the first name after `name` */
+function upperBound (names: string[], name: string): number {
+  let low = 0
+  let high = names.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (names[middle] <= name) low = middle + 1
+    else high = middle
+  }
+  return low
+}
+
+function insertSorted (names: string[], name: string): void {
+  const at = upperBound(names, name)
+  if (names[at - 1] !== name) names.splice(at, 0, name)
+}
+
+function removeSorted (names: string[], name: string): void {
+  const at = upperBound(names, name) - 1
+  if (at >= 0 && names[at] === name) names.splice(at, 1)
+}
+
 function isCanonicalPeerId (text: string): boolean {
   try {
     return peerIdFromString(text).toString() === text
   } catch {
     return false
+  }
+}
+
+const KEPT_PEER_IDS = 10_000
+
+/** `isCanonicalPeerId`, remembering up to KEPT_PEER_IDS ids that passed (forgotten all at once when full). */
+function canonicalPeerIds (): { isCanonical(text: string): boolean } {
+  const passed = new Set<string>()
+  return {
+    isCanonical (text) {
+      if (passed.has(text)) return true
+      if (!isCanonicalPeerId(text)) return false
+      if (passed.size >= KEPT_PEER_IDS) passed.clear()
+      passed.add(text)
+      return true
+    }
   }
 }
 

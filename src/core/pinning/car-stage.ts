@@ -35,11 +35,6 @@ function carError (err: unknown): unknown {
   return new BadRequestError(`not a valid CAR: ${err.message}`, 'CAR_INVALID')
 }
 
-/** IndexedDB stores a view's whole buffer: store a copy when the view is a slice. */
-function ownBytes (bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()
-}
-
 /** blocks written at once, so parsing and verifying the next block overlaps the disk write of the last */
 const WRITE_AHEAD = 4
 
@@ -103,7 +98,8 @@ export class CarStage {
     await staged?.note([cid])
     // before the write: a rollback deletes a half-written block too
     this.written.push(cid)
-    await blockstore.put(cid, ownBytes(bytes), options)
+    // a view into the CAR reader's buffer: a store that keeps whole buffers (IndexedDB) copies it itself
+    await blockstore.put(cid, bytes, options)
   }
 
   /** Note a root's request before its reference is taken: a killed process gives the reference back unless the record was written. */

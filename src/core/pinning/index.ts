@@ -17,12 +17,14 @@ import { KeyedLock } from '../util/keyed-lock.ts'
 import { InUse } from './in-use.ts'
 import { PinRecords, newRequestId } from './records.ts'
 import { PinRefs } from './refs.ts'
+import { createReplication } from './replication.ts'
 import { StagingJournal } from './staging.ts'
 import { parseCid, validateMeta, validateName, validatePin, validateQuery } from './validate.ts'
 import type { PinSummary } from './account-pins.ts'
 import type { WalkOptions } from './dag.ts'
-import type { Pin, PinQuery, PinRecord, PinResults, PinState, PinStatus } from './pin-status.ts'
+import type { Pin, PinInfo, PinQuery, PinRecord, PinResults, PinState, PinStatus } from './pin-status.ts'
 import type { AddRefOptions, PinsLike } from './refs.ts'
+import type { Fetch, ReplicaState, Replication, ReplicationInit } from './replication.ts'
 import type { Reservation, StorageLedger } from '../storage/ledger.ts'
 import type { AbortOptions, AccountDataOwner, AccountDirectory, AccountId, Clock, ComponentLogger } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
@@ -30,7 +32,8 @@ import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
 import type { CID } from 'multiformats/cid'
 
-export type { Pin, PinQuery, PinResults, PinState, PinStatus, TextMatch } from './pin-status.ts'
+export type { Pin, PinInfo, PinQuery, PinResults, PinState, PinStatus, TextMatch } from './pin-status.ts'
+export type { RemotePinningService, ReplicaState, ReplicaStatus, ReplicationInit } from './replication.ts'
 export type { PinsLike } from './refs.ts'
 
 /** Retrieve a whole DAG into the blockstore (bitswap from the origins, then connected peers). */
@@ -48,8 +51,12 @@ export interface PinningComponents {
   clock?: Clock
   /** the books of every service's storage, for the quota; absent: a ledger of this service's pins alone */
   ledger?: StorageLedger
-  /** this cafe's multiaddrs, reported as `delegates` */
+  /** this cafe's multiaddrs, reported as `delegates` (and sent as `origins` to remote services) */
   delegates?(): string[]
+  /** for replication: requests to the remote services; default globalThis.fetch */
+  fetch?: Fetch
+  /** for replication: dial a remote service's delegate */
+  connect?(multiaddr: string, options?: AbortOptions): Promise<void>
 }
 
 export interface PinningInit {
@@ -61,6 +68,8 @@ export interface PinningInit {
   perAccount?: number
   /** a pin fails UNAVAILABLE when no block of its root has arrived by then; default 30 s */
   noProviderTimeoutMs?: number
+  /** copy every pinned DAG to remote Pinning Service API endpoints (replication.ts) */
+  replication?: ReplicationInit
 }
 
 export interface ImportCarOptions extends AbortOptions {
@@ -101,7 +110,11 @@ export interface Pinning extends AccountDataOwner {
   hasPin (account: AccountId, cid: string, options?: AbortOptions): Promise<boolean>
   usageOf (account: AccountId, options?: AbortOptions): Promise<PinUsage>
   removeAccount (account: AccountId, options?: AbortOptions): Promise<void>
-  /** resume requests left queued or pinning by a previous run */
+  /** how many (remote, DAG) replicas are in each state, over every remote service or one (for metrics) */
+  replicationStatus (remote?: string): Record<ReplicaState, number>
+  /** the names of the remote services pins are replicated to (none without replication) */
+  replicationRemotes (): string[]
+  /** resume requests left queued or pinning by a previous run, and replication */
   start (options?: AbortOptions): Promise<void>
   /** abort running fetches; they resume on the next start */
   stop (): Promise<void>
@@ -144,6 +157,8 @@ class DefaultPinning implements Pinning {
   private stopped = false
   /** a request's record changes one at a time (a delete must not race the job's last write) */
   private readonly recordLock = new KeyedLock()
+  /** absent without remote services */
+  private readonly replication?: Replication
 
   constructor (components: PinningComponents, init: PinningInit = {}) {
     this.components = components
@@ -151,7 +166,22 @@ class DefaultPinning implements Pinning {
     this.clock = components.clock ?? Date.now
     this.records = new PinRecords(components.datastore)
     this.staging = new StagingJournal({ datastore: components.datastore, log: this.log })
-    this.refs = new PinRefs({ ...components, log: this.log, inUse: this.inUse, journal: this.staging })
+    const remotes = init.replication?.remotes ?? []
+    if (remotes.length > 0) {
+      // the owner's library is the cafe's own hold: replicated only when asked
+      const replicated = (holder: string): boolean => holder !== CAFE_HOLDER || init.replication?.library === true
+      this.replication = createReplication({
+        datastore: components.datastore,
+        logger: components.logger,
+        clock: components.clock,
+        fetch: components.fetch,
+        connect: components.connect,
+        origins: () => components.delegates?.() ?? [],
+        wanted: async (cid, options) => (await this.refs.holders(cid, options)).some(replicated),
+        wantedRoots: options => mapRoots(this.refs.roots(replicated, options))
+      }, init.replication)
+    }
+    this.refs = new PinRefs({ ...components, log: this.log, inUse: this.inUse, journal: this.staging, onChange: cid => { this.replication?.changed(cid) } })
     this.pinTimeoutMs = init.pinTimeoutMs ?? DEFAULT_PIN_TIMEOUT_MS
     this.noProviderTimeoutMs = init.noProviderTimeoutMs ?? DEFAULT_NO_PROVIDER_TIMEOUT_MS
     const concurrency = init.concurrency ?? DEFAULT_CONCURRENCY
@@ -322,10 +352,20 @@ class DefaultPinning implements Pinning {
     for await (const record of this.records.list(undefined, options)) {
       if ((record.status === 'queued' || record.status === 'pinning') && !this.jobs.has(record.requestid)) this.enqueue(record)
     }
+    await this.replication?.start(options)
+  }
+
+  replicationStatus (remote?: string): Record<ReplicaState, number> {
+    return this.replication?.status(remote) ?? { queued: 0, pinning: 0, pinned: 0, failed: 0, removing: 0 }
+  }
+
+  replicationRemotes (): string[] {
+    return this.replication?.remoteNames() ?? []
   }
 
   async stop (): Promise<void> {
     this.stopped = true
+    await this.replication?.stop()
     const jobs = [...this.jobs.values()]
     for (const job of jobs) job.controller.abort()
     await Promise.allSettled(jobs.map(async job => job.done))
@@ -557,8 +597,9 @@ class DefaultPinning implements Pinning {
     if (record.name != null) pin.name = record.name
     if (record.origins.length > 0) pin.origins = record.origins
     if (record.meta != null) pin.meta = record.meta
-    const info: Record<string, string> = {}
+    const info: PinInfo = {}
     if (record.size != null) info.dag_size = String(record.size)
+    if (record.status === 'pinned' && this.replication != null) info.replicas = this.replication.replicasOf(parseCid(record.cid))
     if (record.failure != null) {
       info.reason = record.failure.reason
       info.status_details = record.failure.details
@@ -589,6 +630,10 @@ class DefaultPinning implements Pinning {
       throw new BadRequestError(`the DAG under root ${root} is incomplete: ${(err as Error).message}`, 'CAR_INVALID')
     }
   }
+}
+
+async function * mapRoots (roots: AsyncIterable<string>): AsyncGenerator<CID> {
+  for await (const cid of roots) yield parseCid(cid)
 }
 
 function nameMatches (name: string | undefined, wanted: string, match: string): boolean {

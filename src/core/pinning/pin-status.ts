@@ -2,6 +2,7 @@
  * The Pinning Service API 1.0 objects (Pin, PinStatus, list query and results) and the
  * record the cafe stores for each pin request.
  */
+import type { ReplicaStatus } from './replication.ts'
 import type { AccountId } from '../types.ts'
 
 export type PinState = 'queued' | 'pinning' | 'pinned' | 'failed'
@@ -27,7 +28,17 @@ export interface PinStatus {
   pin: Pin
   /** multiaddrs of this cafe, for clients to connect to while the pin is fetched */
   delegates: string[]
-  info: Record<string, string>
+  info: PinInfo
+}
+
+/**
+ * `PinStatus.info`: `dag_size` when pinned, `reason` and `status_details` when failed, and
+ * `replicas` on a pinned request when the cafe replicates to remote services. The spec's
+ * info holds strings only, so under /api/v0/pinning `replicas` is that list as JSON text.
+ */
+export interface PinInfo {
+  [key: string]: string | ReplicaStatus[] | undefined
+  replicas?: ReplicaStatus[]
 }
 
 export interface PinQuery {

@@ -56,6 +56,8 @@ export interface PinRefsComponents {
   /** blocks in-flight imports are using: never deleted */
   inUse: InUse
   journal: StagingJournal
+  /** a reference was taken or given back (replication follows the DAGs pinned here) */
+  onChange?(cid: CID): void
 }
 
 const PREFIX = '/cafe/pinrefs'
@@ -128,6 +130,7 @@ export class PinRefs {
       batch.put(new Key(cidPrefix(cid) + `${account}/${requestid}`), new Uint8Array(0))
       await batch.commit()
     })
+    this.components.onChange?.(cid)
   }
 
   /** Helia's pin of the DAG, each block of it given to `onBlock`; one made already (by a killed run) is kept. */
@@ -168,6 +171,25 @@ export class PinRefs {
       await batch.commit()
       if (last) await this.unpin(cid)
     })
+    this.components.onChange?.(cid)
+  }
+
+  /** Who holds references on `cid` (accounts, and the cafe's own holder), each once. */
+  async holders (cid: CID, options?: AbortOptions): Promise<string[]> {
+    const holders = new Set<string>()
+    for await (const key of this.components.datastore.queryKeys({ prefix: cidPrefix(cid) }, options)) holders.add(key.toString().slice(cidPrefix(cid).length).split('/')[0])
+    return [...holders]
+  }
+
+  /** Every DAG (v1 CID string) with a reference from a holder that `accepts`, each once. */
+  async * roots (accepts: (holder: string) => boolean, options?: AbortOptions): AsyncGenerator<string> {
+    const seen = new Set<string>()
+    for await (const key of this.components.datastore.queryKeys({ prefix: `${PREFIX}/` }, options)) {
+      const [cid, holder] = key.toString().slice(PREFIX.length + 1).split('/')
+      if (seen.has(cid) || !accepts(holder)) continue
+      seen.add(cid)
+      yield cid
+    }
   }
 
   /** Whether this request holds a reference on `cid`. */

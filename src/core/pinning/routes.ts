@@ -9,7 +9,7 @@ import { defineRoute, defineStreamRoute } from '../api/route.ts'
 import { queryInput } from '../api/respond.ts'
 import { optionalInteger, optionalString, requiredString } from '../api/validate.ts'
 import { metaInput } from './validate.ts'
-import type { Pin, Pinning, PinQuery } from './index.ts'
+import type { Pin, Pinning, PinQuery, PinResults, PinStatus } from './index.ts'
 import type { Route, StreamRoute } from '../api/route.ts'
 
 export interface PinningRouteServices {
@@ -82,6 +82,20 @@ function pinQuery (raw: Raw): PinQuery {
   return query
 }
 
+/** The spec's PinStatus.info holds strings only: `replicas` goes as JSON text under /api/v0/pinning. */
+function specInfo (status: PinStatus): unknown {
+  if (status.info.replicas == null) return status
+  return { ...status, info: { ...status.info, replicas: JSON.stringify(status.info.replicas) } }
+}
+
+function specOutput (output: unknown): unknown {
+  const value = output as PinStatus | PinResults
+  if ('results' in value) return { ...value, results: value.results.map(specInfo) }
+  return specInfo(value)
+}
+
+const SPEC_MOUNT = { errors: 'pinning-spec', output: specOutput } as const
+
 /** A `GET /pins` URL's query as a PinQuery. */
 export function parseListQuery (url: URL): PinQuery {
   return pinQuery(queryInput(url.searchParams))
@@ -92,7 +106,7 @@ export const pinningRoutes: Array<Route<S>> = [
     op: 'pins.add',
     method: 'POST',
     path: '/api/v0/pins',
-    alsoAt: { path: `${PINNING_BASE_PATH}/pins`, errors: 'pinning-spec' },
+    alsoAt: { path: `${PINNING_BASE_PATH}/pins`, ...SPEC_MOUNT },
     auth: 'access',
     status: 202,
     maxBodyBytes: MAX_PIN_BODY_BYTES,
@@ -104,7 +118,7 @@ export const pinningRoutes: Array<Route<S>> = [
     op: 'pins.list',
     method: 'GET',
     path: '/api/v0/pins',
-    alsoAt: { path: `${PINNING_BASE_PATH}/pins`, errors: 'pinning-spec' },
+    alsoAt: { path: `${PINNING_BASE_PATH}/pins`, ...SPEC_MOUNT },
     auth: 'access',
     summary: 'the account\'s pins, newest first, with the Pinning Service API\'s filters',
     input: pinQuery,
@@ -114,7 +128,7 @@ export const pinningRoutes: Array<Route<S>> = [
     op: 'pins.get',
     method: 'GET',
     path: '/api/v0/pins/:requestid',
-    alsoAt: { path: `${PINNING_BASE_PATH}/pins/:requestid`, errors: 'pinning-spec' },
+    alsoAt: { path: `${PINNING_BASE_PATH}/pins/:requestid`, ...SPEC_MOUNT },
     auth: 'access',
     summary: 'one pin request and its status',
     input: raw => ({ requestid: requiredString(raw, 'requestid', 128) }),
@@ -124,7 +138,7 @@ export const pinningRoutes: Array<Route<S>> = [
     op: 'pins.replace',
     method: 'POST',
     path: '/api/v0/pins/:requestid',
-    alsoAt: { path: `${PINNING_BASE_PATH}/pins/:requestid`, errors: 'pinning-spec' },
+    alsoAt: { path: `${PINNING_BASE_PATH}/pins/:requestid`, ...SPEC_MOUNT },
     auth: 'access',
     status: 202,
     maxBodyBytes: MAX_PIN_BODY_BYTES,

@@ -6,6 +6,7 @@ import { packCar, type CafeBackup } from '../../client/index.ts'
 import { answerErrorText, byTestId, copyableId, formatTime, h, statusLine } from '../dom.ts'
 import { formatBytes } from '../format.ts'
 import { progressView, type ProgressView } from '../progress.ts'
+import { replicaLine } from '../replicas.ts'
 import type { StatusLine } from '../dom.ts'
 import type { PinStatus } from '../../core/pinning/index.ts'
 
@@ -38,7 +39,7 @@ function pinItem (pin: PinStatus): HTMLLIElement {
     h('strong', {}, pin.pin.name ?? '(no name)'), ' ', h('span', { class: 'muted' }, pin.status),
     pin.info?.dag_size != null && h('span', { class: 'muted' }, `, ${formatBytes(Number(pin.info.dag_size))}`),
     h('span', { class: 'muted' }, `, ${formatTime(Date.parse(pin.created))}`), h('br'),
-    copyableId(pin.pin.cid), ' ', h('a', { href: `/ipfs/${pin.pin.cid}/`, target: '_blank', rel: 'noopener' }, 'open'))
+    copyableId(pin.pin.cid), ' ', h('a', { href: `/ipfs/${pin.pin.cid}/`, target: '_blank', rel: 'noopener' }, 'open'), replicaLine(pin))
 }
 
 export function mountBackup (backup: () => CafeBackup, init: PanelInit): void {

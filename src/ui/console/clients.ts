@@ -3,9 +3,11 @@
  */
 import { byTestId, copyableId, errorText, formatTime, h, reportError, statusLine } from '../dom.ts'
 import { formatBytes } from '../format.ts'
+import { replicaLine } from '../replicas.ts'
 import { describeQuota, quotaFields, quotaFromForm, usageBar } from './quota.ts'
 import type { CafeWorkerApi } from '../../worker/api.ts'
 import type { ClientInfo } from '../../core/accounts/index.ts'
+import type { NameInfo } from '../../core/names/names.ts'
 import type { Remote } from 'comlink'
 
 /** What the storage quota limits: the ledger's `storageBytes` (pins and snapshots). */
@@ -22,7 +24,7 @@ function pinList (cafe: Remote<CafeWorkerApi>, account: string, count: number): 
     void cafe.clientPins(account).then(({ results }) => {
       list.replaceChildren(...results.map(pin => h('li', { 'data-status': pin.status },
         h('strong', {}, pin.status), ` ${pin.pin.name ?? '(no name)'} `, h('code', { class: 'id', title: pin.pin.cid }, pin.pin.cid),
-        pin.info?.dag_size != null && ` ${formatBytes(Number(pin.info.dag_size))}`)))
+        pin.info?.dag_size != null && ` ${formatBytes(Number(pin.info.dag_size))}`, replicaLine(pin))))
       if (results.length === 0) list.replaceChildren(h('li', { class: 'empty' }, 'No pins.'))
     }, err => reportError(list, err))
   })
@@ -36,6 +38,22 @@ function directoryEntry (cafe: Remote<CafeWorkerApi>, account: string): HTMLElem
     if (contact != null) entry.textContent = `listed as @${contact.username} (${contact.displayName})`
   }, () => {})
   return entry
+}
+
+/** Each client's names as last loaded, so the redraw every 2 s does not blank the list. */
+const namesSeen = new Map<string, NameInfo[]>()
+
+/** The IPNS names the client hosts here, with their sequence and expiry. */
+function nameList (cafe: Remote<CafeWorkerApi>, account: string): HTMLElement {
+  const list = h('ul', { 'data-testid': 'client-names' })
+  const show = (names: NameInfo[]): void => {
+    list.replaceChildren(...names.map(name => h('li', { 'data-name': name.name },
+      'IPNS ', h('code', { class: 'id', title: name.name }, name.name), ` → ${name.value}`,
+      h('span', { class: 'muted' }, ` sequence ${name.sequence}, ${name.validUntil < Date.now() ? 'expired' : 'valid until'} ${formatTime(name.validUntil)}`))))
+  }
+  show(namesSeen.get(account) ?? [])
+  void cafe.clientNames(account).then(names => { namesSeen.set(account, names); show(names) }, err => reportError(list, err))
+  return list
 }
 
 /** What each row's status line said, kept across the redraws every 2 s. */
@@ -77,7 +95,8 @@ function clientRow (cafe: Remote<CafeWorkerApi>, client: ClientInfo, refresh: ()
       h('div', { class: 'muted' }, `${usage.pins ?? 0} pins (${formatBytes(usage.pinBytes ?? 0)}), ${usage.snapshots ?? 0} snapshots (${formatBytes(usage.snapshotBytes ?? 0)})`),
       // every request, failed ones too, though usage counts only the pinned
       usage.pins != null && pinList(cafe, client.account, usage.pins),
-      (usage.directoryContacts ?? 0) > 0 && directoryEntry(cafe, client.account)),
+      (usage.directoryContacts ?? 0) > 0 && directoryEntry(cafe, client.account),
+      (usage.names ?? 0) > 0 && nameList(cafe, client.account)),
     h('td', {}, quotaForm, status.element),
     h('td', {}, h('button', {
       type: 'button',

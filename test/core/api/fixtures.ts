@@ -7,6 +7,9 @@ import { createInboxPush } from '../../../src/core/inbox/push.ts'
 import { createDirectory } from '../../../src/core/directory/index.ts'
 import { createInbox } from '../../../src/core/inbox/index.ts'
 import { createSnapshots } from '../../../src/core/snapshots/index.ts'
+import { createNames } from '../../../src/core/names/names.ts'
+import { createProviders } from '../../../src/core/names/providers.ts'
+import { createStorageLedger } from '../../../src/core/storage/ledger.ts'
 import type { Cafe } from '../accounts/fixtures.ts'
 import type { CafeApi, HttpApi } from '../../../src/core/api/index.ts'
 import type { CafeServices } from '../../../src/core/cafe.ts'
@@ -29,7 +32,18 @@ export async function createApiFixture (init: AccountServicesInit = {}): Promise
   const snapshots = createSnapshots({ datastore: cafe.datastore, accounts: cafe.accounts, logger }, { maxSnapshotBytes: MAX_SNAPSHOT_BYTES })
   const messaging = { datastore: cafe.datastore, accounts: cafe.accounts, logger, clock: cafe.now }
   const inbox = createInbox(messaging)
-  const services: CafeServices = { ...cafe, snapshots, inbox, inboxPush: createInboxPush({ inbox, logger }), directory: createDirectory(messaging), cafe: { version: '0.1.0-test', addresses: () => [`/ip4/127.0.0.1/tcp/4001/p2p/${cafe.peerId}`] } }
+  const addresses = (): string[] => [`/ip4/127.0.0.1/tcp/4001/p2p/${cafe.peerId}`]
+  const names = createNames({ ...messaging, ledger: createStorageLedger({ accounts: cafe.accounts, logger }) })
+  const services: CafeServices = {
+    ...cafe,
+    snapshots,
+    inbox,
+    inboxPush: createInboxPush({ inbox, logger }),
+    directory: createDirectory(messaging),
+    names,
+    providers: createProviders({ peerId: cafe.peerId, addresses }),
+    cafe: { version: '0.1.0-test', addresses }
+  }
   const api = createCafeApi({ services, routes: cafeRoutes, logger, clock: cafe.now })
   return {
     cafe,

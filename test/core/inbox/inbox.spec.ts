@@ -73,6 +73,29 @@ describe('inbox', () => {
     await expect(inbox.list(bobId, { limit: 0 })).rejects.toMatchObject({ status: 400 })
   })
 
+  it('pages stay in order as messages arrive, are acknowledged and expire after the first listing', async () => {
+    const ids: string[] = []
+    const deliver = async (i: number): Promise<void> => {
+      ids.push((await inbox.deliver(await letter(alice, bobId, `m${i}`))).id)
+      clock.advance(1000)
+    }
+    for (let i = 0; i < 4; i++) await deliver(i)
+    expect((await inbox.list(bobId, { limit: 2 })).messages.map(m => m.id)).toEqual(ids.slice(0, 2))
+    for (let i = 4; i < 7; i++) await deliver(i)
+    await inbox.ack(bobId, [ids[1], ids[5]])
+    const listed: string[] = []
+    let cursor: string | undefined
+    do {
+      const page = await inbox.list(bobId, { limit: 2, after: cursor })
+      listed.push(...page.messages.map(m => m.id))
+      cursor = page.cursor
+    } while (cursor != null)
+    expect(listed).toEqual([ids[0], ids[2], ids[3], ids[4], ids[6]])
+    // a page whose window holds only acknowledged or gone messages still finds the next waiting one
+    await inbox.ack(bobId, [ids[0], ids[2]])
+    expect((await inbox.list(bobId, { limit: 1 })).messages.map(m => m.id)).toEqual([ids[3]])
+  })
+
   it('refuses an oversized message with 413 and stores nothing', async () => {
     inbox = make({ ...generous, maxMessageBytes: 1024 })
     await expect(inbox.deliver(await letter(alice, bobId, 'x'.repeat(2000)))).rejects.toMatchObject({ name: 'PayloadTooLargeError', status: 413, code: 'PAYLOAD_TOO_LARGE' })

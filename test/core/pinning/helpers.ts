@@ -8,7 +8,7 @@ import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import all from 'it-all'
 import { createPinning } from '../../../src/core/pinning/index.ts'
 import { readBlock, walkDag } from '../../../src/core/pinning/dag.ts'
-import type { FetchDag, Pinning, PinningInit, PinStatus } from '../../../src/core/pinning/index.ts'
+import type { FetchDag, Pinning, PinningComponents, PinningInit, PinStatus } from '../../../src/core/pinning/index.ts'
 import type { StorageLedger } from '../../../src/core/storage/ledger.ts'
 import type { AccountDirectory, AccountId, Quota } from '../../../src/core/types.ts'
 import type { Helia } from 'helia'
@@ -108,7 +108,7 @@ export interface Cafe {
   now: { value: number }
 }
 
-export async function makeCafe (opts: { fetchDag?: (source: Blockstore, target: Blockstore) => FetchDag, storageBytes?: number, init?: PinningInit, ledger?: (accounts: FakeAccounts) => StorageLedger } = {}): Promise<Cafe> {
+export async function makeCafe (opts: { fetchDag?: (source: Blockstore, target: Blockstore) => FetchDag, storageBytes?: number, init?: PinningInit, ledger?: (accounts: FakeAccounts) => StorageLedger, components?: Partial<PinningComponents> } = {}): Promise<Cafe> {
   const blockstore = new MemoryBlockstore()
   const datastore = new MemoryDatastore()
   const helia = createHeliaLight({ blockstore, datastore })
@@ -125,7 +125,8 @@ export async function makeCafe (opts: { fetchDag?: (source: Blockstore, target: 
     logger: defaultLogger(),
     clock: () => now.value,
     ledger: opts.ledger?.(accounts),
-    delegates: () => ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWCafe']
+    delegates: () => ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWCafe'],
+    ...opts.components
   }, opts.init)
   await pinning.start()
   return { pinning, blockstore, datastore, helia, accounts, source, now }
