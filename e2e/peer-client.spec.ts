@@ -123,7 +123,12 @@ test.describe('a client on another device', () => {
       const aliceInboxes = await sendTo(bobPage, 'LIDD', alice, 'tea at four?')
       expect(aliceInboxes).toContain('/http/p2p/')
       await readAndAck(alicePage, 'tea at four?', bob)
+      // Bob is signed in over libp2p: the cafe pushes his messages; Alice, over HTTP, checks hers
+      await expect(bobPage.getByTestId('inbox-live')).toHaveText('listening: new messages arrive by themselves')
+      await expect(alicePage.getByTestId('inbox-live')).toHaveText('')
       const bobInboxes = await sendTo(alicePage, 'bob', bob, 'yes, at the cafe')
+      await expect(bobPage.getByTestId('inbox-messages')).toContainText('yes, at the cafe', { timeout: 10_000 })
+      await expect(bobPage.getByTestId('inbox-live')).toHaveText(/^a message arrived at /)
       expect(bobInboxes).toContain(`/p2p-circuit/webrtc/p2p/${cafe.peerId}`)
       await readAndAck(bobPage, 'yes, at the cafe', alice)
 

@@ -47,6 +47,7 @@ function noteRefusal (err: unknown): void {
 const sessionState = byTestId('session-state')
 async function refreshSession (): Promise<void> {
   const session = await client.session()
+  messaging.listen(session != null)
   sessionState.classList.toggle('error', session == null && refused != null)
   sessionState.dataset.state = session != null ? 'signed-in' : refused != null ? 'refused' : 'none'
   sessionState.textContent = session != null
@@ -116,7 +117,7 @@ importForm.addEventListener('submit', (event) => {
 
 const lede = byTestId('transport-lede')
 mountBackup(() => backup, { onError: noteRefusal })
-mountMessaging(() => ({ client, key: accountKey, transport, inboxes: inboxes(client.cafePeerId ?? ''), libp2p }), { onError: noteRefusal })
+const messaging = mountMessaging(() => ({ client, key: accountKey, transport, inboxes: inboxes(client.cafePeerId ?? ''), libp2p }), { onError: noteRefusal })
 mountContent({ onError: noteRefusal })
 const connector = mountConnect({
   async onConnected (connected, link, cafe) {

@@ -72,7 +72,12 @@ async function directoryName (transport: CafeTransport, peerId: string, names: M
   return name
 }
 
-export function mountMessaging (account: () => Account, init: PanelInit): void {
+export interface MessagingPanel {
+  /** receives pushed messages while signed in over a transport that pushes (libp2p); stops otherwise */
+  listen(signedIn: boolean): void
+}
+
+export function mountMessaging (account: () => Account, init: PanelInit): MessagingPanel {
   const contactStatus = statusLine(byTestId('contact-status'), answerErrorText)
   const inboxStatus = statusLine(byTestId('inbox-status'), answerErrorText)
   const contactFailed = (err: unknown): void => { contactStatus.fail(err); init.onError(err) }
@@ -127,4 +132,25 @@ export function mountMessaging (account: () => Account, init: PanelInit): void {
       inboxStatus.ok(`${messages.length} message(s) waiting`)
     }, err => { inboxStatus.fail(err); init.onError(err) })
   })
+
+  const live = byTestId('inbox-live')
+  let listening: { client: CafeClient, controller: AbortController } | undefined
+  return {
+    listen (signedIn) {
+      const { client, key, transport } = account()
+      const wanted = signedIn && transport.subscribeInbox != null
+      if (wanted && listening?.client === client && !listening.controller.signal.aborted) return
+      listening?.controller.abort()
+      listening = undefined
+      live.textContent = ''
+      if (!wanted) return
+      const controller = new AbortController()
+      listening = { client, controller }
+      live.textContent = 'listening: new messages arrive by themselves'
+      void new CafeInbox(client, key).subscribe(message => {
+        live.textContent = `a message arrived at ${formatTime(message.receivedAt)}`
+        byTestId('check-inbox').click()
+      }, { signal: controller.signal, retryMs: 5_000 })
+    }
+  }
 }
