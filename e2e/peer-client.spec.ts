@@ -279,7 +279,8 @@ test.describe('a client on another device', () => {
       const ended = await midFetch
       expect(ended.ended).toMatch(/^error/)
       const goneMs = Date.now() - closedAt
-      expect(goneMs).toBeLessThan(15_000)
+      // a vanished peer's WebRTC connection is noticed when it reports itself disconnected (2-10 s measured)
+      expect(goneMs).toBeLessThan(20_000)
       console.log(`peer-client figures: cafe closed mid-read → read failed after ${goneMs} ms (${ended.ended})`)
       // and what comes after says so
       await openContent(device, `/ipfs/${root}/trip/clip.webm`, /^(503|504) (BLOCK_UNAVAILABLE|CAFE_UNREACHABLE): .*(cafe|timed out)/, 30_000)
