@@ -1,18 +1,5 @@
-import { expect, test, type Page } from '@playwright/test'
-import { createToken, openCafe, openClient, registerClient } from './helpers.ts'
-
-async function exportKey (client: Page): Promise<string> {
-  await client.locator('summary', { hasText: 'Account key' }).click()
-  await client.getByTestId('export-key').click()
-  return (await client.getByTestId('exported-key').textContent()) ?? ''
-}
-
-async function becomeAccount (client: Page, key: string): Promise<void> {
-  await client.locator('summary', { hasText: 'Account key' }).click()
-  await client.getByTestId('import-key-form').locator('input').fill(key)
-  await client.getByTestId('import-key-form').getByRole('button').click()
-  await expect(client.getByTestId('client-output')).toHaveText('key imported')
-}
+import { expect, test } from '@playwright/test'
+import { createToken, exportKey, becomeAccount, openCafe, openClient, registerClient } from './helpers.ts'
 
 test('B finds A in the directory and leaves an encrypted message; A comes back, checks the sender and acknowledges it', async ({ page, context }) => {
   await openCafe(page)

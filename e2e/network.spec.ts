@@ -1,30 +1,12 @@
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { expect, test, type Page } from '@playwright/test'
+import { expect, test } from '@playwright/test'
 import { CafeClient } from '../src/client/index.ts'
 import { connectCafe } from '../src/client/connect.ts'
 import { createRelay, type Relay } from '../src/relay/relay.ts'
-import { createToken, pseudoRandomBytes, registerClient, tempDir } from './helpers.ts'
+import { connectClient, createToken, openRelayedCafe, pseudoRandomBytes, registerClient, tempDir } from './helpers.ts'
 import { createNodeWebRtcClient } from './node-client.ts'
 import type { PrivateKey } from '@libp2p/interface'
-
-/** Opens the cafe console with `?relay=` and waits until it holds a reservation and carries WebRTC. */
-async function openRelayedCafe (page: Page, relay: string): Promise<{ peerId: string, address: string }> {
-  await page.goto(`/?relay=${encodeURIComponent(relay)}`)
-  await expect(page.getByTestId('peer-id')).toHaveText(/^12D3Koo/, { timeout: 15_000 })
-  await expect(page.locator(`[data-relay="${relay}"] [data-testid="relay-state"]`)).toHaveAttribute('data-reserved', 'true', { timeout: 10_000 })
-  await expect(page.getByTestId('webrtc-host')).toContainText('carried by this page')
-  await expect(page.getByTestId('cafe-address')).toHaveText(/^cafe:z/)
-  await expect(page.getByTestId('cafe-qr').locator('svg')).toBeVisible()
-  return { peerId: (await page.getByTestId('peer-id').textContent()) ?? '', address: (await page.getByTestId('cafe-address').textContent()) ?? '' }
-}
-
-/** Opens the demo client on a cafe address and waits for the connection. */
-async function connectClient (page: Page, address: string): Promise<void> {
-  await page.goto(`/client.html#cafe=${address}`)
-  await expect(page.getByTestId('connect-state')).toHaveText(/^connected over /, { timeout: 30_000 })
-  await expect(page.getByTestId('account-id')).toHaveText(/^12D3Koo/)
-}
 
 test.describe('reaching a cafe in another browser', () => {
   let relayKey: PrivateKey

@@ -55,8 +55,15 @@ export class CafeClient {
     this.cafe = init.cafe ?? init.transport.cafe
   }
 
+  /** the cafe's peer id, once known (given, from the transport, or after the first session or `info()`) */
+  get cafePeerId (): string | undefined {
+    return this.cafe
+  }
+
   async info (options?: AbortOptions): Promise<CafeInfo> {
-    return await this.transport.request('cafe.info', {}, undefined, options) as CafeInfo
+    const info = await this.transport.request('cafe.info', {}, undefined, options) as CafeInfo
+    this.cafe ??= info.peerId
+    return info
   }
 
   /** Registers the account with an access token (or none on an open cafe); a registered account just signs in. */
@@ -172,8 +179,7 @@ export class CafeClient {
   }
 
   private async cafeId (options?: AbortOptions): Promise<string> {
-    this.cafe ??= (await this.info(options)).peerId
-    return this.cafe
+    return this.cafe ?? (await this.info(options)).peerId
   }
 
   private async storeKey (): Promise<string> {

@@ -65,6 +65,8 @@ export interface CafeLink {
   transport: Libp2pTransport
   /** every address tried by the last (re)connection, in order */
   readonly attempts: ConnectAttempt[]
+  /** the open connection, redialing first if it closed */
+  open(options?: AbortOptions): Promise<Connection>
   /** closes the connection to the cafe */
   close(): Promise<void>
 }
@@ -122,13 +124,16 @@ export async function connectCafe (node: CafeDialNode, address: string | CafeAdd
   let connection = await connect()
   let reconnecting: Promise<Connection> | undefined
 
+  const open = async (options?: AbortOptions): Promise<Connection> => {
+    if (connection.status !== 'open') {
+      reconnecting ??= connect(options).finally(() => { reconnecting = undefined })
+      connection = await reconnecting
+    }
+    return connection
+  }
   const dialer: ProtocolDialer = {
     async dialProtocol (_peer, protocols, options): Promise<Stream> {
-      if (connection.status !== 'open') {
-        reconnecting ??= connect(options).finally(() => { reconnecting = undefined })
-        connection = await reconnecting
-      }
-      return connection.newStream(protocols, options)
+      return (await open(options)).newStream(protocols, options)
     }
   }
 
@@ -138,6 +143,7 @@ export async function connectCafe (node: CafeDialNode, address: string | CafeAdd
     get via () { return transportOf(connection.remoteAddr) },
     get attempts () { return attempts },
     transport: new Libp2pTransport(dialer, cafe.peerId, init.transport),
+    open,
     async close () { await connection.close() }
   }
 }

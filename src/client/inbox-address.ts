@@ -33,10 +33,23 @@ export function httpBaseUrl (address: Multiaddr): string | undefined {
   return `${web.name}://${hostname}:${port.value}`
 }
 
+/**
+ * The inbox addresses of a cafe reached with a cafe address: its multiaddrs (each ends in
+ * `/p2p/<cafe>`), in the address's order (WebRTC first), at most `max` of them (a contact holds up to 8).
+ */
+export function libp2pInboxAddresses (cafe: { multiaddrs: Array<Multiaddr | string> }, max = 4): string[] {
+  return cafe.multiaddrs.map(String).filter(address => address.length <= 512).slice(0, max)
+}
+
 export interface InboxTransportOptions {
   /** a libp2p node, for inbox addresses that are not HTTP */
   libp2p?: ProtocolDialer
   fetch?: (request: Request) => Promise<Response>
+  /**
+   * the transport already connected to a cafe, by its peer id: an inbox of that cafe is
+   * reached through it, whatever the address says (HTTP on another site, another relay)
+   */
+  connected?(cafe: string): CafeTransport | undefined
 }
 
 export function transportForInbox (address: string, options: InboxTransportOptions = {}): CafeTransport {
@@ -47,6 +60,8 @@ export function transportForInbox (address: string, options: InboxTransportOptio
     throw new BadRequestError(`not a multiaddr: ${address}`, 'INBOX_ADDRESS_INVALID')
   }
   const cafe = parsed.getComponents().findLast(c => c.name === 'p2p')?.value
+  const connected = cafe != null ? options.connected?.(cafe) : undefined
+  if (connected != null) return connected
   const base = httpBaseUrl(parsed)
   if (base != null) return new HttpTransport(base, { fetch: options.fetch, cafe })
   if (options.libp2p == null) throw new BadRequestError(`${address} needs a libp2p node to reach`, 'LIBP2P_REQUIRED')

@@ -15,6 +15,7 @@ import { createNameReader } from '../core/names/reader.ts'
 import { errorResponse } from '../core/api/http.ts'
 import { CafeError, TimeoutError, UnavailableError } from '../core/errors.ts'
 import { withTimeout } from '../core/util/with-timeout.ts'
+import { BlockProviderLink, isProviderAnnouncement } from '../client/block-link.ts'
 import { databaseNames } from '../browser/database-names.ts'
 import { IdbBlockstore } from '../browser/idb-blockstore.ts'
 import { DEFAULT_CAFE_NAME, NETWORK_TIMEOUT_MS } from '../worker/config.ts'
@@ -40,10 +41,21 @@ const link = new WorkerLink({
   }
 })
 
+// a page of this origin connected to a cafe elsewhere (the demo client on another device)
+const providers = new BlockProviderLink({
+  async broadcast (message) {
+    for (const client of await self.clients.matchAll({ type: 'window' })) client.postMessage(message)
+  }
+}, { blockTimeoutMs: NETWORK_TIMEOUT_MS })
+
 async function fetchBlock (cid: CID, options: AbortOptions): Promise<Uint8Array> {
   const started = Date.now()
+  if (await providers.available(0)) return providers.fetchBlock(cid, options)
   const bridge = await link.get(1_000)
-  if (bridge == null) throw new UnavailableError('the cafe node is not running: open the cafe page to fetch from the network')
+  if (bridge == null) {
+    if (await providers.available()) return providers.fetchBlock(cid, options)
+    throw new UnavailableError('no cafe runs in this browser and no page here is connected to one: open the cafe page, or connect the client to a cafe address')
+  }
   options.signal?.throwIfAborted()
   const remaining = Math.max(1, NETWORK_TIMEOUT_MS - (Date.now() - started))
   // a page that stops reading stops the SharedWorker's network fetch too
@@ -107,6 +119,7 @@ self.addEventListener('activate', (event) => { event.waitUntil(Promise.all([self
 
 self.addEventListener('message', (event) => {
   if (event.data?.type === PORT_MESSAGE && event.data.port instanceof MessagePort) link.accept(event.data.port)
+  else if (isProviderAnnouncement(event.data)) providers.accept(event.data)
 })
 
 /** Answers with `serve`, under a signal that aborts when the asking page aborts or is gone. */

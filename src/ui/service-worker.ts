@@ -1,5 +1,5 @@
 /** Registers the cafe's Service Worker (the gateway and the HTTP API) for the whole origin. */
-const SERVICE_WORKER_URL = import.meta.env.DEV ? '/src/sw/sw.ts' : '/sw.js'
+export const SERVICE_WORKER_URL = import.meta.env.DEV ? '/src/sw/sw.ts' : '/sw.js'
 
 export async function registerServiceWorker (): Promise<ServiceWorkerRegistration> {
   return navigator.serviceWorker.register(SERVICE_WORKER_URL, { type: 'module', scope: '/' })

@@ -59,9 +59,11 @@ export function createBlockSource (components: BlockSourceComponents, init: Bloc
       bytes = await raceSignal(components.fetchBlock(cid, { signal }), signal)
     } catch (err) {
       options.signal?.throwIfAborted()
+      // bytes that do not match: the source is wrong, not slow
+      if (err instanceof InvalidBlockError) throw err
       throw new BlockUnavailableError(cid, false, timeout.aborted
         ? `timed out after ${init.networkTimeoutMs} ms fetching block ${cid}`
-        : `could not fetch block ${cid}`)
+        : `could not fetch block ${cid}: ${(err as Error)?.message ?? String(err)}`)
     }
 
     if (bytes.byteLength > MAX_NETWORK_BLOCK_BYTES) {

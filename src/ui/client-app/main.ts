@@ -3,14 +3,15 @@
  * over libp2p with a cafe address), shows who it is, and deregisters. Each panel says
  * what its buttons did in its own status line. It is also what the end-to-end tests drive.
  */
-import { CafeBackup, CafeClient, HttpTransport, WebStorageSessionStore } from '../../client/index.ts'
+import { CafeBackup, CafeClient, HttpTransport, WebStorageSessionStore, httpInboxAddress, libp2pInboxAddresses } from '../../client/index.ts'
 import { answerErrorText, byTestId, copyButton, labelTableCells, statusLine } from '../dom.ts'
 import { mountBackup } from './backup-panel.ts'
 import { mountMessaging } from './messaging-panel.ts'
 import { registerServiceWorker, serviceWorkerControls } from '../service-worker.ts'
 import { exportKey, importKey, loadOrCreateAccountKey } from './account-key.ts'
-import { cafeAddressInUrl, mountConnect } from './connect-panel.ts'
-import type { CafeTransport } from '../../client/index.ts'
+import { cafeAddressInUrl, clientNode, mountConnect, shortId } from './connect-panel.ts'
+import { mountContent } from './content-panel.ts'
+import type { CafeTransport, ProtocolDialer } from '../../client/index.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
 const output = statusLine(byTestId('client-output'), answerErrorText)
@@ -19,6 +20,11 @@ let backup: CafeBackup
 let accountKey: PrivateKey
 // HTTP to this origin's cafe, until a cafe address is connected (connect-panel.ts)
 let transport: CafeTransport = new HttpTransport(location.origin)
+/** where others deliver to this account: this site's HTTP API, or the connected cafe's multiaddrs */
+let inboxes = (cafe: string): string[] => [httpInboxAddress(location.origin, cafe)]
+/** the page's libp2p node once connected to a cafe address (to deliver to other cafes' inboxes) */
+let libp2p: ProtocolDialer | undefined
+let via = 'HTTP, this site\'s cafe'
 /** set when the cafe answered 401 for this account: removed by the owner, or its session ended */
 let refused: string | undefined
 
@@ -41,6 +47,7 @@ function noteRefusal (err: unknown): void {
 const sessionState = byTestId('session-state')
 async function refreshSession (): Promise<void> {
   const session = await client.session()
+  messaging.listen(session != null)
   sessionState.classList.toggle('error', session == null && refused != null)
   sessionState.dataset.state = session != null ? 'signed-in' : refused != null ? 'refused' : 'none'
   sessionState.textContent = session != null
@@ -58,6 +65,8 @@ async function useKey (key: PrivateKey): Promise<void> {
   accountId.textContent = client.account
   accountId.title = client.account
   const info = await client.info()
+  byTestId('cafe-summary').textContent = `${shortId(info.peerId)} over ${via}`
+  byTestId('cafe-summary').dataset.cafe = info.peerId
   byTestId('cafe-id').textContent = info.peerId
   byTestId('cafe-id').title = info.peerId
   byTestId('cafe-registration').textContent = `registration: ${info.registration}`
@@ -108,10 +117,14 @@ importForm.addEventListener('submit', (event) => {
 
 const lede = byTestId('transport-lede')
 mountBackup(() => backup, { onError: noteRefusal })
-mountMessaging(() => ({ client, key: accountKey, transport }), { onError: noteRefusal })
+const messaging = mountMessaging(() => ({ client, key: accountKey, transport, inboxes: inboxes(client.cafePeerId ?? ''), libp2p }), { onError: noteRefusal })
+mountContent({ onError: noteRefusal })
 const connector = mountConnect({
-  async onConnected (connected, link) {
+  async onConnected (connected, link, cafe) {
     transport = connected
+    inboxes = () => libp2pInboxAddresses(cafe)
+    libp2p = (await clientNode()).libp2p
+    via = `libp2p (${link.via})`
     lede.textContent = `over libp2p (${link.via}) to the cafe ${link.peerId.toString()}`
     await useKey(accountKey ?? await loadOrCreateAccountKey())
   },
@@ -134,6 +147,14 @@ async function start (): Promise<void> {
   if (address != null) { await connector.connect(address); return }
   if (navigator.serviceWorker.controller == null) await registerServiceWorker()
   await serviceWorkerControls()
-  await useKey(await loadOrCreateAccountKey())
+  try {
+    await useKey(await loadOrCreateAccountKey())
+  } catch (err) {
+    // no cafe in this browser: this device reaches one with its address, it does not start a second one
+    if ((err as { code?: string }).code !== 'CAFE_NOT_RUNNING') throw err
+    output.clear()
+    byTestId('cafe-summary').textContent = 'none yet'
+    connector.offer('No cafe runs in this browser.')
+  }
 }
 start().catch(fail)

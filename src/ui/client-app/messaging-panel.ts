@@ -5,8 +5,8 @@
  * A message's sender is named from the directory when it has a signed contact for it.
  */
 import {
-  CafeInbox, deliverMessage, httpInboxAddress, publishContact, searchDirectory, transportForInbox,
-  type CafeClient, type CafeTransport
+  CafeInbox, deliverMessage, publishContact, searchDirectory, transportForInbox,
+  type CafeClient, type CafeTransport, type ProtocolDialer
 } from '../../client/index.ts'
 import { answerErrorText, byTestId, copyableId, formatTime, h, statusLine } from '../dom.ts'
 import type { PanelInit } from './backup-panel.ts'
@@ -19,15 +19,25 @@ export interface Account {
   key: PrivateKey
   /** how this page reaches its cafe now (its directory is searched through it) */
   transport: CafeTransport
+  /** this account's inbox addresses, for its contact */
+  inboxes: string[]
+  /** the page's libp2p node, once connected to a cafe address */
+  libp2p?: ProtocolDialer
 }
 
-/** The contact's inboxes this page can reach (HTTP ones; libp2p ones need a node). */
-function reachableInboxes (contact: Contact): CafeTransport[] {
+/**
+ * The contact's inboxes this page can reach: one of the cafe this page is connected to goes
+ * through that connection (whatever the address says); others over HTTP, or libp2p once
+ * the page has a node.
+ */
+function reachableInboxes (contact: Contact, { client, transport, libp2p }: Account): CafeTransport[] {
+  const connected = (cafe: string): CafeTransport | undefined => cafe === client.cafePeerId ? transport : undefined
   const transports: CafeTransport[] = []
   for (const address of contact.inboxes) {
-    try { transports.push(transportForInbox(address)) } catch { /* not reachable from here */ }
+    try { transports.push(transportForInbox(address, { connected, libp2p })) } catch { /* not reachable from here */ }
   }
-  return transports
+  // the connected cafe first: it is reachable for sure
+  return [...transports.filter(t => t === transport), ...transports.filter(t => t !== transport)]
 }
 
 function contactItem (account: () => Account, contact: Contact, status: StatusLine, onError: (err: unknown) => void): HTMLLIElement {
@@ -38,7 +48,7 @@ function contactItem (account: () => Account, contact: Contact, status: StatusLi
     onclick: () => {
       const text = new TextEncoder().encode(message.value)
       status.busy(`sending to @${contact.username}…`)
-      void deliverMessage(account().key, contact.peerId, text, { cafes: reachableInboxes(contact) })
+      void deliverMessage(account().key, contact.peerId, text, { cafes: reachableInboxes(contact, account()) })
         .then(receipt => { status.ok(`delivered (${receipt.id})`); message.value = '' }, err => { status.fail(err); onError(err) })
     }
   }, 'Send')
@@ -62,7 +72,12 @@ async function directoryName (transport: CafeTransport, peerId: string, names: M
   return name
 }
 
-export function mountMessaging (account: () => Account, init: PanelInit): void {
+export interface MessagingPanel {
+  /** receives pushed messages while signed in over a transport that pushes (libp2p); stops otherwise */
+  listen(signedIn: boolean): void
+}
+
+export function mountMessaging (account: () => Account, init: PanelInit): MessagingPanel {
   const contactStatus = statusLine(byTestId('contact-status'), answerErrorText)
   const inboxStatus = statusLine(byTestId('inbox-status'), answerErrorText)
   const contactFailed = (err: unknown): void => { contactStatus.fail(err); init.onError(err) }
@@ -71,13 +86,13 @@ export function mountMessaging (account: () => Account, init: PanelInit): void {
   contactForm.addEventListener('submit', (event) => {
     event.preventDefault()
     const data = new FormData(contactForm)
-    const { client, key } = account()
+    const { client, key, inboxes } = account()
     contactStatus.busy('publishing…')
-    void client.info().then(async info => publishContact(client, key, {
+    void publishContact(client, key, {
       username: String(data.get('username')),
       displayName: String(data.get('displayName')),
-      inboxes: [httpInboxAddress(location.origin, info.peerId)]
-    })).then(contact => contactStatus.ok(`published @${contact.username} (seq ${contact.seq})`), contactFailed)
+      inboxes
+    }).then(contact => contactStatus.ok(`published @${contact.username} (seq ${contact.seq})`), contactFailed)
   })
 
   const searchForm = byTestId<HTMLFormElement>('search-form')
@@ -117,4 +132,25 @@ export function mountMessaging (account: () => Account, init: PanelInit): void {
       inboxStatus.ok(`${messages.length} message(s) waiting`)
     }, err => { inboxStatus.fail(err); init.onError(err) })
   })
+
+  const live = byTestId('inbox-live')
+  let listening: { client: CafeClient, controller: AbortController } | undefined
+  return {
+    listen (signedIn) {
+      const { client, key, transport } = account()
+      const wanted = signedIn && transport.subscribeInbox != null
+      if (wanted && listening?.client === client && !listening.controller.signal.aborted) return
+      listening?.controller.abort()
+      listening = undefined
+      live.textContent = ''
+      if (!wanted) return
+      const controller = new AbortController()
+      listening = { client, controller }
+      live.textContent = 'listening: new messages arrive by themselves'
+      void new CafeInbox(client, key).subscribe(message => {
+        live.textContent = `a message arrived at ${formatTime(message.receivedAt)}`
+        byTestId('check-inbox').click()
+      }, { signal: controller.signal, retryMs: 5_000 })
+    }
+  }
 }

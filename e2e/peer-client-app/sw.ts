@@ -1,0 +1,5 @@
+/// <reference lib="webworker" />
+/** The app's whole Service Worker. */
+import { installCafeGateway } from '../../src/client/gateway-sw.ts'
+
+installCafeGateway(self as unknown as ServiceWorkerGlobalScope)
