@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The installed `browser-cafe` command (package.json `bin`). Plain JavaScript that any Node can
 // parse: it checks the Node version first (the cafe's dependencies fail on older ones with errors
-// that do not say why), then runs the CLI compiled into dist-node/ by `npm pack` (prepack).
+// that do not say why), then runs the CLI bundled into dist-node/cli.mjs by `npm pack` (prepack).
 import { readFileSync } from 'node:fs'
+import module from 'node:module'
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
 const minimum = Number(/\d+/.exec(pkg.engines.node)[0])
@@ -11,9 +12,11 @@ if (Number(process.versions.node.split('.')[0]) < minimum) {
   process.exit(1)
 }
 
+// V8's compiled code kept on disk (in the OS temp folder) between starts
+module.enableCompileCache?.()
 let cli
 try {
-  cli = await import('../dist-node/scripts/cli.js')
+  cli = await import('../dist-node/cli.mjs')
 } catch (err) {
   if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist-node')) throw err
   console.error('browser-cafe is not built: run `npm run build:node` in the repository (npm pack does it)')

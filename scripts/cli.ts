@@ -46,9 +46,9 @@ ${Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(7)}${comman
   ${PROGRAM} <command> --help   the command's options
   ${PROGRAM} --version          the package version`
 
-/** package.json's version: two levels up once compiled into dist-node/scripts/, one from the sources */
+/** package.json's version: one level up from dist-node/cli.mjs and from scripts/cli.ts */
 function version (): string {
-  for (const path of ['../../package.json', '../package.json']) {
+  for (const path of ['../package.json']) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string, version: string }
       if (pkg.name === 'browser-cafe') return pkg.version

@@ -96,7 +96,7 @@ describe('the installed browser-cafe command', { timeout: 120_000 }, () => {
 
   it('is the compiled command alone: no sources, no tsx', () => {
     expect(existsSync(bin)).toBe(true)
-    expect(existsSync(join(installed, 'dist-node', 'scripts', 'cli.js'))).toBe(true)
+    expect(existsSync(join(installed, 'dist-node', 'cli.mjs'))).toBe(true)
     expect(existsSync(join(installed, 'src'))).toBe(false)
     expect(existsSync(join(installed, 'node_modules', 'tsx'))).toBe(false)
     expect(existsSync(join(installed, 'node_modules', 'prom-client'))).toBe(true)
