@@ -108,7 +108,8 @@ test.describe('the extension keeps a cafe running with no tab open', () => {
     // the offscreen document's node, not a SharedWorker of the extension's origin (which would need a bridge)
     await expect(consolePage.getByTestId('webrtc-host')).toHaveText('this context has its own WebRTC')
     await expect(consolePage.getByTestId('cafe-address')).toHaveText(address)
-    await expect(consolePage.getByTestId('gateway')).toHaveText(/^not available: the extension serves no \/ipfs\/ gateway/)
+    await expect(consolePage.getByTestId('gateway')).toHaveText('serving /ipfs/ from this browser')
+    await expect(consolePage.getByTestId('which-cafe')).toHaveText(new RegExp(`^The extension's cafe, peer ${peerId.slice(0, 8)}…${peerId.slice(-4)}:`))
 
     // files cross the port as Blobs and land in the offscreen document's IndexedDB
     const files = tempDir({ 'kept.txt': 'kept by the extension' })

@@ -27,6 +27,19 @@ declare namespace chrome {
     function createDocument(parameters: CreateParameters): Promise<void>
     function closeDocument(): Promise<void>
   }
+  namespace storage {
+    interface StorageChange { oldValue?: unknown, newValue?: unknown }
+    namespace local {
+      function get(keys: string | string[]): Promise<Record<string, unknown>>
+      function set(items: Record<string, unknown>): Promise<void>
+    }
+    const onChanged: runtime.Event<(changes: Record<string, StorageChange>, areaName: 'local' | 'sync' | 'session' | 'managed') => void>
+  }
+  namespace declarativeNetRequest {
+    interface Rule { id: number, priority?: number, action: unknown, condition: unknown }
+    function updateDynamicRules(options: { removeRuleIds?: number[], addRules?: Rule[] }): Promise<void>
+    function getDynamicRules(): Promise<Rule[]>
+  }
   namespace tabs {
     function create(properties: { url: string }): Promise<unknown>
   }

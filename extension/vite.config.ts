@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { defineConfig, type Plugin } from 'vite'
+import { build, defineConfig, type Plugin, type Rolldown } from 'vite'
 
 /**
  * The Chromium extension, built into dist-extension/ (load it unpacked). Its pages sit at
@@ -26,13 +26,35 @@ function extensionConnection (): Plugin {
   }
 }
 
-/** Moves extension/*.html to the root of the build and adds the manifest. */
+/**
+ * The content script as one classic script (content scripts cannot be modules, so it
+ * may not share chunks with the pages).
+ */
+async function contentScript (): Promise<string> {
+  const output = await build({
+    configFile: false,
+    root,
+    logLevel: 'warn',
+    build: {
+      write: false,
+      target: 'es2022',
+      minify: true,
+      lib: { entry: resolve(here, 'content.ts'), formats: ['iife'], name: 'cafeContent', fileName: () => 'content.js' }
+    }
+  }) as Rolldown.RolldownOutput | Rolldown.RolldownOutput[]
+  const chunk = (Array.isArray(output) ? output : [output]).flatMap(o => o.output).find(o => o.type === 'chunk')
+  if (chunk?.type !== 'chunk') throw new Error('the content script build produced no chunk')
+  return chunk.code
+}
+
+/** Moves extension/*.html to the root of the build and adds the manifest and the content script. */
 function extensionLayout (): Plugin {
   return {
     name: 'cafe-extension-layout',
     // after Vite's HTML plugin has emitted the pages
     enforce: 'post',
-    generateBundle (_options, bundle) {
+    async generateBundle (_options, bundle) {
+      this.emitFile({ type: 'asset', fileName: 'content.js', source: await contentScript() })
       for (const [fileName, output] of Object.entries(bundle)) {
         if (!fileName.startsWith('extension/') || output.type !== 'asset') continue
         delete bundle[fileName]
@@ -46,7 +68,8 @@ function extensionLayout (): Plugin {
 export default defineConfig({
   root,
   appType: 'mpa',
-  publicDir: false,
+  // the favicon and icons (the web app manifest comes along, unused)
+  publicDir: resolve(root, 'public'),
   plugins: [extensionConnection(), extensionLayout()],
   build: {
     outDir: resolve(root, 'dist-extension'),
@@ -57,6 +80,7 @@ export default defineConfig({
         console: resolve(root, 'index.html'),
         popup: resolve(here, 'popup.html'),
         offscreen: resolve(here, 'offscreen.html'),
+        bridge: resolve(here, 'bridge.html'),
         background: resolve(here, 'background.ts')
       },
       output: {

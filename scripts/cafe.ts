@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { multiaddr } from '@multiformats/multiaddr'
 import { readConfigFile, stringList } from './config-file.ts'
-import { createHeadlessCafe, DEFAULT_HEADLESS_LISTEN } from '../src/headless/headless.ts'
+import { DEFAULT_HEADLESS_LISTEN } from '../src/headless/defaults.ts'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../src/headless/http-server.ts'
 import { checkOwnerSecret } from '../src/headless/owner-secret.ts'
 import { redactError } from '../src/core/util/redact-url.ts'
@@ -31,6 +31,8 @@ export interface CafeConfigFile {
   relays?: string[]
   ownerSecret?: string
   durableWrites?: boolean
+  /** `{ "listen": "127.0.0.1:9464" }`: /metrics, /healthz and /readyz on their own address, without the owner secret */
+  metrics?: { listen?: string }
   /** a section per service with settings (`pinning`, `inbox`, ...): see SERVICE_KEYS */
   [service: string]: unknown
 }
@@ -51,6 +53,8 @@ export interface CafeOptions {
   ownerSecretFrom?: 'flag' | 'environment' | 'config'
   /** sync to disk before acknowledging (HeadlessCafeInit.durableWrites) */
   durableWrites: boolean
+  /** where /metrics, /healthz and /readyz listen without the owner secret; absent: on the HTTP port, with it */
+  metricsListen?: { host: string, port: number }
   /** the config file's service sections, checked by each service's declared keys */
   services: ServiceSettings
   json: boolean
@@ -59,10 +63,17 @@ export interface CafeOptions {
 export class CafeConfigError extends Error {
   static override name = 'CafeConfigError'
   override name = 'CafeConfigError'
+  /** a flag the command does not take: the usage follows the message */
+  readonly usage: boolean
+
+  constructor (message: string, options: { usage?: boolean } = {}) {
+    super(message)
+    this.usage = options.usage === true
+  }
 }
 
 /** The host's own settings; each service with settings adds a section named after it. */
-const HOST_KEYS = ['dataDir', 'httpHost', 'httpPort', 'listen', 'announce', 'relays', 'ownerSecret', 'durableWrites']
+const HOST_KEYS = ['dataDir', 'httpHost', 'httpPort', 'listen', 'announce', 'relays', 'ownerSecret', 'durableWrites', 'metrics']
 export const SERVICE_KEYS = (Object.keys(cafeServices) as Array<keyof typeof cafeServices>)
   .filter(name => Object.keys(cafeServices[name].config).length > 0)
 const KNOWN_KEYS = [...HOST_KEYS, ...SERVICE_KEYS]
@@ -80,7 +91,8 @@ function serviceSettings (file: CafeConfigFile): ServiceSettings {
   return settings as ServiceSettings
 }
 
-const USAGE = `usage: npm run cafe -- [options]
+/** The flags, for `command` (`npm run cafe --`, `browser-cafe cafe`). */
+export const cafeUsage = (command = 'npm run cafe --'): string => `usage: ${command} [options]
   --config <file>          JSON config file (see docs/HEADLESS.md)
   --data-dir <dir>         blocks, datastore and owner secret; default ${DEFAULT_DATA_DIR}
   --http-host <host>       HTTP server for /api/ and /ipfs/; default ${DEFAULT_HTTP_HOST}
@@ -90,6 +102,7 @@ const USAGE = `usage: npm run cafe -- [options]
   --relay <multiaddr>      relay to keep a reservation on, ending in /p2p/<id> (repeatable)
   --owner-secret <secret>  owner routes' Bearer secret (or ${OWNER_SECRET_ENV}); default: generated once in the data dir
   --no-durable-writes      answer before writes reach the disk (faster; a power cut may lose the last seconds)
+  --metrics-listen <h:p>   serve /metrics, /healthz, /readyz there without the owner secret; default: on the HTTP port, with it
   --json                   also print one JSON line { url, peerId, multiaddrs, address, ownerSecretFile }`
 
 const fail = (message: string): Error => new CafeConfigError(message)
@@ -115,6 +128,22 @@ function port (value: unknown): number | undefined {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 65535) throw new CafeConfigError(`http-port must be an integer from 0 to 65535, got ${String(value)}`)
   return n
+}
+
+/** The config file's `metrics` section: `{ listen }` only. */
+function metricsSection (value: unknown): string | undefined {
+  if (value == null) return undefined
+  if (typeof value !== 'object' || Array.isArray(value) || Object.keys(value).some(key => key !== 'listen')) throw new CafeConfigError('metrics must be { "listen": "<host>:<port>" }')
+  return text('metrics.listen', (value as { listen?: unknown }).listen)
+}
+
+/** `host:port` (`[v6]:port` for IPv6) → the metrics server's address. */
+function metricsListen (value: string | undefined): { metricsListen?: { host: string, port: number } } {
+  if (value == null) return {}
+  const found = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value)
+  const port = found == null ? NaN : Number(found[3])
+  if (found == null || port > 65535) throw new CafeConfigError(`metrics-listen must be <host>:<port> ([<IPv6>]:<port>), got ${value}`)
+  return { metricsListen: { host: found[1] ?? found[2], port } }
 }
 
 type AddressKind = 'listen' | 'announce' | 'relay'
@@ -149,12 +178,13 @@ export async function loadCafeOptions (argv: string[], env: Record<string, strin
         relay: { type: 'string', multiple: true },
         'owner-secret': { type: 'string' },
         'no-durable-writes': { type: 'boolean' },
+        'metrics-listen': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
       }
     }).values
   } catch (err) {
-    throw new CafeConfigError(`${(err as Error).message}\n${USAGE}`)
+    throw new CafeConfigError((err as Error).message, { usage: true })
   }
   if (parsed.help === true) return 'help'
   const file: CafeConfigFile = parsed.config != null ? await readConfigFile(parsed.config, KNOWN_KEYS, fail) : {}
@@ -176,6 +206,7 @@ export async function loadCafeOptions (argv: string[], env: Record<string, strin
     relays: checkAddresses('relay', parsed.relay ?? strings('relays', file.relays) ?? []),
     ...(ownerSecret != null ? { ownerSecret, ownerSecretFrom } : {}),
     durableWrites: parsed['no-durable-writes'] === true ? false : flag('durableWrites', file.durableWrites) ?? true,
+    ...metricsListen(parsed['metrics-listen'] ?? metricsSection(file.metrics)),
     services: serviceSettings(file),
     json: parsed.json === true
   }
@@ -190,6 +221,7 @@ export function headlessInit (options: CafeOptions, init: Partial<HeadlessCafeIn
     relays: options.relays,
     ...(options.ownerSecret != null ? { ownerSecret: options.ownerSecret } : {}),
     durableWrites: options.durableWrites,
+    ...(options.metricsListen != null ? { metrics: { listen: options.metricsListen } } : {}),
     cafe: options.services,
     ...init
   }
@@ -233,9 +265,29 @@ export function keepServingOnStrayErrors (log: (line: string) => void = line => 
   }
 }
 
-async function main (): Promise<void> {
-  const options = await loadCafeOptions(process.argv.slice(2))
-  if (options === 'help') { console.log(USAGE); return }
+/** 2 for a bad flag, config file or owner secret (the operator's to fix), 1 for a failure at run time. */
+export function cafeExitCode (err: unknown): number {
+  return err instanceof CafeConfigError || (err as Error)?.name === 'OwnerSecretError' ? 2 : 1
+}
+
+/** What to print for an error that ends the command. */
+export function cafeErrorText (err: unknown, command?: string): string {
+  if (err instanceof CafeConfigError) return err.usage ? `${err.message}\n${cafeUsage(command)}` : err.message
+  if ((err as Error)?.name === 'OwnerSecretError') return (err as Error).message
+  // a system error (a port taken, a directory not writable, the data directory locked) says it in one line
+  if (typeof (err as NodeJS.ErrnoException)?.code === 'string' && err instanceof Error) return redactError(`${err.name}: ${err.message}`)
+  return redactError(err)
+}
+
+/**
+ * Starts the cafe with these flags and serves until SIGINT or SIGTERM, which stop it cleanly
+ * and exit 0 (1 if the stop failed; a second signal ends the process at once).
+ */
+export async function runCafe (argv: string[], command?: string): Promise<void> {
+  const options = await loadCafeOptions(argv)
+  if (options === 'help') { console.log(cafeUsage(command)); return }
+  // loaded once the flags are good: --help and a bad flag answer at once
+  const { createHeadlessCafe } = await import('../src/headless/headless.ts')
   keepServingOnStrayErrors()
   let started: HeadlessCafe | undefined
   const cafe = started = await createHeadlessCafe(headlessInit(options, {
@@ -261,8 +313,8 @@ async function main (): Promise<void> {
 }
 
 if (process.argv[1] != null && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch(err => {
-    console.error(err instanceof CafeConfigError || err?.name === 'OwnerSecretError' ? err.message : err)
-    process.exit(1)
+  runCafe(process.argv.slice(2)).catch(err => {
+    console.error(cafeErrorText(err))
+    process.exit(cafeExitCode(err))
   })
 }

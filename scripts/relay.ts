@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createRelay } from '../src/relay/relay.ts'
 import { readConfigFile, stringList } from './config-file.ts'
 import type { RelayInit, RelayLimits } from '../src/relay/relay.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -44,9 +43,17 @@ export interface RelayOptions {
 export class RelayConfigError extends Error {
   static override name = 'RelayConfigError'
   override name = 'RelayConfigError'
+  /** a flag the command does not take: the usage follows the message */
+  readonly usage: boolean
+
+  constructor (message: string, options: { usage?: boolean } = {}) {
+    super(message)
+    this.usage = options.usage === true
+  }
 }
 
-const USAGE = `usage: npm run relay -- [options]
+/** The flags, for `command` (`npm run relay --`, `browser-cafe relay`). */
+export const relayUsage = (command = 'npm run relay --'): string => `usage: ${command} [options]
   --config <file>             JSON config file (see docs/RELAY.md)
   --listen <multiaddr>        WebSockets address to listen on (repeatable); default /ip4/127.0.0.1/tcp/${DEFAULT_PORT}/ws
   --port <n>                  port of the default 127.0.0.1 address (0: any free port)
@@ -111,7 +118,7 @@ export async function loadRelayOptions (argv: string[]): Promise<RelayOptions | 
       }
     }).values
   } catch (err) {
-    throw new RelayConfigError(`${(err as Error).message}\n${USAGE}`)
+    throw new RelayConfigError((err as Error).message, { usage: true })
   }
   if (parsed.help === true) return 'help'
   const file: RelayConfigFile = parsed.config != null ? await readConfigFile(parsed.config, KNOWN_KEYS, fail) : {}
@@ -172,9 +179,21 @@ export async function relayInit (options: RelayOptions): Promise<RelayInit> {
   }
 }
 
-async function main (): Promise<void> {
-  const options = await loadRelayOptions(process.argv.slice(2))
-  if (options === 'help') { console.log(USAGE); return }
+/** 2 for a bad flag or config file, 1 for a failure at run time. */
+export function relayExitCode (err: unknown): number {
+  return err instanceof RelayConfigError ? 2 : 1
+}
+
+export function relayErrorText (err: unknown, command?: string): string {
+  if (err instanceof RelayConfigError) return err.usage ? `${err.message}\n${relayUsage(command)}` : err.message
+  return String(err instanceof Error ? err.stack ?? err.message : err)
+}
+
+/** Starts the relay and serves until SIGINT or SIGTERM, which stop it and exit 0 (1 if the stop failed). */
+export async function runRelay (argv: string[], command?: string): Promise<void> {
+  const options = await loadRelayOptions(argv)
+  if (options === 'help') { console.log(relayUsage(command)); return }
+  const { createRelay } = await import('../src/relay/relay.ts')
   const relay = await createRelay(await relayInit(options))
   const addresses = relay.multiaddrs().map(String)
   for (const address of addresses) console.log(address)
@@ -190,8 +209,8 @@ async function main (): Promise<void> {
 }
 
 if (process.argv[1] != null && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch(err => {
-    console.error(err instanceof RelayConfigError ? err.message : err)
-    process.exit(1)
+  runRelay(process.argv.slice(2)).catch(err => {
+    console.error(relayErrorText(err))
+    process.exit(relayExitCode(err))
   })
 }

@@ -82,6 +82,7 @@ function factoriesOf (init: CafeInit): Array<[string, CafeServiceFactory]> {
     ['snapshots', cafeServices.snapshots()],
     ['inbox', cafeServices.inbox(init.inbox)],
     ['directory', cafeServices.directory(init.directory)],
+    ['gc', cafeServices.gc()],
     ['names', cafeServices.names(init.names)]
   ])
   for (const [name, factory] of Object.entries(init.services ?? {})) factories.set(name, factory)

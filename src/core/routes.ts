@@ -5,6 +5,7 @@
  */
 import { accountRoutes } from './accounts/routes.ts'
 import { directoryRoutes } from './directory/routes.ts'
+import { gcRoutes } from './gc/routes.ts'
 import { inboxRoutes, inboxSubscription } from './inbox/routes.ts'
 import { infoRoutes } from './info/service.ts'
 import { namesRoutes } from './names/routes.ts'
@@ -19,6 +20,7 @@ export const cafeRoutes: ReadonlyArray<Route<any>> = [
   ...snapshotRoutes,
   ...inboxRoutes,
   ...directoryRoutes,
+  ...gcRoutes,
   ...namesRoutes
 ]
 

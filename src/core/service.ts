@@ -15,6 +15,7 @@ import type { AbortOptions, AccountDataOwner, BaseComponents } from './types.ts'
 import type { PrivateKey } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { FetchDag, PinsLike } from './pinning/index.ts'
+import type { CafeMetrics } from './metrics.ts'
 
 /** Where pinned blocks live: Helia's blockstore and pins, and how to fetch a DAG. */
 export interface CafeStorage {
@@ -34,6 +35,8 @@ export interface CafeComponents extends BaseComponents {
   dial?(multiaddr: string, options?: AbortOptions): Promise<void>
   /** without it the cafe keeps accounts and snapshots but pins nothing */
   storage?: CafeStorage
+  /** where services register their metrics (src/core/metrics.ts); absent: nothing is recorded */
+  metrics?: CafeMetrics
 }
 
 /** What a service factory is given: the cafe's components, its accounts and storage ledger, and what earlier services provide. */

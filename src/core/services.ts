@@ -5,6 +5,7 @@
  */
 import { accountsService } from './accounts/service.ts'
 import { directoryService } from './directory/service.ts'
+import { gcService } from './gc/service.ts'
 import { inboxService } from './inbox/service.ts'
 import { infoService } from './info/service.ts'
 import { namesService } from './names/service.ts'
@@ -18,6 +19,7 @@ export const cafeServices = {
   snapshots: snapshotsService,
   inbox: inboxService,
   directory: directoryService,
+  gc: gcService,
   names: namesService
 }
 

@@ -13,6 +13,7 @@ import { defaultLogger } from '@libp2p/logger'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { concat } from 'uint8arrays/concat'
+import { DEFAULT_HEADLESS_LISTEN } from './defaults.ts'
 import { openDurableStores, type DurableFsBlockstore, type DurableLevelDatastore } from './durable-stores.ts'
 import { encodeCafeAddress } from '../core/address/index.ts'
 import { createCafe, type Cafe, type CafeInit } from '../core/cafe.ts'
@@ -22,14 +23,15 @@ import { createCafeHelia, type CafeHelia, type CafeNodeServices } from '../node/
 import { createFetchDag } from '../node/fetch-dag.ts'
 import { abortSafeReads } from './fs-block-reads.ts'
 import { jsonError, serveFetch, type FetchServer, type HttpServerLimits } from './http-server.ts'
+import { createPrometheusMetrics, registerHostMetrics, type PrometheusMetrics } from './metrics.ts'
+import { observabilityRoutes } from './metrics-routes.ts'
 import { checkOwnerSecret, loadOrCreateOwnerSecret, type OwnerSecret } from './owner-secret.ts'
 import { keepReservations, type KeepReservationsInit, type ReservationKeeper } from '../node/reservations.ts'
 import type { AbortOptions, ComponentLogger, PeerId, PrivateKey } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
 
-/** TCP for Node peers, WebSockets for browsers (behind a TLS proxy for https pages). */
-export const DEFAULT_HEADLESS_LISTEN = ['/ip4/127.0.0.1/tcp/4001', '/ip4/127.0.0.1/tcp/4002/ws']
+export { DEFAULT_HEADLESS_LISTEN }
 
 export type HeadlessNodeServices = CafeNodeServices
 export type HeadlessHelia = CafeHelia
@@ -59,6 +61,12 @@ export interface HeadlessCafeInit {
   durableWrites?: boolean
   /** how long the gateway waits for a block from the network; default 10 s */
   networkTimeoutMs?: number
+  /**
+   * `/metrics`, `/healthz` and `/readyz`: by default on the HTTP server, behind the owner
+   * secret; with `listen`, on their own server at that address without a secret (and not on the
+   * HTTP server). That server starts first, so `/readyz` answers 503 while the cafe starts.
+   */
+  metrics?: { listen?: { host?: string, port: number } }
   logger?: ComponentLogger
 }
 
@@ -71,6 +79,10 @@ export interface HeadlessCafe {
   readonly blockstore: DurableFsBlockstore
   readonly datastore: DurableLevelDatastore
   readonly http: FetchServer
+  /** what `/metrics` exports; services register theirs on it (`components.metrics`) */
+  readonly metrics: PrometheusMetrics
+  /** the separate server of /metrics, /healthz and /readyz, when `metrics.listen` was given */
+  readonly metricsServer?: FetchServer
   /** where the owner secret came from (and the secret itself) */
   readonly owner: OwnerSecret
   /** present when relays were given */
@@ -86,9 +98,11 @@ export interface HeadlessCafe {
   stop(): Promise<void>
 }
 
-/** `/api/**` and `/routing/v1/**` to the cafe's HTTP door, `/ipfs/**` and `/ipns/**` to the gateway, a JSON 404 for the rest. */
-export function routeRequests (cafe: Pick<Cafe, 'http'>, gateway: Gateway) {
+/** `/api/**` and `/routing/v1/**` to the cafe's HTTP door, `/ipfs/**` and `/ipns/**` to the gateway, `/metrics` and the health checks if given, a JSON 404 for the rest. */
+export function routeRequests (cafe: Pick<Cafe, 'http'>, gateway: Gateway, observability?: (request: Request) => Promise<Response | undefined>) {
   return async (request: Request, options: { remote: string, signal?: AbortSignal }): Promise<Response> => {
+    const observed = await observability?.(request)
+    if (observed != null) return observed
     const { pathname } = new URL(request.url)
     if (pathname.startsWith('/api/') || pathname.startsWith('/routing/')) return cafe.http.fetch(request, options)
     // the gateway already follows request.signal; a second, distinct signal is combined with it
@@ -137,13 +151,30 @@ export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<Headl
   const logger = init.logger ?? defaultLogger()
   const log = logger.forComponent('cafe:headless')
   const undo: Array<() => Promise<unknown> | unknown> = []
+  const metrics = createPrometheusMetrics({ log: logger.forComponent('cafe:metrics') })
+  // what /readyz checks, each live: the parts are set as they start
+  let stores: { datastore: DurableLevelDatastore } | undefined
+  let node: HeadlessHelia | undefined
+  let running = false
+  const ready = {
+    stores: () => stores?.datastore.db.status === 'open',
+    libp2p: () => node?.libp2p.status === 'started',
+    services: () => running
+  }
   try {
+    const metricsServer = init.metrics?.listen != null
+      ? await serveFetch(async request => await observabilityRoutes({ metrics, ready })(request) ?? jsonError(404, 'NOT_FOUND', 'this address serves /metrics, /healthz and /readyz'), {
+        host: init.metrics.listen.host, port: init.metrics.listen.port, logger
+      })
+      : undefined
+    if (metricsServer != null) undo.push(async () => metricsServer.close())
     const owner: OwnerSecret = init.ownerSecret != null
       ? { secret: checkOwnerSecret(init.ownerSecret), source: 'given', created: false }
       : await loadOrCreateOwnerSecret(init.dataDir)
 
     const { blockstore, datastore } = await openDurableStores(init.dataDir, { durable: init.durableWrites })
     undo.push(async () => datastore.close(), async () => blockstore.close())
+    stores = { datastore }
     if (blockstore.staleTemporaries > 0) log('deleted %d temporary files of block writes a killed run left', blockstore.staleTemporaries)
     const privateKey = await loadOrCreateSelfKey(datastore)
 
@@ -158,6 +189,7 @@ export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<Headl
     })
     await helia.start()
     undo.push(async () => helia.stop())
+    node = helia
     const libp2p = helia.libp2p
     // known once the HTTP server listens, below; content routing answers name it
     let httpServer: FetchServer | undefined
@@ -171,22 +203,25 @@ export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<Headl
       dial: async (address, options) => { await libp2p.dial(multiaddr(address), options) },
       // the store itself, not helia.blockstore: Helia's wrapper asks content routers to stop
       // providing on delete, and throws when there are none
-      storage: { blockstore, pins: helia.pins, fetchDag: createFetchDag(helia) }
+      storage: { blockstore, pins: helia.pins, fetchDag: createFetchDag(helia) },
+      metrics
     }, { ...init.cafe, ownerSecret: owner.secret })
     const unhandle = await cafe.handleProtocols(libp2p)
     undo.push(unhandle)
     await cafe.start()
     undo.push(async () => cafe.stop())
+    let reservations: ReservationKeeper | undefined
+    const host = registerHostMetrics(metrics, { cafe, libp2p, reservations: { status: () => reservations?.status() ?? [] } })
 
     const gateway = createGateway({ blockstore: abortSafeReads(blockstore), logger, fetchBlock: networkBlocks(helia), names: cafe.services.names }, {
       networkTimeoutMs: init.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS
     })
-    const handle = routeRequests(cafe, gateway)
-    const http = await serveFetch(handle, { host: init.http?.host, port: init.http?.port, limits: init.http?.limits, logger })
+    const handle = routeRequests(cafe, gateway, metricsServer == null ? observabilityRoutes({ metrics, ready, secret: owner.secret }) : undefined)
+    const http = await serveFetch(handle, { host: init.http?.host, port: init.http?.port, limits: init.http?.limits, logger, onServed: host.served })
     undo.push(async () => http.close())
     httpServer = http
 
-    const reservations = init.relays != null && init.relays.length > 0
+    reservations = init.relays != null && init.relays.length > 0
       ? keepReservations(libp2p, init.relays, {
         ...init.reservations,
         onChange: relays => {
@@ -195,6 +230,7 @@ export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<Headl
         }
       })
       : undefined
+    running = true
     log('cafe %p: http %s, libp2p %a', libp2p.peerId, http.url, libp2p.getMultiaddrs())
 
     let stopping: Promise<void> | undefined
@@ -207,6 +243,8 @@ export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<Headl
       blockstore,
       datastore,
       http,
+      metrics,
+      metricsServer,
       owner,
       reservations,
       url: http.url,
@@ -215,6 +253,8 @@ export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<Headl
       handle,
       async stop () {
         stopping ??= (async () => {
+          // not ready from the first moment of the stop: a balancer stops sending new requests
+          running = false
           reservations?.stop()
           await unwind(undo)
         })()

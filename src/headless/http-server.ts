@@ -39,6 +39,19 @@ export interface HttpServerLimits {
   keepAliveTimeoutMs?: number
 }
 
+/** One answered request, for metrics: told once its response ended (or the client went away). */
+export interface ServedRequest {
+  method: string
+  /** the path without the query (which may carry a key) */
+  pathname: string
+  /** 0 when the client went away before an answer */
+  status: number
+  /** body bytes written to the socket */
+  bytes: number
+  /** from the request's headers to the response's end */
+  seconds: number
+}
+
 export interface HttpServerInit {
   /** default 127.0.0.1 */
   host?: string
@@ -46,6 +59,8 @@ export interface HttpServerInit {
   port?: number
   limits?: HttpServerLimits
   logger: ComponentLogger
+  /** told of every answered request (metrics); must not throw */
+  onServed?(served: ServedRequest): void
 }
 
 export interface FetchServer {
@@ -183,6 +198,8 @@ interface SendOptions {
   headers?: Record<string, string>
   /** runs after the body is written, before the response ends */
   beforeEnd?: () => Promise<void>
+  /** counts the body bytes written */
+  sent?: { bytes: number }
 }
 
 /** Resolves undefined after pending I/O callbacks have run (a setImmediate). */
@@ -234,16 +251,22 @@ async function send (res: ServerResponse, response: Response, options: SendOptio
       if (complete) headers['content-length'] = String(length)
     }
     res.writeHead(response.status, response.statusText !== '' ? response.statusText : undefined, headers)
+    const sent = options.sent ?? { bytes: 0 }
     if (complete && first.length === 1 && options.beforeEnd == null) {
       res.end(first[0])
+      sent.bytes += first[0].byteLength
       return
     }
-    for (const chunk of first) if (!(await write(res, chunk))) return
+    for (const chunk of first) {
+      if (!(await write(res, chunk))) return
+      sent.bytes += chunk.byteLength
+    }
     while (!complete && reader != null) {
       const { done, value } = await (pending ?? reader.read())
       pending = undefined
       if (done) break
       if (!(await write(res, value))) return
+      sent.bytes += value.byteLength
     }
     await options.beforeEnd?.()
     res.end()
@@ -298,6 +321,15 @@ export async function serveFetch (handler: FetchHandler, init: HttpServerInit): 
     const remote = req.socket.remoteAddress ?? 'unknown'
     const method = req.method ?? 'GET'
     const target = req.url ?? ''
+    const sent = { bytes: 0 }
+    let status = 0
+    if (init.onServed != null) {
+      const started = performance.now()
+      res.once('close', () => {
+        const query = target.indexOf('?')
+        init.onServed?.({ method, pathname: query < 0 ? target : target.slice(0, query), status, bytes: sent.bytes, seconds: (performance.now() - started) / 1000 })
+      })
+    }
     let response: Response
     let body: RequestBody | undefined
     try {
@@ -339,6 +371,7 @@ export async function serveFetch (handler: FetchHandler, init: HttpServerInit): 
       await response.body?.cancel().catch(() => {})
       return
     }
+    status = response.status
     if (response.status >= 500) log.error('%s %s answered %d', method, redactUrl(target), response.status)
     else if (log.enabled) log('%s %s %d', method, redactUrl(target), response.status)
     // an answer before the body was read to its end: drop the rest, and close once it is read (bounded)
@@ -348,7 +381,8 @@ export async function serveFetch (handler: FetchHandler, init: HttpServerInit): 
       await send(res, response, {
         head: method === 'HEAD',
         headers: early ? { connection: 'close' } : undefined,
-        beforeEnd: early ? async () => drainBody(req) : undefined
+        beforeEnd: early ? async () => drainBody(req) : undefined,
+        sent
       })
     } catch (err) {
       // the headers are out: cut the connection so the client sees a truncated body, not a complete one

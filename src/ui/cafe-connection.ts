@@ -9,9 +9,12 @@ import { DEFAULT_CAFE_NAME } from '../worker/config.ts'
 import { registerServiceWorker, serviceWorkerControls } from './service-worker.ts'
 import '../worker/comlink-errors.ts'
 import type { CafeWorkerApi } from '../worker/api.ts'
+import type { CafeKind } from './console/which-cafe.ts'
 
 export interface CafeConnection {
   cafe: Comlink.Remote<CafeWorkerApi>
+  /** the site's cafe, or the extension's (extension/cafe-connection.ts) */
+  kind: CafeKind
   /** resolves once the Service Worker controls this page */
   gatewayReady: Promise<void>
 }
@@ -41,5 +44,5 @@ async function registerGateway (cafe: Comlink.Remote<CafeWorkerApi>): Promise<vo
 export function connectToCafe (name = DEFAULT_CAFE_NAME): CafeConnection {
   const worker = new SharedWorker(new URL('../worker/cafe.worker.ts', import.meta.url), { type: 'module', name })
   const cafe = Comlink.wrap<CafeWorkerApi>(worker.port)
-  return { cafe, gatewayReady: registerGateway(cafe) }
+  return { cafe, kind: 'site', gatewayReady: registerGateway(cafe) }
 }

@@ -7,6 +7,7 @@ import { mountClients } from './console/clients.ts'
 import { mountConnections } from './console/connections.ts'
 import { mountDirectorySearch } from './console/directory.ts'
 import { mountTokens } from './console/tokens.ts'
+import { whichCafe } from './console/which-cafe.ts'
 import * as Comlink from 'comlink'
 import { byTestId, copyButton, copyableId, errorText, h, labelTableCells, statusLine } from './dom.ts'
 import { uploadsFromDrop, uploadsFromInput } from './file-sources.ts'
@@ -17,7 +18,7 @@ import type { LibraryEntry } from '../core/library/library.ts'
 import type { NetworkStatus } from '../worker/network.ts'
 import type { AddProgressEvent, FileUpload } from '../worker/api.ts'
 
-const { cafe, gatewayReady } = connectToCafe()
+const { cafe, kind, gatewayReady } = connectToCafe()
 
 const peerId = byTestId('peer-id')
 peerId.after(copyButton(() => peerId.title, { 'data-testid': 'copy-peer-id' }))
@@ -25,6 +26,7 @@ peerId.after(copyButton(() => peerId.title, { 'data-testid': 'copy-peer-id' }))
 function showPeerId (id: string): void {
   peerId.textContent = id
   peerId.title = id
+  byTestId('which-cafe').textContent = whichCafe(kind, id, location.origin)
 }
 
 async function refreshStatus (): Promise<void> {

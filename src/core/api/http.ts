@@ -51,6 +51,8 @@ export interface HttpRequestOptions {
 
 export interface HttpApi {
   fetch (request: Request, options?: HttpRequestOptions): Promise<Response>
+  /** the op of the registry entry this method and path reach (metrics label it by op, not by path) */
+  routeOf (method: string, pathname: string): string | undefined
 }
 
 /** One mounted path of a registry entry: a route (or its `alsoAt`) or a stream route's upload. */
@@ -90,6 +92,11 @@ class DefaultHttpApi implements HttpApi {
     }
     this.table = new HttpRouteTable(mounted)
     this.log = init.logger.forComponent('cafe:api:http')
+  }
+
+  routeOf (method: string, pathname: string): string | undefined {
+    const lookup = this.table.lookup(method, pathname)
+    return lookup.found ? lookup.match.route.route.op : undefined
   }
 
   /** The error shape of the door's own answers for a path no route matched. */

@@ -7,7 +7,7 @@ import type { CafeApi } from './api.ts'
 import type { ClientInfo, CreatedToken, TokenInfo } from '../accounts/index.ts'
 import type { ContactJSON, SearchQuery } from '../directory/index.ts'
 import type { NameInfo } from '../names/names.ts'
-import type { PinQuery, PinResults } from '../pinning/index.ts'
+import type { GarbageReport, PinQuery, PinResults } from '../pinning/index.ts'
 import type { AccountId, Quota } from '../types.ts'
 
 export interface CreateTokenInput {
@@ -34,6 +34,8 @@ export interface OwnerApi {
   clientNames (account: AccountId): Promise<NameInfo[]>
   /** the directory as anyone sees it (the console's search box, a client's entry) */
   searchDirectory (query: SearchQuery): Promise<{ contacts: ContactJSON[], cursor?: string }>
+  /** blocks nothing needs: reported, and removed unless dryRun */
+  collectGarbage (input?: { dryRun?: boolean }): Promise<GarbageReport>
 }
 
 export function createOwnerApi (api: CafeApi<any>): OwnerApi {
@@ -50,6 +52,7 @@ export function createOwnerApi (api: CafeApi<any>): OwnerApi {
     setDefaultQuota: async quota => call('quota.set', quota),
     searchDirectory: async query => call('directory.search', query),
     clientPins: async (account, query = {}) => call('clients.pins', { ...query, peer: account }),
+    collectGarbage: async (input = {}) => call('gc.run', input),
     clientNames: async account => (await call<{ names: NameInfo[] }>('clients.names', { peer: account })).names
   }
 }

@@ -12,7 +12,7 @@ import { BlockUnavailableError, NotAcceptableError } from './errors.ts'
 import { toCafeError } from '../errors.ts'
 import { selectHandler } from './handlers/index.ts'
 import { parseDagScope, parseEntityBytes, parseFormatRequest, TRUSTLESS_FORMATS } from './negotiate.ts'
-import { asMutable, IPNS_PREFIX, resolveIpnsUrl } from './ipns.ts'
+import { asMutable, IPNS_PREFIX, ipnsRecordResponse, resolveIpnsUrl, wantsIpnsRecord } from './ipns.ts'
 import { parseGatewayUrl } from './parse-url.ts'
 import { resolvePath } from './resolve-path.ts'
 import {
@@ -90,6 +90,14 @@ class PathGateway implements Gateway {
     // a pinned script must never become a Service Worker for the cafe's origin
     if (request.headers.get('Service-Worker') === 'script') {
       return badRequestResponse(`content under ${mutable ? IPNS_PREFIX : PREFIX} cannot be registered as a Service Worker`, 'SERVICE_WORKER_REFUSED')
+    }
+    if (wantsIpnsRecord(url, request.headers.get('Accept'))) {
+      if (!mutable) return badRequestResponse('an IPNS record is only served under /ipns/', 'UNSUPPORTED_FORMAT')
+      try {
+        return await ipnsRecordResponse(request, url, this.names, this.clock, { signal: anySignal(request.signal, options.signal) })
+      } catch (err) {
+        return this.errorResponse(err, false, false)
+      }
     }
     let ipns: IpnsTarget | undefined
     if (mutable) {

@@ -5,11 +5,14 @@
  * and `Last-Modified` when the cafe received the record. X-Ipfs-Path keeps the `/ipns/` path.
  */
 import { BadRequestError, NotFoundError } from '../errors.ts'
-import { GENERATED_HTML_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL } from './responses.ts'
+import { hashId } from '../util/canonical.ts'
+import { parseAccept } from './negotiate.ts'
+import { contentHeaders, GENERATED_HTML_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL, matchesIfNoneMatch, notModifiedResponse, okResponse } from './responses.ts'
 import { parseGatewayUrl, type GatewayPath } from './parse-url.ts'
 import type { AbortOptions, Clock } from '../types.ts'
 
 export const IPNS_PREFIX = '/ipns/'
+export const IPNS_RECORD_TYPE = 'application/vnd.ipfs.ipns-record'
 
 /** Records `/ipns/` follows at most this many names deep (a name whose value is another name). */
 const MAX_NAME_HOPS = 8
@@ -17,7 +20,7 @@ const MAX_NAME_HOPS = 8
 /** What the gateway needs of a hosted name (the names service's reader). */
 export interface IpnsResolver {
   /** @throws NotFoundError `NAME_NOT_FOUND` for a name not hosted here, BadRequestError `IPNS_NAME_INVALID` */
-  resolve (name: string, options?: AbortOptions): Promise<{ value: string, ttlSeconds: number, validUntil: number, publishedAt: number }>
+  resolve (name: string, options?: AbortOptions): Promise<{ value: string, ttlSeconds: number, validUntil: number, publishedAt: number, record: Uint8Array }>
 }
 
 export interface IpnsTarget {
@@ -58,6 +61,37 @@ export function asMutable (response: Response, ipns: IpnsTarget): Response {
   if (cache === IMMUTABLE_CACHE_CONTROL || cache === GENERATED_HTML_CACHE_CONTROL) headers.set('Cache-Control', ipns.cacheControl)
   if (ipns.lastModified > 0 && response.status < 400) headers.set('Last-Modified', new Date(ipns.lastModified).toUTCString())
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
+}
+
+/** `?format=ipns-record`, or an Accept that names the record's type (path gateway spec). */
+export function wantsIpnsRecord (url: URL, accept: string | null): boolean {
+  if (url.searchParams.get('format') === 'ipns-record') return true
+  return parseAccept(accept).some(range => range.type === IPNS_RECORD_TYPE)
+}
+
+/**
+ * The signed record of `/ipns/<name>` itself, for a client that verifies it: only a name
+ * with no path (else 400, as the spec says), with the record's remaining TTL.
+ */
+export async function ipnsRecordResponse (request: Request, url: URL, names: IpnsResolver | undefined, clock: Clock, options: AbortOptions = {}): Promise<Response> {
+  const [name, ...rest] = url.pathname.slice(IPNS_PREFIX.length).split('/')
+  if (rest.some(segment => segment !== '')) throw new BadRequestError('an IPNS record is served for /ipns/<name> alone, without a path', 'UNSUPPORTED_FORMAT')
+  if (names == null) throw new NotFoundError('this gateway hosts no IPNS names', 'NAME_NOT_FOUND')
+  const found = await names.resolve(decodeName(name), options)
+  const ttlSeconds = Math.min(found.ttlSeconds, Math.max(0, Math.floor((found.validUntil - clock()) / 1000)))
+  const headers = contentHeaders({
+    contentType: IPNS_RECORD_TYPE,
+    etag: `"${hashId(found.record)}"`,
+    cacheControl: `public, max-age=${ttlSeconds}`,
+    contentLength: found.record.byteLength,
+    ipfsPath: url.pathname,
+    extra: {
+      'Content-Disposition': `attachment; filename="${name.replace(/[^\w.-]/g, '_')}.ipns-record"`,
+      'Last-Modified': new Date(found.publishedAt).toUTCString()
+    }
+  })
+  if (matchesIfNoneMatch(request.headers.get('If-None-Match'), headers.get('ETag') ?? '')) return notModifiedResponse(headers)
+  return okResponse(found.record, headers)
 }
 
 function decodeName (text: string): string {

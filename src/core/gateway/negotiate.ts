@@ -165,7 +165,7 @@ function isSupportedCar (params: Map<string, string>): boolean {
 }
 
 /** Media ranges with q > 0, highest q first (stable for equal q). */
-function parseAccept (accept: string | null): MediaRange[] {
+export function parseAccept (accept: string | null): MediaRange[] {
   if (accept == null || accept.trim() === '') return []
   return accept.split(',')
     .map(part => {

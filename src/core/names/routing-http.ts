@@ -9,17 +9,18 @@
  *
  * Every answer carries the CORS headers the spec asks for; errors are the cafe's JSON.
  */
-import { BadRequestError, CafeError, PayloadTooLargeError, toCafeError } from '../errors.ts'
+import { concat } from 'uint8arrays/concat'
 import { bearer, bodyChunks, errorResponse } from '../api/respond.ts'
+import { BadRequestError, CafeError, PayloadTooLargeError, toCafeError } from '../errors.ts'
+import { IPNS_RECORD_TYPE } from '../gateway/ipns.ts'
 import { fromBase64, hashId, toBase64 } from '../util/canonical.ts'
 import { MAX_RECORD_BYTES } from './record.ts'
 import type { HttpCodec, HttpCodecDoor } from '../api/route.ts'
-import type { ResolvedNameJSON } from './routes.ts'
 import type { PeerRecord } from './providers.ts'
-import { concat } from 'uint8arrays/concat'
+import type { ResolvedNameJSON } from './routes.ts'
 
+export { IPNS_RECORD_TYPE }
 export const ROUTING_PREFIX = '/routing/v1'
-export const IPNS_RECORD_TYPE = 'application/vnd.ipfs.ipns-record'
 const NDJSON_TYPE = 'application/x-ndjson'
 
 const CORS: Record<string, string> = {

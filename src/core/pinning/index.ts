@@ -19,11 +19,14 @@ import { PinRecords, newRequestId } from './records.ts'
 import { PinRefs } from './refs.ts'
 import { createReplication } from './replication.ts'
 import { StagingJournal } from './staging.ts'
+import { createLibrary } from '../library/library.ts'
+import { noMetrics, type CafeMetrics, type HistogramMetric } from '../metrics.ts'
+import { PIN_STATES } from './pin-status.ts'
 import { parseCid, validateMeta, validateName, validatePin, validateQuery } from './validate.ts'
 import type { PinSummary } from './account-pins.ts'
 import type { WalkOptions } from './dag.ts'
 import type { Pin, PinInfo, PinQuery, PinRecord, PinResults, PinState, PinStatus } from './pin-status.ts'
-import type { AddRefOptions, PinsLike } from './refs.ts'
+import type { AddRefOptions, CollectOptions, GarbageReport, PinsLike } from './refs.ts'
 import type { Fetch, ReplicaState, Replication, ReplicationInit } from './replication.ts'
 import type { Reservation, StorageLedger } from '../storage/ledger.ts'
 import type { AbortOptions, AccountDataOwner, AccountDirectory, AccountId, Clock, ComponentLogger } from '../types.ts'
@@ -34,7 +37,7 @@ import type { CID } from 'multiformats/cid'
 
 export type { Pin, PinInfo, PinQuery, PinResults, PinState, PinStatus, TextMatch } from './pin-status.ts'
 export type { RemotePinningService, ReplicaState, ReplicaStatus, ReplicationInit } from './replication.ts'
-export type { PinsLike } from './refs.ts'
+export type { CollectOptions, GarbageReport, PinsLike } from './refs.ts'
 
 /** Retrieve a whole DAG into the blockstore (bitswap from the origins, then connected peers). */
 export type FetchDag = (cid: CID, options: { origins: string[], signal: AbortSignal }) => Promise<void>
@@ -53,6 +56,8 @@ export interface PinningComponents {
   ledger?: StorageLedger
   /** this cafe's multiaddrs, reported as `delegates` (and sent as `origins` to remote services) */
   delegates?(): string[]
+  /** pins by status, the job queue's depth and wait */
+  metrics?: CafeMetrics
   /** for replication: requests to the remote services; default globalThis.fetch */
   fetch?: Fetch
   /** for replication: dial a remote service's delegate */
@@ -118,9 +123,18 @@ export interface Pinning extends AccountDataOwner {
   start (options?: AbortOptions): Promise<void>
   /** abort running fetches; they resume on the next start */
   stop (): Promise<void>
+  /**
+   * Blocks that no pin, library entry, pin still being fetched or upload in flight needs:
+   * reported, and removed unless `dryRun`.
+   */
+  collectGarbage (options?: CollectOptions): Promise<GarbageReport>
 }
 
 interface Job {
+  /** the DAG it pins: garbage collection leaves what of it is here */
+  cid: CID
+  /** when it was queued (the clock's ms), for the wait metric */
+  queuedAt: number
   controller: AbortController
   done: Promise<void>
 }
@@ -152,6 +166,11 @@ class DefaultPinning implements Pinning {
   private readonly slots: PQueue
   /** each account's jobs, `perAccount` at once, on their way to a slot */
   private readonly accountQueues = new Map<AccountId, PQueue>()
+  /** jobs holding a slot now (the rest of `jobs` wait for one) */
+  private running = 0
+  private readonly queueWait: HistogramMetric
+  /** garbage collections that removed blocks: a fetch that overlapped one checks its DAG again */
+  private collections = 0
   /** `created` must be unique: pagination steps by it */
   private lastCreated = 0
   private stopped = false
@@ -189,6 +208,48 @@ class DefaultPinning implements Pinning {
     this.slots = new PQueue({ concurrency })
     this.ledger = components.ledger ?? createStorageLedger(components)
     this.ledger.addSource('pins', async (account, options) => (await this.records.summaries(account, options)).pinBytes)
+    const metrics = components.metrics ?? noMetrics
+    this.queueWait = metrics.histogram({
+      name: 'cafe_pin_queue_wait_seconds',
+      help: 'how long a pin-by-CID job waited for a slot',
+      buckets: [0.01, 0.1, 1, 10, 60, 300, 1800]
+    })
+    metrics.gauge({
+      name: 'cafe_pin_jobs',
+      help: 'pin-by-CID jobs waiting for a slot (the queue depth) and running',
+      labelNames: ['state'],
+      collect: gauge => {
+        gauge.set(Math.max(0, this.jobs.size - this.running), { state: 'waiting' })
+        gauge.set(this.running, { state: 'running' })
+      }
+    })
+    metrics.gauge({
+      name: 'cafe_pins',
+      help: 'pin requests of every account, by status',
+      labelNames: ['status'],
+      collect: async gauge => {
+        const counts = await this.countByStatus()
+        for (const status of PIN_STATES) gauge.set(counts[status], { status })
+      }
+    })
+    metrics.gauge({
+      name: 'cafe_replicas',
+      help: 'pinned DAGs on each remote Pinning Service (replication), by the remote\'s name and the replica\'s status',
+      labelNames: ['remote', 'status'],
+      collect: gauge => {
+        for (const remote of this.replicationRemotes()) {
+          const counts = this.replicationStatus(remote)
+          for (const [status, count] of Object.entries(counts)) gauge.set(count, { remote, status })
+        }
+      }
+    })
+  }
+
+  /** Every account's pin requests by status (a scan of the records). */
+  private async countByStatus (options?: AbortOptions): Promise<Record<PinState, number>> {
+    const counts: Record<PinState, number> = { queued: 0, pinning: 0, pinned: 0, failed: 0 }
+    for await (const record of this.records.list(undefined, options)) counts[record.status]++
+    return counts
   }
 
   async add (account: AccountId, input: Pin, options?: AbortOptions): Promise<PinStatus> {
@@ -371,6 +432,17 @@ class DefaultPinning implements Pinning {
     await Promise.allSettled(jobs.map(async job => job.done))
   }
 
+  async collectGarbage (options: CollectOptions = {}): Promise<GarbageReport> {
+    const library = createLibrary(this.components)
+    const jobs = this.jobs
+    const report = await this.refs.collectGarbage(async function * () {
+      for (const job of jobs.values()) yield job.cid
+      // the owner's library holds its DAGs with `keep`; an entry is kept even if that was lost
+      for (const entry of await library.list(options)) yield parseCid(entry.cid)
+    }, options, () => { this.collections++ })
+    return report
+  }
+
   // --- pin by CID, in the background ---
 
   /**
@@ -408,13 +480,19 @@ class DefaultPinning implements Pinning {
 
   private enqueue (record: PinRecord, reservation?: Reservation): void {
     const controller = new AbortController()
-    const job: Job = { controller, done: Promise.resolve() }
+    const job: Job = { cid: parseCid(record.cid), queuedAt: this.clock(), controller, done: Promise.resolve() }
     this.jobs.set(record.requestid, job)
     // the account's own queue lets `perAccount` of its jobs at a time into the shared slots;
     // a job cancelled while it waits leaves the queues at once (runJob never runs)
     const { signal } = controller
     job.done = this.accountQueue(record.account)
-      .add(async () => { await this.slots.add(async () => { await this.runJob(record, signal, reservation) }, { signal }) }, { signal })
+      .add(async () => {
+        await this.slots.add(async () => {
+          this.queueWait.observe((this.clock() - job.queuedAt) / 1000)
+          this.running++
+          try { await this.runJob(record, signal, reservation) } finally { this.running-- }
+        }, { signal })
+      }, { signal })
       .catch(async err => {
         if (!signal.aborted) {
           this.log.error('pin job %s crashed - %e', record.requestid, err)
@@ -535,14 +613,23 @@ class DefaultPinning implements Pinning {
       Promise.resolve(blockstore.has(cid, { signal })).then(arrived => { if (!arrived) noProvider.abort() }, () => {})
     }, this.noProviderTimeoutMs)
     try {
-      await this.components.fetchDag(cid, { origins, signal })
+      // a garbage collection may remove a block the walk had already seen here (below a block
+      // not yet fetched when it looked): then the DAG is fetched once more
+      for (let attempt = 0; ; attempt++) {
+        const collections = this.collections
+        await this.components.fetchDag(cid, { origins, signal })
+        try {
+          return await dagSize(blockstore, cid, { signal })
+        } catch (err) {
+          if (!(err instanceof MissingBlockError) || collections === this.collections || attempt > 0) throw err
+        }
+      }
     } catch (err) {
       if (signal.aborted || err instanceof CafeError) throw err
       throw new UnavailableError(`the DAG could not be fetched: ${(err as Error).message}`)
     } finally {
       clearTimeout(timer)
     }
-    return dagSize(blockstore, cid, { signal })
   }
 
   // --- records ---

@@ -23,7 +23,7 @@ import type { InUse } from './in-use.ts'
 import type { StagingJournal } from './staging.ts'
 import type { AbortOptions, AccountId } from '../types.ts'
 import type { Logger } from '@libp2p/interface'
-import type { Blockstore } from 'interface-blockstore'
+import type { Blockstore, Pair } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
 import type { CID } from 'multiformats/cid'
 
@@ -59,6 +59,25 @@ export interface PinRefsComponents {
   /** a reference was taken or given back (replication follows the DAGs pinned here) */
   onChange?(cid: CID): void
 }
+
+export interface CollectOptions extends AbortOptions {
+  /** report what would be removed, remove nothing */
+  dryRun?: boolean
+}
+
+/** What a garbage collection found and removed. */
+export interface GarbageReport {
+  dryRun: boolean
+  /** blocks in the blockstore */
+  scanned: number
+  /** blocks nothing needs, and their bytes, at the scan */
+  removable: { blocks: number, bytes: number }
+  /** what was removed (nothing on a dry run; less than removable when some became needed meanwhile) */
+  removed: { blocks: number, bytes: number }
+}
+
+/** blocks a garbage collection checks (and removes) at once */
+const GC_SLICE = 64
 
 const PREFIX = '/cafe/pinrefs'
 const BLOCK_PREFIX = '/cafe/blockrefs'
@@ -265,6 +284,79 @@ export class PinRefs {
     }
     this.components.log('deleted %d unneeded blocks', deleted)
     return deleted
+  }
+
+  /**
+   * Garbage collection: every stored block that no pin reference, Helia pin, in-flight import
+   * (in use) or block of `keep` (DAGs of pins still being fetched, library entries) needs.
+   * The scan runs without the pin lock, so pins go on meanwhile; the removal takes the lock and
+   * checks each block again, so a block pinned since the scan stays.
+   */
+  async collectGarbage (keep: () => AsyncIterable<CID>, options: CollectOptions = {}, beforeRemoval?: () => void): Promise<GarbageReport> {
+    const { blockstore } = this.components
+    const report: GarbageReport = { dryRun: options.dryRun === true, scanned: 0, removable: { blocks: 0, bytes: 0 }, removed: { blocks: 0, bytes: 0 } }
+    const kept = await this.blocksOf(keep, options)
+    const candidates: Array<{ cid: CID, bytes: number }> = []
+    // a slice of blocks is checked at once: each check is a few datastore reads
+    const check = async (pairs: Pair[]): Promise<void> => {
+      await Promise.all(pairs.map(async ({ cid, bytes }) => {
+        if (!await this.isGarbage(cid, kept)) return
+        // only garbage is read, for its size
+        let size = 0
+        for await (const chunk of bytes) size += chunk.byteLength
+        candidates.push({ cid, bytes: size })
+        report.removable.blocks++
+        report.removable.bytes += size
+      }))
+    }
+    let slice: Pair[] = []
+    for await (const pair of blockstore.getAll(options)) {
+      report.scanned++
+      slice.push(pair)
+      if (slice.length < GC_SLICE) continue
+      await check(slice)
+      slice = []
+    }
+    await check(slice)
+    if (report.dryRun || candidates.length === 0) return report
+    await this.exclusive(options, async () => {
+      // what started since the scan: a pin of a DAG these blocks belong to, a fetch that reached them
+      const keptNow = await this.blocksOf(keep, options)
+      beforeRemoval?.()
+      for (let i = 0; i < candidates.length; i += GC_SLICE) {
+        options.signal?.throwIfAborted()
+        await Promise.all(candidates.slice(i, i + GC_SLICE).map(async ({ cid, bytes }) => {
+          if (!await this.isGarbage(cid, keptNow)) return
+          if (!await this.components.inUse.deleteUnlessUsed(blockKey(cid), async () => { await blockstore.delete(cid) })) return
+          report.removed.blocks++
+          report.removed.bytes += bytes
+        }))
+      }
+    })
+    this.components.log('garbage collection removed %d blocks (%d bytes) of %d', report.removed.blocks, report.removed.bytes, report.scanned)
+    return report
+  }
+
+  private async isGarbage (cid: CID, kept: Set<string>): Promise<boolean> {
+    const key = blockKey(cid)
+    if (isIdentity(cid) || kept.has(key) || this.components.inUse.has(key)) return false
+    return !(await this.isNeeded(cid) || await this.components.pins.isPinned(cid))
+  }
+
+  /** The blocks of these DAGs that are here (a DAG being fetched is partly here). */
+  private async blocksOf (roots: () => AsyncIterable<CID>, options: AbortOptions): Promise<Set<string>> {
+    const blocks = new Set<string>()
+    for await (const root of roots()) {
+      blocks.add(blockKey(root))
+      try {
+        for await (const { cid } of walkDag(this.components.blockstore, root, { skipMissing: true, signal: options.signal })) blocks.add(blockKey(cid))
+      } catch (err) {
+        options.signal?.throwIfAborted()
+        // a codec the walk cannot read: its root at least is kept
+        this.components.log('garbage collection cannot walk %c, keeping it - %e', root, err)
+      }
+    }
+    return blocks
   }
 
   /** deleteUnneeded inside the pin lock (for an import rolling back, and for recovery: the caller holds the note). */

@@ -17,10 +17,10 @@ export const pinningService = defineService<PinningInit>({
     check: checkReplicationInit
   }
 }, init => components => {
-  const { storage, datastore, accounts, logger, clock, ledger } = components
+  const { storage, datastore, accounts, logger, clock, ledger, metrics } = components
   const pinning = storage == null
     ? undefined
-    : createPinning({ ...storage, datastore, accounts, logger, clock, ledger, delegates: components.addresses, connect: components.dial }, init)
+    : createPinning({ ...storage, datastore, accounts, logger, clock, ledger, metrics, delegates: components.addresses, connect: components.dial }, init)
   return {
     provides: { pinning },
     routes: pinningRoutes,

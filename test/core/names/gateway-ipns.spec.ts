@@ -8,7 +8,8 @@ import { defaultLogger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { MemoryBlockstore } from 'blockstore-core'
 import { MemoryDatastore } from 'datastore-core'
-import { createIPNSRecord, marshalIPNSRecord } from 'ipns'
+import { createIPNSRecord, marshalIPNSRecord, unmarshalIPNSRecord } from 'ipns'
+import { validate } from 'ipns/validator'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { createNameReader, createNames, type Names } from '../../../src/core/names/names.ts'
 import { nameOfPeer } from '../../../src/core/names/name.ts'
@@ -110,6 +111,32 @@ describe('gateway: /ipns/ from the names the cafe hosts', () => {
       expect((await res.json()).error.code, bad).toBe('IPNS_NAME_INVALID')
     }
     expect((await get(gateway, `/ipns/${name}`, { headers: { 'Service-Worker': 'script' } })).status).toBe(400)
+  })
+
+  it('?format=ipns-record (or Accept) hands out the signed record itself, which the ipns package verifies; with a path, or under /ipfs/, it is 400', async () => {
+    await publish(key, `/ipfs/${site}`, 7, 120)
+    const asks: Array<{ query: string, headers: Record<string, string> }> = [{ query: '?format=ipns-record', headers: {} }, { query: '', headers: { Accept: 'application/vnd.ipfs.ipns-record' } }]
+    for (const init of asks) {
+      const res = await get(gateway, `/ipns/${name}${init.query}`, { headers: init.headers })
+      expect(res.status).toBe(200)
+      expect(res.headers.get('Content-Type')).toBe('application/vnd.ipfs.ipns-record')
+      expect(res.headers.get('Cache-Control')).toBe('public, max-age=120')
+      expect(res.headers.get('Content-Disposition')).toBe(`attachment; filename="${name}.ipns-record"`)
+      expect(res.headers.get('Vary')).toBe('Accept')
+      const record = unmarshalIPNSRecord(new Uint8Array(await res.arrayBuffer()))
+      expect(record.value).toBe(`/ipfs/${site}`)
+      expect(record.sequence).toBe(7n)
+      await expect(validate(key.publicKey, marshalIPNSRecord(record))).resolves.toBeUndefined()
+      const again = await get(gateway, `/ipns/${name}${init.query}`, { headers: { ...init.headers, 'If-None-Match': res.headers.get('ETag') ?? '' } })
+      expect(again.status).toBe(304)
+    }
+    const withPath = await get(gateway, `/ipns/${name}/docs/a.txt?format=ipns-record`)
+    expect(withPath.status).toBe(400)
+    expect((await withPath.json()).error.code).toBe('UNSUPPORTED_FORMAT')
+    expect((await get(gateway, `/ipfs/${site}?format=ipns-record`)).status).toBe(400)
+    expect((await get(gateway, `/ipfs/${site}`, { headers: { Accept: 'application/vnd.ipfs.ipns-record' } })).status).toBe(400)
+    const unknown = await get(gateway, `/ipns/${nameOfPeer(peerIdFromPrivateKey(await generateKeyPair('Ed25519')))}?format=ipns-record`)
+    expect(unknown.status).toBe(404)
   })
 
   it('a gateway without names answers every /ipns/ path 404', async () => {
