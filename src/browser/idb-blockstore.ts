@@ -14,7 +14,10 @@
  *   acknowledges after storing its blocks survives a power cut. Puts are already grouped in
  *   one transaction, so the flush is paid once per group, not per block.
  *
- * Blocks of BLOB_THRESHOLD bytes or more are stored as Blobs. Reading a Blob from
+ * Blocks of BLOB_THRESHOLD bytes or more are stored as Blobs. A put may bring the block as a
+ * Blob too (`blob` in its options: the slice of a File being added); that Blob is stored
+ * then, rather than a copy of the bytes made in JavaScript, which cost an add more than
+ * hashing the bytes did. Reading a Blob from
  * IndexedDB copies nothing into JavaScript, so the gateway can answer a file as one Blob
  * of its leaves (`getBlob`) and the browser streams it to the page without passing every
  * byte through the Service Worker's thread (docs/ARCHITECTURE.md has the figures).
@@ -58,6 +61,11 @@ export function ownBuffer (bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()
 }
 
+/** the block as a Blob: the one the caller holds for these bytes, else a copy */
+function asBlob (bytes: Uint8Array, blob?: Blob): Blob {
+  return blob instanceof Blob && blob.size === bytes.byteLength ? blob : new Blob([bytes as Uint8Array<ArrayBuffer>])
+}
+
 async function gather (source: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = []
   for await (const part of source) parts.push(part)
@@ -92,10 +100,10 @@ export class IdbBlockstore extends BaseBlockstore {
     return this.db
   }
 
-  override async put (cid: CID, value: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options?: AbortOptions): Promise<CID> {
+  override async put (cid: CID, value: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options?: AbortOptions & { blob?: Blob }): Promise<CID> {
     options?.signal?.throwIfAborted()
     const bytes = value instanceof Uint8Array ? value : await gather(value)
-    const stored = bytes.byteLength >= BLOB_THRESHOLD ? new Blob([bytes as Uint8Array<ArrayBuffer>]) : ownBuffer(bytes)
+    const stored = bytes.byteLength >= BLOB_THRESHOLD ? asBlob(bytes, options?.blob) : ownBuffer(bytes)
     await new Promise<void>((resolve, reject) => {
       this.pending.push({ key: blockKey(cid), value: stored, resolve, reject })
       this.scheduleFlush()

@@ -136,7 +136,8 @@ export async function startCafeRuntime (name: string): Promise<CafeRuntime> {
       const added = await addFiles({ blockstore: node.helia.blockstore, library, keep }, files.map(({ path, file }) => ({
         path,
         size: file.size,
-        content: counter.count(file.stream() as unknown as AsyncIterable<Uint8Array>)
+        content: counter.count(file.stream() as unknown as AsyncIterable<Uint8Array>),
+        blob: file
       })))
       counter.flush()
       return added

@@ -30,4 +30,35 @@ describe('the IndexedDB blockstore', () => {
     for (const { cid, bytes } of blocks) expect(await all(store.get(cid))).toEqual([bytes])
     await store.close()
   })
+
+  it('stores the Blob a put brings for the same bytes rather than a copy, and reads it back', async () => {
+    const stored: unknown[] = []
+    const put = IDBObjectStore.prototype.put
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      stored.push(value)
+      return put.call(this, value, key)
+    }
+    try {
+      const store = new IdbBlockstore(`blob-${Math.random()}`)
+      await store.open()
+      const bytes = new Uint8Array(64 * 1024).map((_, i) => i % 253)
+      const cid = CID.createV1(raw.code, await sha256.digest(bytes))
+      const file = new Blob([new Uint8Array(10), bytes, new Uint8Array(10)])
+      const slice = file.slice(10, 10 + bytes.byteLength)
+      await store.put(cid, bytes, { blob: slice })
+      expect(stored).toEqual([slice])
+      expect(await all(store.get(cid))).toEqual([bytes])
+
+      // a Blob that does not hold as many bytes is not trusted: the bytes are copied
+      const other = new Uint8Array(32 * 1024).fill(9)
+      const otherCid = CID.createV1(raw.code, await sha256.digest(other))
+      const wrong = file.slice(0, 100)
+      await store.put(otherCid, other, { blob: wrong })
+      expect(stored[1]).not.toBe(wrong)
+      expect(await all(store.get(otherCid))).toEqual([other])
+      await store.close()
+    } finally {
+      IDBObjectStore.prototype.put = put
+    }
+  })
 })

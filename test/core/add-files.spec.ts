@@ -8,6 +8,7 @@ import { CID } from 'multiformats/cid'
 import { describe, expect, it } from 'vitest'
 import { addFiles, type FileToAdd } from '../../src/core/library/add-files.ts'
 import { createLibrary } from '../../src/core/library/library.ts'
+import type { LeafPutOptions } from '../../src/core/library/eager-leaves.ts'
 import { walkDag, type DagIndex } from '../../src/core/pinning/dag.ts'
 import type { Blockstore } from 'interface-blockstore'
 
@@ -81,5 +82,67 @@ describe('adding files and folders', () => {
     await expect(addFiles({ blockstore: failing, library, keep: async () => { kept = true } }, [file('a.txt', 'a')])).rejects.toThrow('disk full')
     expect(kept).toBe(false)
     expect(await library.list()).toEqual([])
+  })
+
+  describe('with the file at hand as a Blob', () => {
+    const MiB = 1024 * 1024
+    // 2.5 MiB: three raw leaves of the importer's 1 MiB chunks
+    const bytes = new Uint8Array(2.5 * MiB).map((_, i) => (i * 7919) % 251)
+
+    function blobFile (path: string, data: Uint8Array<ArrayBuffer>, blob: Blob = new Blob([data])): FileToAdd {
+      return { path, size: data.byteLength, content: (async function * () { for (let i = 0; i < data.length; i += 65536) yield data.subarray(i, i + 65536) })(), blob }
+    }
+
+    /** the puts a store saw, with the Blob each one brought */
+    function recording (): { blockstore: MemoryBlockstore, puts: Array<{ cid: CID, bytes: Uint8Array, blob?: Blob }> } {
+      const blockstore = new MemoryBlockstore()
+      const puts: Array<{ cid: CID, bytes: Uint8Array, blob?: Blob }> = []
+      const put = blockstore.put.bind(blockstore)
+      blockstore.put = async (cid, value, options?: LeafPutOptions) => {
+        puts.push({ cid, bytes: value as Uint8Array, blob: options?.blob })
+        return put(cid, value, options)
+      }
+      return { blockstore, puts }
+    }
+
+    it('puts each leaf with the slice of the Blob that holds its bytes, and the file reads back whole', async () => {
+      const { blockstore, puts } = recording()
+      const library = createLibrary({ datastore: new MemoryDatastore(), logger: defaultLogger() })
+      const [entry] = await addFiles({ blockstore, library }, [blobFile('big.bin', bytes)])
+      const leaves = puts.filter(put => put.cid.code === 0x55)
+      expect(leaves).toHaveLength(3)
+      for (const leaf of leaves) {
+        expect(leaf.blob).toBeInstanceOf(Blob)
+        expect(new Uint8Array(await (leaf.blob as Blob).arrayBuffer())).toEqual(leaf.bytes)
+      }
+      // the root is made by the importer, not read from the file: no Blob
+      expect(puts.filter(put => put.cid.code !== 0x55).every(put => put.blob == null)).toBe(true)
+      const read = await exporter(entry.cid, blockstore)
+      if (read.type !== 'file') throw new Error(`${entry.cid} is not a file`)
+      expect(Buffer.concat(await all(read.content()) as Uint8Array[])).toEqual(Buffer.from(bytes))
+    })
+
+    it('gives each file of a folder the slices of its own Blob', async () => {
+      const { blockstore, puts } = recording()
+      const library = createLibrary({ datastore: new MemoryDatastore(), logger: defaultLogger() })
+      const other = bytes.map(b => b ^ 0xff)
+      await addFiles({ blockstore, library }, [blobFile('dir/a.bin', bytes), blobFile('dir/b.bin', other), file('dir/c.txt', 'no blob')])
+      const leaves = puts.filter(put => put.cid.code === 0x55)
+      expect(leaves).toHaveLength(7)
+      for (const leaf of leaves) {
+        if (leaf.blob == null) {
+          expect(new TextDecoder().decode(leaf.bytes)).toBe('no blob')
+          continue
+        }
+        expect(new Uint8Array(await leaf.blob.arrayBuffer())).toEqual(leaf.bytes)
+      }
+    })
+
+    it('fails the add when the content runs past its Blob, and records nothing', async () => {
+      const { blockstore } = recording()
+      const library = createLibrary({ datastore: new MemoryDatastore(), logger: defaultLogger() })
+      await expect(addFiles({ blockstore, library }, [blobFile('big.bin', bytes, new Blob([bytes.subarray(0, MiB)]))])).rejects.toThrow('longer than its Blob')
+      expect(await library.list()).toEqual([])
+    })
   })
 })

@@ -18,6 +18,11 @@ export interface FileToAdd {
   path: string
   size: number
   content: AsyncIterable<Uint8Array>
+  /**
+   * the same bytes as `content`, as a Blob (a browser File): leaves are then put with
+   * their slice of it (`blob` in the put options) for a store that keeps Blobs
+   */
+  blob?: Blob
 }
 
 export interface AddFilesComponents {
@@ -83,7 +88,10 @@ async function addGroup (components: AddFilesComponents, top: string, members: F
     }
   }
   const fs = unixfs({ blockstore })
-  const importOptions = { signal: options?.signal, blockWriteConcurrency: HASH_CONCURRENCY, rawLeaves: true, cidVersion: 1 as const, bufferImporter: eagerRawLeaves }
+  const blobs = new Map(members.map(file => [file.path, file.blob]))
+  // a single file is imported as a byte stream, without a path
+  const blobOf = top.startsWith('\0') ? () => members[0].blob : (path: string | undefined) => blobs.get(path ?? '')
+  const importOptions = { signal: options?.signal, blockWriteConcurrency: HASH_CONCURRENCY, rawLeaves: true, cidVersion: 1 as const, bufferImporter: eagerRawLeaves(blobOf) }
   const size = members.reduce((sum, file) => sum + file.size, 0)
   try {
     if (top.startsWith('\0')) {
