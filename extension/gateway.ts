@@ -10,19 +10,11 @@
  * `/open?uri=ipfs://…` is where `ipfs://` links land (the protocol handler, the content
  * script): it redirects to the `/ipfs/` path, or explains why the URL is not one.
  */
-import { defaultLogger } from '@libp2p/logger'
-import { IDBDatastore } from 'datastore-idb'
 import { errorResponse } from '../src/core/api/http.ts'
-import { CafeError, TimeoutError, UnavailableError } from '../src/core/errors.ts'
-import { createGateway } from '../src/core/gateway/index.ts'
-import { createNameReader } from '../src/core/names/reader.ts'
-import { withTimeout } from '../src/core/util/with-timeout.ts'
-import { IdbBlockstore } from '../src/browser/idb-blockstore.ts'
-import { databaseNames } from '../src/browser/database-names.ts'
+import { CafeError, UnavailableError } from '../src/core/errors.ts'
 import { escapeHtml } from '../src/core/gateway/dir-listing.ts'
 import { errorPage, wantsErrorPage } from '../src/sw/error-page.ts'
-import { cancelSender } from '../src/worker/cancel-port.ts'
-import { DEFAULT_CAFE_NAME, NETWORK_TIMEOUT_MS } from '../src/worker/config.ts'
+import { createStoreGateway, fetchBlockThrough } from '../src/sw/store-gateway.ts'
 import { ipfsUriToPath, OPEN_PATH } from './ipfs-urls.ts'
 import type { ServiceWorkerBridge } from '../src/worker/api.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -71,39 +63,13 @@ function mediaPlayer (request: Request, response: Response): Response | undefine
 }
 
 export function createExtensionGateway (components: ExtensionGatewayComponents): ExtensionGateway {
-  const blockstore = new IdbBlockstore(databaseNames(DEFAULT_CAFE_NAME).blocks)
-  // read only here: the offscreen document's names service writes the records
-  const datastore = new IDBDatastore(databaseNames(DEFAULT_CAFE_NAME).data)
-  let opened: Promise<unknown> | undefined
-
   async function fetchBlock (cid: CID, options: AbortOptions): Promise<Uint8Array> {
     const started = Date.now()
     const bridge = await components.bridge(OFFSCREEN_TIMEOUT_MS)
     if (bridge == null) throw new UnavailableError('the extension\'s cafe is not running', 'CAFE_NOT_RUNNING')
-    options.signal?.throwIfAborted()
-    const remaining = Math.max(1, NETWORK_TIMEOUT_MS - (Date.now() - started))
-    const cancel = cancelSender(options.signal ?? new AbortController().signal)
-    try {
-      // bounded here too: a port to an offscreen document that was closed mid-call never answers
-      return await withTimeout(bridge.fetchBlock(cid.toString(), remaining, cancel.port), remaining + 1_000, () => new Error('the cafe went away'))
-    } catch (err) {
-      if (options.signal?.aborted === true) throw options.signal.reason
-      throw new TimeoutError(`block ${cid} could not be fetched from the network: ${(err as Error).message}`)
-    } finally {
-      cancel.done()
-    }
+    return fetchBlockThrough(bridge, cid, started, 'the cafe went away', options)
   }
-
-  const gateway = createGateway({
-    blockstore: {
-      get: (cid, options) => blockstore.get(cid, options),
-      has: (cid, options) => blockstore.has(cid, options)
-    },
-    blobs: { getBlob: async (cid, options) => blockstore.getBlob(cid, options) },
-    logger: defaultLogger(),
-    fetchBlock,
-    names: createNameReader({ datastore })
-  }, { networkTimeoutMs: NETWORK_TIMEOUT_MS })
+  const gateway = createStoreGateway(fetchBlock)
 
   async function answer (request: Request, signal: AbortSignal): Promise<Response> {
     const url = new URL(request.url)
@@ -111,10 +77,7 @@ export function createExtensionGateway (components: ExtensionGatewayComponents):
       const path = ipfsUriToPath(url.searchParams.get('uri') ?? '')
       return new Response(null, { status: 302, headers: { location: new URL(path, url).href, 'cache-control': 'no-store' } })
     }
-    // a failed open is tried again on the next request
-    opened ??= Promise.all([blockstore.open(), datastore.open()]).catch((err: unknown) => { opened = undefined; throw err })
-    await opened
-    return gateway.fetch(request, { signal })
+    return gateway.fetch(request, signal)
   }
 
   return {

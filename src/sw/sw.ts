@@ -7,33 +7,23 @@
  * are not local. Requests to /api/ and /routing/v1/ go to the SharedWorker the same way:
  * the services and their stores have one writer.
  */
-import { defaultLogger } from '@libp2p/logger'
-import { IDBDatastore } from 'datastore-idb'
 import { CID } from 'multiformats/cid'
-import { createGateway } from '../core/gateway/index.ts'
-import { createNameReader } from '../core/names/reader.ts'
 import { errorResponse } from '../core/api/http.ts'
 import { CafeError, TimeoutError, UnavailableError } from '../core/errors.ts'
 import { withTimeout } from '../core/util/with-timeout.ts'
 import { BlockProviderLink, isProviderAnnouncement } from '../client/block-link.ts'
-import { databaseNames } from '../browser/database-names.ts'
-import { IdbBlockstore } from '../browser/idb-blockstore.ts'
-import { DEFAULT_CAFE_NAME, NETWORK_TIMEOUT_MS } from '../worker/config.ts'
+import { NETWORK_TIMEOUT_MS } from '../worker/config.ts'
 import { cancelSender } from '../worker/cancel-port.ts'
 import { toResponse, transferRequest } from './api-forward.ts'
 import { clientSignal } from './client-signal.ts'
 import { answerNavigation } from './error-page.ts'
 import { Shell } from './shell.ts'
+import { createStoreGateway, fetchBlockThrough } from './store-gateway.ts'
 import { PORT_MESSAGE, WorkerLink } from './worker-link.ts'
 import '../worker/comlink-errors.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
 declare const self: ServiceWorkerGlobalScope
-
-const blockstore = new IdbBlockstore(databaseNames(DEFAULT_CAFE_NAME).blocks)
-// read only here: the SharedWorker's names service writes the records
-const datastore = new IDBDatastore(databaseNames(DEFAULT_CAFE_NAME).data)
-let opened: Promise<unknown> | undefined
 
 const link = new WorkerLink({
   async broadcast (message) {
@@ -56,38 +46,11 @@ async function fetchBlock (cid: CID, options: AbortOptions): Promise<Uint8Array>
     if (await providers.available()) return providers.fetchBlock(cid, options)
     throw new UnavailableError('no cafe runs in this browser and no page here is connected to one: open the cafe page, or connect the client to a cafe address')
   }
-  options.signal?.throwIfAborted()
-  const remaining = Math.max(1, NETWORK_TIMEOUT_MS - (Date.now() - started))
-  // a page that stops reading stops the SharedWorker's network fetch too
-  const cancel = cancelSender(options.signal ?? new AbortController().signal)
-  try {
-    // bounded here too: a port to a SharedWorker that died mid-call never answers
-    return await withTimeout(bridge.fetchBlock(cid.toString(), remaining, cancel.port), remaining + 1_000, () => new Error('no answer from the cafe'))
-  } catch (err) {
-    if (options.signal?.aborted === true) throw options.signal.reason
-    throw new TimeoutError(`block ${cid} could not be fetched from the network: ${(err as Error).message}`)
-  } finally {
-    cancel.done()
-  }
+  return fetchBlockThrough(bridge, cid, started, 'no answer from the cafe', options)
 }
 
-const gateway = createGateway({
-  blockstore: {
-    get: (cid, options) => blockstore.get(cid, options),
-    has: (cid, options) => blockstore.has(cid, options)
-  },
-  blobs: { getBlob: async (cid, options) => blockstore.getBlob(cid, options) },
-  logger: defaultLogger(),
-  fetchBlock,
-  names: createNameReader({ datastore })
-}, { networkTimeoutMs: NETWORK_TIMEOUT_MS })
+const gateway = createStoreGateway(fetchBlock)
 
-async function serveGateway (request: Request, signal: AbortSignal): Promise<Response> {
-  // a failed open is tried again on the next request
-  opened ??= Promise.all([blockstore.open(), datastore.open()]).catch((err: unknown) => { opened = undefined; throw err })
-  await opened
-  return gateway.fetch(request, { signal })
-}
 
 /** How long an API request may take in the SharedWorker (uploads included). */
 const API_TIMEOUT_MS = 120_000
@@ -132,7 +95,7 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url)
   if (url.origin !== self.location.origin) return
   if (url.pathname.startsWith('/ipfs/') || url.pathname.startsWith('/ipns/')) {
-    respond(event, async signal => answerNavigation(event.request, async () => serveGateway(event.request, signal),
+    respond(event, async signal => answerNavigation(event.request, async () => gateway.fetch(event.request, signal),
       err => errorResponse(err instanceof CafeError ? err : new UnavailableError(`the gateway could not start: ${(err as Error).message}`))))
   } else if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/routing/v1/')) {
     respond(event, async signal => serveApi(event.request, event.clientId !== '' ? event.clientId : event.resultingClientId, signal))
