@@ -1,39 +1,8 @@
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
-import { crc32, deflateSync } from 'node:zlib'
 import { expect, test } from '@playwright/test'
 import { encryptBytes, formatFileKey } from '../src/core/crypto/index.ts'
-import { addThroughPage, openCafe, pseudoRandomBytes, tempDir } from './helpers.ts'
-
-/** A valid RGB PNG of the given size, drawn as a gradient. */
-function png (width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data])
-    const out = Buffer.alloc(body.length + 8)
-    out.writeUInt32BE(data.length, 0)
-    body.copy(out, 4)
-    out.writeUInt32BE(crc32(body), body.length + 4)
-    return out
-  }
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(width, 0)
-  ihdr.writeUInt32BE(height, 4)
-  ihdr[8] = 8 // bit depth
-  ihdr[9] = 2 // RGB
-  const rows = Buffer.alloc(height * (1 + 3 * width)) // each row: filter byte 0, then pixels
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const at = y * (1 + 3 * width) + 1 + 3 * x
-      rows[at] = x * 4
-      rows[at + 1] = y * 5
-      rows[at + 2] = 128
-    }
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))
-  ])
-}
+import { addThroughPage, openCafe, png, pseudoRandomBytes, tempDir } from './helpers.ts'
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 

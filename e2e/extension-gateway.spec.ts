@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { crc32, deflateSync } from 'node:zlib'
 import { unixfs } from '@helia/unixfs'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -25,30 +24,7 @@ import { nameOfPeer } from '../src/core/names/name.ts'
 import { createCafeHelia, type CafeHelia } from '../src/node/cafe-helia.ts'
 import { createRelay, type Relay } from '../src/relay/relay.ts'
 import { RULE_IDS } from '../extension/ipfs-urls.ts'
-import { addThroughPage, pseudoRandomBytes, tempDir } from './helpers.ts'
-
-/** A valid RGB PNG of the given size. */
-function png (width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data])
-    const out = Buffer.alloc(body.length + 8)
-    out.writeUInt32BE(data.length, 0)
-    body.copy(out, 4)
-    out.writeUInt32BE(crc32(body), body.length + 4)
-    return out
-  }
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(width, 0)
-  ihdr.writeUInt32BE(height, 4)
-  ihdr[8] = 8
-  ihdr[9] = 2
-  const rows = Buffer.alloc(height * (1 + 3 * width))
-  for (let i = 0; i < rows.length; i++) if (i % (1 + 3 * width) !== 0) rows[i] = (i * 7) & 0xff
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))
-  ])
-}
+import { addThroughPage, png, pseudoRandomBytes, tempDir } from './helpers.ts'
 
 /** A valid CIDv1 (raw, sha256 of "nobody has this") that no peer here stores. */
 const UNKNOWN_CID = 'bafkreiemqpndzewx4bioklzfvhtiegsfny5fxuc3nkjk2vmcpjxiammsti'
