@@ -42,6 +42,8 @@ export interface NamesUsage extends Record<string, number> {
 export interface NamesInit {
   /** keys an account may register besides its own (default 16) */
   maxKeysPerAccount?: number
+  /** how often start() sweeps records past their validity; 0 turns the timer off (default 10 minutes) */
+  sweepIntervalMs?: number
 }
 
 export interface NamesComponents extends BaseComponents {
@@ -58,6 +60,14 @@ export interface Names extends NameReader, AccountDataOwner {
   list (account: AccountId, options?: AbortOptions): Promise<NameInfo[]>
   usageOf (account: AccountId, options?: AbortOptions): Promise<NamesUsage>
   removeAccount (account: AccountId, options?: AbortOptions): Promise<void>
+  /**
+   * Frees the quota of records past their validity: each becomes a tombstone with its
+   * facts and no bytes, so the name still refuses a replayed lower sequence. Returns how many.
+   */
+  sweep (options?: AbortOptions): Promise<number>
+  /** run sweep() on a timer */
+  start (): void
+  stop (): void
 }
 
 function withoutRecord ({ record: _record, ...info }: HostedName): NameInfo {
@@ -74,6 +84,8 @@ class DefaultNames implements Names {
   private readonly maxKeys: number
   /** one write per name at a time (publish, removal) */
   private readonly lock = new KeyedLock()
+  private readonly sweepIntervalMs: number
+  private timer?: ReturnType<typeof setInterval>
 
   constructor (components: NamesComponents, init: NamesInit) {
     this.datastore = components.datastore
@@ -83,6 +95,7 @@ class DefaultNames implements Names {
     this.log = components.logger.forComponent('cafe:names')
     this.reader = createNameReader(components)
     this.maxKeys = init.maxKeysPerAccount ?? 16
+    this.sweepIntervalMs = init.sweepIntervalMs ?? 10 * 60 * 1000
     this.ledger.addSource('names', async (account, options) => (await this.usageOf(account, options)).nameBytes)
   }
 
@@ -187,6 +200,41 @@ class DefaultNames implements Names {
     for await (const key of this.datastore.queryKeys({ prefix: `${ROOT}/keys/${account}/` }, options)) keys.push(key)
     for (const key of keys) await this.datastore.delete(key, options)
     this.log('removed the names of %s', account)
+  }
+
+  async sweep (options: AbortOptions = {}): Promise<number> {
+    const due: string[] = []
+    for await (const { key, value } of this.datastore.query({ prefix: `${ROOT}/records/` }, options)) {
+      const stored = parseStoredJson<StoredName>(value, 'a name record')
+      if (stored.validUntil <= this.clock() && stored.record !== '') due.push(key.baseNamespace())
+    }
+    let swept = 0
+    for (const name of due) {
+      await this.lock.run(name, async () => {
+        const stored = await readStored(this.datastore, name, options)
+        // republished since, or already swept
+        if (stored == null || stored.validUntil > this.clock() || stored.record === '') return
+        const batch = this.datastore.batch()
+        batch.put(recordKey(name), encode({ ...stored, record: '' } satisfies StoredName))
+        batch.put(accountKey(stored.account, name), encode({ size: 0 } satisfies StoredIndexEntry))
+        await batch.commit(options)
+        swept++
+      }, options)
+    }
+    if (swept > 0) this.log('swept %d expired records', swept)
+    return swept
+  }
+
+  start (): void {
+    if (this.timer != null || this.sweepIntervalMs <= 0) return
+    this.timer = setInterval(() => {
+      this.sweep().catch(err => { this.log.error('sweep failed - %e', err) })
+    }, this.sweepIntervalMs)
+  }
+
+  stop (): void {
+    clearInterval(this.timer)
+    this.timer = undefined
   }
 
   private async mayPublish (account: AccountId, name: string, options: AbortOptions): Promise<boolean> {

@@ -10,7 +10,8 @@ import { routingHttp } from './routing-http.ts'
 import { namesRoutes } from './routes.ts'
 
 export const namesService = defineService<NamesInit>({
-  maxKeysPerAccount: integerKey('keys an account may register to publish names for, besides its own (default 16)', 0)
+  maxKeysPerAccount: integerKey('keys an account may register to publish names for, besides its own (default 16)', 0),
+  sweepIntervalMs: integerKey('how often records past their validity give their quota back; 0 turns it off (default 10 minutes)')
 }, init => components => {
   const { datastore, logger, clock, accounts, ledger, addresses, httpAddresses, storage } = components
   const names = createNames({ datastore, logger, clock, accounts, ledger }, init)
@@ -20,5 +21,12 @@ export const namesService = defineService<NamesInit>({
     httpAddresses,
     blockstore: storage?.blockstore
   })
-  return { provides: { names, providers }, routes: namesRoutes, httpCodecs: [routingHttp], dataOwner: names }
+  return {
+    provides: { names, providers },
+    routes: namesRoutes,
+    httpCodecs: [routingHttp],
+    dataOwner: names,
+    start: () => { names.start() },
+    stop: () => { names.stop() }
+  }
 })

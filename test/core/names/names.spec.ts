@@ -157,6 +157,24 @@ describe('names: a client hosts its IPNS records on its cafe', () => {
     expect(await cafe.services.names.list(client.account)).toEqual([])
   })
 
+  it('a record past its validity gives its quota back when swept, and the name still refuses a lower sequence', async () => {
+    const short = marshalIPNSRecord(await createIPNSRecord(key, value1, 5, HOUR, { v1Compatible: true }))
+    await publishName(client, short)
+    expect((await cafe.services.names.usageOf(client.account)).nameBytes).toBe(short.byteLength)
+    cafe.advance(2 * HOUR)
+    expect(await cafe.services.names.sweep()).toBe(1)
+    expect(await cafe.services.names.sweep()).toBe(0)
+    expect(await cafe.services.names.usageOf(client.account)).toEqual({ names: 1, nameBytes: 0 })
+    await expect(cafe.services.names.resolve(name)).rejects.toMatchObject({ status: 404, code: 'NAME_NOT_FOUND' })
+    // an older record, still valid by its own dates, replayed after the sweep
+    const older = marshalIPNSRecord(await createIPNSRecord(key, value2, 4, 48 * HOUR, { v1Compatible: true }))
+    await expect(publishName(client, older)).rejects.toMatchObject({ status: 409, code: 'RECORD_STALE' })
+    const newer = marshalIPNSRecord(await createIPNSRecord(key, value2, 6, 48 * HOUR, { v1Compatible: true }))
+    await publishName(client, newer)
+    expect((await cafe.services.names.resolve(name)).value).toBe(value2)
+    expect((await cafe.services.names.usageOf(client.account)).nameBytes).toBe(newer.byteLength)
+  })
+
   describe('Delegated Routing V1 HTTP API', () => {
     it('GET /routing/v1/ipns/{name} answers the record with its caching headers and CORS', async () => {
       const bytes = await record(key, value1, 1, { ttlNs: 120n * 1_000_000_000n })
