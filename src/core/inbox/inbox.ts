@@ -16,6 +16,7 @@ import { encodeCbor, hashId } from '../util/canonical.ts'
 import { decodeEnvelope, encodeEnvelope, verifyEnvelope } from './envelope.ts'
 import { createKeyedMutex } from '../util/keyed-lock.ts'
 import { decodeStoredCbor } from '../util/stored.ts'
+import { periodic, type Periodic } from '../util/periodic.ts'
 import { rateLimiterFor } from '../util/rate-limiter.ts'
 import type { KeyedMutex } from '../util/keyed-lock.ts'
 import type { RateLimit, RateLimiter } from '../util/rate-limiter.ts'
@@ -149,7 +150,6 @@ class DefaultInbox implements Inbox {
   private readonly ttlMs: number
   private readonly maxClockSkewMs: number
   private readonly maxListLimit: number
-  private readonly sweepIntervalMs: number
   private readonly limiter: RateLimiter
   private readonly lock: KeyedMutex = createKeyedMutex()
   private readonly listeners = new Set<DeliveredListener>()
@@ -157,7 +157,7 @@ class DefaultInbox implements Inbox {
   private readonly usage = new Map<AccountId, InboxUsage>()
   /** per-account message names (`<receivedAt>-<id>`) in order, read on an account's first list, then kept up to date */
   private readonly order = new Map<AccountId, string[]>()
-  private timer?: ReturnType<typeof setInterval>
+  private readonly sweeper: Periodic
   /** parsing a peer id back and forth was a tenth of a delivery: recipients recur, their check is kept */
   private readonly recipients = canonicalPeerIds()
 
@@ -170,20 +170,16 @@ class DefaultInbox implements Inbox {
     this.ttlMs = init.ttlMs ?? 30 * DAY
     this.maxClockSkewMs = init.maxClockSkewMs ?? DAY
     this.maxListLimit = init.maxListLimit ?? 100
-    this.sweepIntervalMs = init.sweepIntervalMs ?? 10 * 60 * 1000
+    this.sweeper = periodic(async () => this.sweep(), init.sweepIntervalMs ?? 10 * 60 * 1000, this.log, 'sweep')
     this.limiter = rateLimiterFor(init.perSenderRate ?? { perMinute: 30, burst: 10 }, this.clock)
   }
 
   start (): void {
-    if (this.timer != null || this.sweepIntervalMs <= 0) return
-    this.timer = setInterval(() => {
-      this.sweep().catch(err => { this.log.error('sweep failed - %e', err) })
-    }, this.sweepIntervalMs)
+    this.sweeper.start()
   }
 
   stop (): void {
-    clearInterval(this.timer)
-    this.timer = undefined
+    this.sweeper.stop()
   }
 
   async deliver (bytes: Uint8Array, options: DeliverOptions = {}): Promise<DeliveryReceipt> {

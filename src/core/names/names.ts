@@ -12,6 +12,7 @@ import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { BadRequestError, ConflictError, ForbiddenError, PayloadTooLargeError } from '../errors.ts'
 import { toBase64 } from '../util/canonical.ts'
 import { KeyedLock } from '../util/keyed-lock.ts'
+import { periodic, type Periodic } from '../util/periodic.ts'
 import { parseStoredJson } from '../util/stored.ts'
 import { nameOfPeer, parseIpnsName } from './name.ts'
 import { NAMES_ROOT as ROOT, accountKey, createNameReader, hostedName, keyKey, readStored, recordKey } from './reader.ts'
@@ -84,8 +85,7 @@ class DefaultNames implements Names {
   private readonly maxKeys: number
   /** one write per name at a time (publish, removal) */
   private readonly lock = new KeyedLock()
-  private readonly sweepIntervalMs: number
-  private timer?: ReturnType<typeof setInterval>
+  private readonly sweeper: Periodic
 
   constructor (components: NamesComponents, init: NamesInit) {
     this.datastore = components.datastore
@@ -95,7 +95,7 @@ class DefaultNames implements Names {
     this.log = components.logger.forComponent('cafe:names')
     this.reader = createNameReader(components)
     this.maxKeys = init.maxKeysPerAccount ?? 16
-    this.sweepIntervalMs = init.sweepIntervalMs ?? 10 * 60 * 1000
+    this.sweeper = periodic(async () => this.sweep(), init.sweepIntervalMs ?? 10 * 60 * 1000, this.log, 'sweep')
     this.ledger.addSource('names', async (account, options) => (await this.usageOf(account, options)).nameBytes)
   }
 
@@ -226,15 +226,11 @@ class DefaultNames implements Names {
   }
 
   start (): void {
-    if (this.timer != null || this.sweepIntervalMs <= 0) return
-    this.timer = setInterval(() => {
-      this.sweep().catch(err => { this.log.error('sweep failed - %e', err) })
-    }, this.sweepIntervalMs)
+    this.sweeper.start()
   }
 
   stop (): void {
-    clearInterval(this.timer)
-    this.timer = undefined
+    this.sweeper.stop()
   }
 
   private async mayPublish (account: AccountId, name: string, options: AbortOptions): Promise<boolean> {
