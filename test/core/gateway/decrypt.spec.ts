@@ -390,6 +390,37 @@ describe('gateway: decrypting a file larger than the read window', () => {
     expect(await bodyBytes(before)).toEqual(plaintext.subarray(0, 2 * 64 * 1024))
   })
 
+  it('an open-ended range (how media elements read) streams: it starts after one segment, and damage later breaks the transfer', async () => {
+    const blockstore = new MemoryBlockstore()
+    const gateway = gatewayOver(blockstore, { blobs: blobsOf(blockstore) })
+    const plaintext = patternBytes(300 * 1024, 4)
+    const { ciphertext, key } = await encryptBytes(plaintext)
+    const intact = await addFile(blockstore, ciphertext, 64 * 1024)
+    const answered = vi.spyOn(DecryptedBlobs.prototype, 'blob')
+    try {
+      const open = await get(gateway, `/ipfs/${intact}?key=${formatFileKey(key)}`, { headers: { Range: 'bytes=1000-' } })
+      expect(open.status).toBe(206)
+      expect(open.headers.get('Content-Range')).toBe(`bytes 1000-${plaintext.length - 1}/${plaintext.length}`)
+      expect(Buffer.compare(await bodyBytes(open), plaintext.subarray(1000))).toBe(0)
+      expect(answered).not.toHaveBeenCalled()
+      // bounded and suffix ranges are answered as Blobs
+      const bounded = await get(gateway, `/ipfs/${intact}?key=${formatFileKey(key)}`, { headers: { Range: 'bytes=1000-2000' } })
+      expect(await bodyBytes(bounded)).toEqual(plaintext.subarray(1000, 2001))
+      const suffix = await get(gateway, `/ipfs/${intact}?key=${formatFileKey(key)}`, { headers: { Range: 'bytes=-500' } })
+      expect(await bodyBytes(suffix)).toEqual(plaintext.subarray(plaintext.length - 500))
+      expect(answered).toHaveBeenCalledTimes(2)
+    } finally {
+      answered.mockRestore()
+    }
+
+    ciphertext[HEADER_BYTES + 2 * (64 * 1024 + TAG_BYTES) + 9] ^= 4
+    const res = await get(gateway, `/ipfs/${await addFile(blockstore, ciphertext, 64 * 1024)}?key=${formatFileKey(key)}`, { headers: { Range: 'bytes=0-' } })
+    expect(res.status).toBe(206)
+    const { bytes, error } = await readUntilError(res)
+    expect((error as Error)?.message).toMatch(/segment 2/)
+    expect(bytes).toEqual(plaintext.subarray(0, bytes.length))
+  })
+
   it('a span larger than a Blob answer may be is streamed, and a tampered segment then breaks the transfer after the authentic bytes', async () => {
     const blockstore = new MemoryBlockstore()
     const gateway = gatewayOver(blockstore, { blobs: blobsOf(blockstore) }, { decryptedBlobs: { maxBytes: 200 * 1024 } })

@@ -5,8 +5,8 @@
  * the first segment the response needs, decrypted before answering. Every byte sent
  * comes from a segment whose tag has verified, and a bad segment met later errors the
  * body stream, so the client sees a broken transfer rather than a short file. In the
- * browser a span up to 64 MiB is answered as one Blob of its decrypted segments
- * (decrypted-blob.ts), all of them authenticated before the status is sent.
+ * browser a whole file or a bounded range up to 64 MiB is answered as one Blob of its
+ * decrypted segments (decrypted-blob.ts), all of them authenticated before the status is sent.
  * The key is a bearer secret in the URL: nothing here logs the URL, the response may not
  * be stored by any cache, and it carries no ETag and no Referer for what it loads.
  */
@@ -54,13 +54,19 @@ export const decryptHandler: Handler = async (ctx) => {
 
   // the first segment the response needs is decrypted (authenticated) before answering,
   // on HEAD too, so a damaged one is a 422 rather than a 200 with a broken body; a span
-  // answered as a Blob is authenticated whole before answering
-  const blobs = ctx.decryptedBlobs
+  // answered as a Blob is authenticated whole before answering. `bytes=N-` is how media
+  // elements read: it streams, so playback starts after one segment, not the whole span.
+  const blobs = openEndedRange(ctx.request) ? undefined : ctx.decryptedBlobs
   return rangedResponse({
     size: file.plaintextSize,
     read: (start, end) => file.read({ offset: start, length: end - start }, { signal: ctx.signal }),
     body: blobs == null ? undefined : async (start, end) => blobs.blob(file, start, end, { signal: ctx.signal })
   }, { request: ctx.request, headers, prime: { onHead: true }, readAhead: READ_AHEAD_CHUNKS })
+}
+
+/** a Range header with a `start-` spec (no end) */
+function openEndedRange (request: Request): boolean {
+  return /(?:=|,)\s*\d+\s*-\s*(?:,|$)/.test(request.headers.get('Range') ?? '')
 }
 
 async function exportEntry (ctx: HandlerContext): Promise<UnixFSEntry> {
