@@ -1,8 +1,8 @@
 // Profiles the Service Worker while the bench page reads one file through it: a CPU profile
 // (CDP Profiler on the Service Worker target) per kind of read, with the top functions by
 // self samples, and the read times in alternation (A, B, A, B, ...).
-//   node scripts/profile-sw.mjs            (after the bench page is built: BENCH_ONLY=decrypt npm run bench, or PROFILE_BUILD=1)
-// PROFILE_READS=endpoint,gateway,range,plain  PROFILE_MIB=64  PROFILE_ROUNDS=5  PROFILE_OUT=/tmp/sw-prof
+//   node scripts/profile-sw.mjs   (after BENCH_ONLY=decrypt npm run bench built dist-bench/, or PROFILE_BUILD=1)
+// PROFILE_READS=gateway,endpoint,plain,range (endpoint:<query> appends a query)  PROFILE_MIB=64  PROFILE_ROUNDS=5  PROFILE_PROFILED=3  PROFILE_OUT=/tmp/sw-prof
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -67,7 +67,7 @@ const context = await chromium.launchPersistentContext(dir, { executablePath: CH
 mkdirSync(OUT, { recursive: true })
 try {
   const page = await context.newPage()
-  page.on('console', message => { console.error('[page]', message.text()) })
+  page.on('console', message => { if (message.type() === 'error') console.error('[page]', message.text()) })
   await page.goto(`http://127.0.0.1:${PORT}/bench/browser/index.html`)
   await page.waitForFunction(() => 'cafeBench' in globalThis)
   const file = await page.evaluate(size => globalThis.cafeBench.prepareEncrypted(size), SIZE_MIB)
@@ -105,7 +105,6 @@ try {
     for (;;) {
       const { done, value } = await reader.read()
       if (done) break
-      if (value.byteLength < 200) console.log(new TextDecoder().decode(value))
       total += value.byteLength
       chunks++
     }
@@ -135,7 +134,7 @@ try {
     const { profile } = await send('Profiler.stop')
     writeFileSync(join(OUT, `${kind.replace(':', '-')}.cpuprofile`), JSON.stringify(profile))
     const summary = top(profile)
-    console.log(`\n== ${kind}: ${summary.total} samples (3 reads)`)
+    console.log(`\n== ${kind}: ${summary.total} samples (${PROFILED} reads)`)
     for (const [name, count] of summary.top) console.log(String(count).padStart(6), name)
   }
   const median = runs => [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)]

@@ -19,7 +19,7 @@ import type { AbortOptions } from '../types.ts'
 /** the largest span answered as a Blob by default */
 export const DEFAULT_DECRYPTED_BLOB_MAX_BYTES = 64 * 1024 * 1024
 
-/** plaintext handed to the blob store at once: the Blob constructor's cost is per call, not per byte */
+/** plaintext handed to the blob store at once (what the JavaScript heap holds of a span) */
 const GROUP_BYTES = 4 * 1024 * 1024
 
 export interface DecryptedBlobInit {
