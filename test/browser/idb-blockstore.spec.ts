@@ -68,11 +68,19 @@ describe('the IndexedDB blockstore', () => {
     await store.open()
     const putInStore = IDBObjectStore.prototype.put
     let inTransaction = 0
+    // the first transaction stays open (a slow disk flush) until every put has arrived
+    const flushed = Promise.withResolvers<void>()
     IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
       const tx = original.apply(this, args)
       if (args[1] === 'readwrite') {
         sizes.push(0)
         inTransaction = sizes.length - 1
+        if (sizes.length === 1) {
+          let open = true
+          void flushed.promise.then(() => { open = false })
+          const hold = (): void => { if (open) tx.objectStore(String(args[0])).get('/none').onsuccess = hold }
+          hold()
+        }
       }
       return tx
     }
@@ -88,9 +96,11 @@ describe('the IndexedDB blockstore', () => {
         puts.push(store.put(cid, bytes))
         await new Promise(resolve => setTimeout(resolve, 0))
       }
+      flushed.resolve()
       await Promise.all(puts)
       expect(sizes.reduce((a, b) => a + b, 0)).toBe(20)
-      expect(sizes.length).toBeLessThan(20)
+      // the first put alone, the 19 that waited for it together
+      expect(sizes).toEqual([1, 19])
       for (const { cid, bytes } of blocks) expect(await all(store.get(cid))).toEqual([bytes])
     } finally {
       IDBObjectStore.prototype.put = putInStore
@@ -108,6 +118,27 @@ describe('the IndexedDB blockstore', () => {
     await store.put(second.cid, second.bytes)
     expect(await all(store.get(second.cid))).toEqual([second.bytes])
     expect(await store.has(first.cid)).toBe(false)
+    await store.close()
+  })
+
+  it('reads several blocks as Blobs in one transaction, in the order asked, and a missing one is NotFoundError', async () => {
+    const store = new IdbBlockstore(`blobs-${Math.random()}`)
+    await store.open()
+    const big = new Uint8Array(64 * 1024).map((_, i) => i % 251)
+    const blocks = [...await Promise.all([1, 2].map(block)), { cid: CID.createV1(raw.code, await sha256.digest(big)), bytes: big }]
+    await Promise.all(blocks.map(async ({ cid, bytes }) => store.put(cid, bytes)))
+    let transactions = 0
+    IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+      transactions++
+      return original.apply(this, args)
+    }
+    const order = [blocks[2], blocks[0], blocks[1]]
+    const read = await store.getBlobs(order.map(b => b.cid))
+    expect(transactions).toBe(1)
+    expect(await Promise.all(read.map(async blob => new Uint8Array(await blob.arrayBuffer())))).toEqual(order.map(b => b.bytes))
+
+    const missing = (await block(99)).cid
+    await expect(store.getBlobs([blocks[0].cid, missing])).rejects.toMatchObject({ name: 'NotFoundError' })
     await store.close()
   })
 })
