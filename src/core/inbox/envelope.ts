@@ -31,6 +31,11 @@ const EPHEMERAL_BYTES = 32
 const TAG_BYTES = 16
 const SIGNATURE_BYTES = 64
 const MAX_PEER_ID_LENGTH = 128
+const SIGNING_PREFIX = fromString(`${ENVELOPE_DOMAIN}\0`)
+// the encoder's own bytes for the map head of all seven fields and for the `signature` key with a 64-byte string's head
+const SIGNATURE_ENTRY_ENCODED = encodeCbor({ signature: new Uint8Array(SIGNATURE_BYTES) })
+const SIGNATURE_ENTRY = SIGNATURE_ENTRY_ENCODED.slice(1, SIGNATURE_ENTRY_ENCODED.byteLength - SIGNATURE_BYTES)
+const ENVELOPE_MAP_HEAD = encodeCbor({ a: 0, b: 0, c: 0, d: 0, e: 0, f: 0, g: 0 })[0]
 
 export interface Envelope {
   v: 1
@@ -93,9 +98,29 @@ export async function sealMessage (senderKey: PrivateKey, recipient: Recipient, 
 
 /** Check the signature against the `from` peer id's key; throws BadRequestError SIGNATURE_INVALID. */
 export async function verifyEnvelope (envelope: Envelope, options: AbortOptions = {}): Promise<void> {
-  const key = ed25519KeyOfPeer(envelope.from, 'sender')
   const { signature, ...unsigned } = envelope
-  const valid = await key.verify(signingBytes(ENVELOPE_DOMAIN, unsigned), signature, options)
+  await checkSignature(envelope.from, signingBytes(ENVELOPE_DOMAIN, unsigned), signature, options)
+}
+
+/**
+ * verifyEnvelope, returning the envelope's canonical bytes (what encodeEnvelope gives) from the
+ * one dag-cbor encoding the signature check needs: dag-cbor sorts map keys by length first, so
+ * `signature`, the longest, is the last entry and the signed map is the envelope's map without it.
+ */
+export async function verifyEnvelopeCanonical (envelope: Envelope, options: AbortOptions = {}): Promise<Uint8Array> {
+  const { signature, ...unsigned } = validateEnvelope(envelope)
+  const fields = encodeCbor(unsigned)
+  await checkSignature(envelope.from, concat([SIGNING_PREFIX, fields], SIGNING_PREFIX.byteLength + fields.byteLength), signature, options)
+  const canonical = new Uint8Array(fields.byteLength + SIGNATURE_ENTRY.byteLength + SIGNATURE_BYTES)
+  canonical.set(fields)
+  canonical[0] = ENVELOPE_MAP_HEAD
+  canonical.set(SIGNATURE_ENTRY, fields.byteLength)
+  canonical.set(signature, fields.byteLength + SIGNATURE_ENTRY.byteLength)
+  return canonical
+}
+
+async function checkSignature (from: string, signed: Uint8Array, signature: Uint8Array, options: AbortOptions): Promise<void> {
+  const valid = await ed25519KeyOfPeer(from, 'sender').verify(signed, signature, options)
   if (!valid) throw new BadRequestError('the envelope signature does not match its sender', 'SIGNATURE_INVALID')
 }
 

@@ -12,8 +12,8 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Key } from 'interface-datastore'
 import { BadRequestError, NotFoundError, PayloadTooLargeError, QuotaExceededError } from '../errors.ts'
-import { encodeCbor, hashId } from '../util/canonical.ts'
-import { decodeEnvelope, encodeEnvelope, verifyEnvelope } from './envelope.ts'
+import { digestId, encodeCbor } from '../util/canonical.ts'
+import { decodeEnvelope, verifyEnvelopeCanonical } from './envelope.ts'
 import { createKeyedMutex } from '../util/keyed-lock.ts'
 import { decodeStoredCbor } from '../util/stored.ts'
 import { periodic, type Periodic } from '../util/periodic.ts'
@@ -190,7 +190,7 @@ class DefaultInbox implements Inbox {
     if (!this.recipients.isCanonical(envelope.to)) {
       throw new BadRequestError('the recipient must be a peer id in its usual form', 'ENVELOPE_INVALID')
     }
-    await verifyEnvelope(envelope, options)
+    const canonical = await verifyEnvelopeCanonical(envelope, options)
     const account = envelope.to
     if (!await this.accounts.isRegistered(account, options)) {
       throw new NotFoundError('the recipient is not registered at this cafe', 'RECIPIENT_NOT_FOUND')
@@ -199,8 +199,7 @@ class DefaultInbox implements Inbox {
     if (envelope.sentAt < now - this.ttlMs) throw new BadRequestError('the envelope is older than the inbox keeps messages', 'ENVELOPE_EXPIRED')
     if (envelope.sentAt > now + this.maxClockSkewMs) throw new BadRequestError('the envelope is dated in the future', 'ENVELOPE_INVALID')
 
-    const canonical = encodeEnvelope(envelope)
-    const id = hashId(canonical)
+    const id = await digestId(canonical)
 
     const { receipt, message } = await this.lock(account, async () => {
       const existing = await this.getLocator(account, id, options)
