@@ -70,6 +70,11 @@ export interface OpenedMessage {
   plaintext: Uint8Array
 }
 
+export interface VerifyOptions extends AbortOptions {
+  /** the key of a sender peer id, as senderKeyOf gives it; a long-running verifier may pass one that remembers (default: senderKeyOf) */
+  senderKey?(peerId: string): PublicKey
+}
+
 export interface SealOptions extends AbortOptions {
   /** sender's time in ms; defaults to Date.now() */
   sentAt?: number
@@ -99,7 +104,7 @@ export async function sealMessage (senderKey: PrivateKey, recipient: Recipient, 
 /** Check the signature against the `from` peer id's key; throws BadRequestError SIGNATURE_INVALID. */
 export async function verifyEnvelope (envelope: Envelope, options: AbortOptions = {}): Promise<void> {
   const { signature, ...unsigned } = envelope
-  await checkSignature(envelope.from, signingBytes(ENVELOPE_DOMAIN, unsigned), signature, options)
+  await checkSignature(senderKeyOf(envelope.from), signingBytes(ENVELOPE_DOMAIN, unsigned), signature, options)
 }
 
 /**
@@ -107,10 +112,11 @@ export async function verifyEnvelope (envelope: Envelope, options: AbortOptions 
  * one dag-cbor encoding the signature check needs: dag-cbor sorts map keys by length first, so
  * `signature`, the longest, is the last entry and the signed map is the envelope's map without it.
  */
-export async function verifyEnvelopeCanonical (envelope: Envelope, options: AbortOptions = {}): Promise<Uint8Array> {
+export async function verifyEnvelopeCanonical (envelope: Envelope, options: VerifyOptions = {}): Promise<Uint8Array> {
   const { signature, ...unsigned } = validateEnvelope(envelope)
   const fields = encodeCbor(unsigned)
-  await checkSignature(envelope.from, concat([SIGNING_PREFIX, fields], SIGNING_PREFIX.byteLength + fields.byteLength), signature, options)
+  const key = options.senderKey?.(unsigned.from) ?? senderKeyOf(unsigned.from)
+  await checkSignature(key, concat([SIGNING_PREFIX, fields], SIGNING_PREFIX.byteLength + fields.byteLength), signature, options)
   const canonical = new Uint8Array(fields.byteLength + SIGNATURE_ENTRY.byteLength + SIGNATURE_BYTES)
   canonical.set(fields)
   canonical[0] = ENVELOPE_MAP_HEAD
@@ -119,8 +125,13 @@ export async function verifyEnvelopeCanonical (envelope: Envelope, options: Abor
   return canonical
 }
 
-async function checkSignature (from: string, signed: Uint8Array, signature: Uint8Array, options: AbortOptions): Promise<void> {
-  const valid = await ed25519KeyOfPeer(from, 'sender').verify(signed, signature, options)
+/** The Ed25519 key of a sender peer id; throws ENVELOPE_INVALID or UNSUPPORTED_KEY. */
+export function senderKeyOf (peerId: string): PublicKey {
+  return ed25519KeyOfPeer(peerId, 'sender')
+}
+
+async function checkSignature (key: PublicKey, signed: Uint8Array, signature: Uint8Array, options: AbortOptions): Promise<void> {
+  const valid = await key.verify(signed, signature, options)
   if (!valid) throw new BadRequestError('the envelope signature does not match its sender', 'SIGNATURE_INVALID')
 }
 
