@@ -32,10 +32,9 @@ const TAG_BYTES = 16
 const SIGNATURE_BYTES = 64
 const MAX_PEER_ID_LENGTH = 128
 const SIGNING_PREFIX = fromString(`${ENVELOPE_DOMAIN}\0`)
-// the encoder's own bytes for the map head of all seven fields and for the `signature` key with a 64-byte string's head
-const SIGNATURE_ENTRY_ENCODED = encodeCbor({ signature: new Uint8Array(SIGNATURE_BYTES) })
-const SIGNATURE_ENTRY = SIGNATURE_ENTRY_ENCODED.slice(1, SIGNATURE_ENTRY_ENCODED.byteLength - SIGNATURE_BYTES)
-const ENVELOPE_MAP_HEAD = encodeCbor({ a: 0, b: 0, c: 0, d: 0, e: 0, f: 0, g: 0 })[0]
+// the encoder's own bytes: the `signature` entry (its key, then a 64-byte string) and the head of a six-entry map
+const SIGNATURE_ENTRY_BYTES = encodeCbor({ signature: new Uint8Array(SIGNATURE_BYTES) }).byteLength - 1
+const UNSIGNED_MAP_HEAD = encodeCbor({ a: 0, b: 0, c: 0, d: 0, e: 0, f: 0 }).subarray(0, 1)
 
 export interface Envelope {
   v: 1
@@ -109,19 +108,15 @@ export async function verifyEnvelope (envelope: Envelope, options: AbortOptions 
 
 /**
  * verifyEnvelope, returning the envelope's canonical bytes (what encodeEnvelope gives) from the
- * one dag-cbor encoding the signature check needs: dag-cbor sorts map keys by length first, so
- * `signature`, the longest, is the last entry and the signed map is the envelope's map without it.
+ * one dag-cbor encoding: dag-cbor sorts map keys by length first, so `signature`, the longest, is
+ * the last entry, and the signed map is the envelope's map without it (one entry fewer in its head).
  */
 export async function verifyEnvelopeCanonical (envelope: Envelope, options: VerifyOptions = {}): Promise<Uint8Array> {
-  const { signature, ...unsigned } = validateEnvelope(envelope)
-  const fields = encodeCbor(unsigned)
-  const key = options.senderKey?.(unsigned.from) ?? senderKeyOf(unsigned.from)
-  await checkSignature(key, concat([SIGNING_PREFIX, fields], SIGNING_PREFIX.byteLength + fields.byteLength), signature, options)
-  const canonical = new Uint8Array(fields.byteLength + SIGNATURE_ENTRY.byteLength + SIGNATURE_BYTES)
-  canonical.set(fields)
-  canonical[0] = ENVELOPE_MAP_HEAD
-  canonical.set(SIGNATURE_ENTRY, fields.byteLength)
-  canonical.set(signature, fields.byteLength + SIGNATURE_ENTRY.byteLength)
+  const canonical = encodeEnvelope(envelope)
+  const fields = canonical.subarray(1, canonical.byteLength - SIGNATURE_ENTRY_BYTES)
+  const signed = concat([SIGNING_PREFIX, UNSIGNED_MAP_HEAD, fields], SIGNING_PREFIX.byteLength + 1 + fields.byteLength)
+  const key = options.senderKey?.(envelope.from) ?? senderKeyOf(envelope.from)
+  await checkSignature(key, signed, envelope.signature, options)
   return canonical
 }
 
