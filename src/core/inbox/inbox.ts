@@ -139,7 +139,10 @@ const messageName = (receivedAt: number, id: string): string => `${pad(receivedA
 const messageKey = (account: string, receivedAt: number, id: string): Key => new Key(`${ROOT}/m/${account}/${messageName(receivedAt, id)}`)
 const locatorKey = (account: string, id: string): Key => new Key(`${ROOT}/i/${account}/${id}`)
 const expiryKey = (expiresAt: number, account: string, id: string): Key => new Key(`${ROOT}/x/${pad(expiresAt)}/${account}/${id}`)
-const lastSegment = (key: Key): string => key.toString().slice(key.toString().lastIndexOf('/') + 1)
+const lastSegment = (key: Key): string => {
+  const text = key.toString()
+  return text.slice(text.lastIndexOf('/') + 1)
+}
 
 class DefaultInbox implements Inbox {
   private readonly datastore: Datastore
