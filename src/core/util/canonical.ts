@@ -38,7 +38,7 @@ export function hashId (bytes: Uint8Array): string {
 
 /** hashId with the platform's SHA-256 (node:crypto in Node, WebCrypto in browsers): faster on hot paths. */
 export async function digestId (bytes: Uint8Array): Promise<string> {
-  return base32.baseEncode((await platformSha256.digest(bytes)).digest)
+  return base32.baseEncode(await platformSha256.encode(bytes))
 }
 
 /** Bytes as base64 (RFC 4648 alphabet, no padding) for JSON bodies. */
