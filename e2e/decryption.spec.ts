@@ -92,3 +92,29 @@ test('an encrypted 20 MiB video is served whole and by ranges with private heade
   expect(answers.wrong.status).toBe(422)
   expect(answers.wrong.text).toMatch(/wrong key/)
 })
+
+test('a file with a damaged middle segment is refused with 422 before any byte, and a range clear of the damage is served', async ({ page }) => {
+  await openCafe(page)
+  const segment = 64 * 1024
+  const plain = pseudoRandomBytes(1024 * 1024, 7)
+  const { ciphertext, key } = await encryptBytes(plain)
+  ciphertext[60 + 5 * (segment + 16) + 123] ^= 1 // segment 5 of 16
+  const dir = tempDir({ 'damaged.bin': Buffer.from(ciphertext) })
+  const cid = await addThroughPage(page, 'file-input', join(dir, 'damaged.bin'), 'damaged.bin')
+
+  const answers = await page.evaluate(async (url) => {
+    const whole = await fetch(url)
+    const before = await fetch(url, { headers: { Range: `bytes=0-${5 * 65536 - 1}` } })
+    return {
+      whole: { status: whole.status, body: await whole.text() },
+      before: { status: before.status, bytes: Array.from(new Uint8Array(await before.arrayBuffer()).subarray(0, 64)), length: before.headers.get('content-length') }
+    }
+  }, `/ipfs/${cid}?key=${formatFileKey(key)}`)
+
+  expect(answers.whole.status).toBe(422)
+  expect(JSON.parse(answers.whole.body).error.code).toBe('DECRYPTION_FAILED')
+  expect(answers.whole.body).toMatch(/segment 5/)
+  expect(answers.before.status).toBe(206)
+  expect(answers.before.length).toBe(String(5 * segment))
+  expect(answers.before.bytes).toEqual(Array.from(plain.subarray(0, 64)))
+})

@@ -196,6 +196,16 @@ const largeFileRuns = {
   }
 }
 
-const cafeBench = { gateway: gatewayBench, decrypt: decryptBench, prepareLargeFile, largeFile: largeFileRuns }
+/** An encrypted file added through the cafe, for reading it by hand (profiling: scripts/profile-sw.mjs). */
+async function prepareEncrypted (sizeMiB: number): Promise<{ cid: string, keyText: string, plainCid: string }> {
+  const { cafe, gatewayReady } = connectToCafe()
+  await gatewayReady
+  const { ciphertext, key } = await encryptBytes(new Uint8Array(await randomBlob(sizeMiB * MiB).arrayBuffer()))
+  const [added] = await cafe.addFiles([{ path: 'profile.enc', file: new Blob([ciphertext as BlobPart]) }])
+  const [plain] = await cafe.addFiles([{ path: 'profile.bin', file: randomBlob(sizeMiB * MiB) }])
+  return { cid: added.cid, keyText: formatFileKey(key), plainCid: plain.cid }
+}
+
+const cafeBench = { gateway: gatewayBench, decrypt: decryptBench, prepareEncrypted, prepareLargeFile, largeFile: largeFileRuns }
 Object.assign(globalThis, { cafeBench })
 export type CafeBench = typeof cafeBench

@@ -145,6 +145,17 @@ export class IdbBlockstore extends BaseBlockstore {
     return value instanceof Blob ? value : new Blob([value as Uint8Array<ArrayBuffer>])
   }
 
+  /** Several blocks as Blobs, read in one transaction (a transaction per block cost the gateway's first byte). */
+  async getBlobs (cids: CID[], options?: AbortOptions): Promise<Blob[]> {
+    options?.signal?.throwIfAborted()
+    const store = this.database().transaction(this.name, 'readonly').store
+    const values: Array<StoredValue | undefined> = await Promise.all(cids.map(async cid => store.get(blockKey(cid))))
+    return values.map((value, i) => {
+      if (value === undefined) throw new NotFoundError(`block ${cids[i]} is not in the blockstore`)
+      return value instanceof Blob ? value : new Blob([value as Uint8Array<ArrayBuffer>])
+    })
+  }
+
   private async read (cid: CID): Promise<StoredValue> {
     const value: StoredValue | undefined = await this.database().get(this.name, blockKey(cid))
     if (value === undefined) throw new NotFoundError(`block ${cid} is not in the blockstore`)

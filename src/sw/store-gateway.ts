@@ -37,7 +37,10 @@ export function createStoreGateway (fetchBlock: FetchBlock, cafeName = DEFAULT_C
       get: (cid, options) => blockstore.get(cid, options),
       has: (cid, options) => blockstore.has(cid, options)
     },
-    blobs: { getBlob: async (cid, options) => blockstore.getBlob(cid, options) },
+    blobs: {
+      getBlob: async (cid, options) => blockstore.getBlob(cid, options),
+      getBlobs: async (cids, options) => blockstore.getBlobs(cids, options)
+    },
     logger: defaultLogger(),
     fetchBlock,
     names: createNameReader({ datastore })

@@ -61,4 +61,25 @@ describe('the IndexedDB blockstore', () => {
       IDBObjectStore.prototype.put = put
     }
   })
+
+  it('reads several blocks as Blobs in one transaction, in the order asked, and a missing one is NotFoundError', async () => {
+    const store = new IdbBlockstore(`blobs-${Math.random()}`)
+    await store.open()
+    const big = new Uint8Array(64 * 1024).map((_, i) => i % 251)
+    const blocks = [...await Promise.all([1, 2].map(block)), { cid: CID.createV1(raw.code, await sha256.digest(big)), bytes: big }]
+    await Promise.all(blocks.map(async ({ cid, bytes }) => store.put(cid, bytes)))
+    let transactions = 0
+    IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+      transactions++
+      return original.apply(this, args)
+    }
+    const order = [blocks[2], blocks[0], blocks[1]]
+    const read = await store.getBlobs(order.map(b => b.cid))
+    expect(transactions).toBe(1)
+    expect(await Promise.all(read.map(async blob => new Uint8Array(await blob.arrayBuffer())))).toEqual(order.map(b => b.bytes))
+
+    const missing = (await block(99)).cid
+    await expect(store.getBlobs([blocks[0].cid, missing])).rejects.toMatchObject({ name: 'NotFoundError' })
+    await store.close()
+  })
 })

@@ -19,6 +19,8 @@ import {
   badRequestResponse, errorToResponse, methodNotAllowedResponse, notFoundResponse,
   preconditionFailedResponse, preflightResponse, withoutBody
 } from './responses.ts'
+import { DecryptedBlobs } from './decrypted-blob.ts'
+import type { DecryptedBlobInit } from './decrypted-blob.ts'
 import type { BlobSource } from './file-blob.ts'
 import type { HandlerContext } from './handlers/index.ts'
 import type { IpnsResolver, IpnsTarget } from './ipns.ts'
@@ -44,6 +46,8 @@ export interface GatewayComponents {
 export interface GatewayInit {
   /** how long one missing block may take to arrive from the network (default 10 s) */
   networkTimeoutMs?: number
+  /** decrypted files answered as Blobs, when the gateway has `blobs` (decrypted-blob.ts) */
+  decryptedBlobs?: DecryptedBlobInit
 }
 
 export interface Gateway {
@@ -61,6 +65,7 @@ class PathGateway implements Gateway {
   /** local blocks only (trustless responses: a P2P retrieval endpoint does not search) */
   private readonly localBlocks: ReadableStorage
   private readonly blobs?: BlobSource
+  private readonly decryptedBlobs?: DecryptedBlobs
   private readonly names?: IpnsResolver
   private readonly clock: () => number
   private readonly log: Logger
@@ -71,6 +76,8 @@ class PathGateway implements Gateway {
     this.blocks = createBlockSource(components, { networkTimeoutMs })
     this.localBlocks = createBlockSource({ blockstore: components.blockstore }, { networkTimeoutMs })
     this.blobs = components.blobs
+    const decryptedBlobs = new DecryptedBlobs(init.decryptedBlobs)
+    if (components.blobs != null && decryptedBlobs.maxBytes > 0) this.decryptedBlobs = decryptedBlobs
     this.names = components.names
     this.clock = components.clock ?? Date.now
     this.log = components.logger.forComponent('cafe:gateway')
@@ -146,6 +153,7 @@ class PathGateway implements Gateway {
           car: formats.car,
           blocks,
           blobs: this.blobs,
+          decryptedBlobs: this.decryptedBlobs,
           log: this.log,
           signal
         }

@@ -1,8 +1,10 @@
 import { MemoryBlockstore } from 'blockstore-core'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { encryptBytes, formatFileKey, HEADER_BYTES, TAG_BYTES } from '../../../src/core/crypto/index.ts'
+import { DecryptedBlobs } from '../../../src/core/gateway/decrypted-blob.ts'
 import { addDirectory, addFile, bodyBytes, gatewayOver, get, patternBytes } from './fixtures.ts'
 import vectors from '../../vectors/encryption.json' with { type: 'json' }
+import type { EncryptedFile } from '../../../src/core/crypto/index.ts'
 import type { BlobSource } from '../../../src/core/gateway/file-blob.ts'
 import type { Gateway } from '../../../src/core/gateway/index.ts'
 import type { ComponentLogger, Logger } from '@libp2p/interface'
@@ -337,7 +339,7 @@ function blobsOf (blockstore: MemoryBlockstore): BlobSource & { reads: number } 
 
 describe('gateway: decrypting a file larger than the read window', () => {
   for (const withBlobs of [false, true]) {
-    it(`reads the whole plaintext and ranges across a 4 MiB window edge, in 64 KiB segments${withBlobs ? ', from Blobs of the stored leaves' : ''}`, async () => {
+    it(`reads the whole plaintext and ranges across a 4 MiB window edge, in 64 KiB segments${withBlobs ? ', from Blobs of the stored leaves, answered as Blobs' : ''}`, async () => {
       const blockstore = new MemoryBlockstore()
       const blobs = blobsOf(blockstore)
       const gateway = gatewayOver(blockstore, withBlobs ? { blobs } : {})
@@ -345,26 +347,88 @@ describe('gateway: decrypting a file larger than the read window', () => {
       const { ciphertext, key } = await encryptBytes(plaintext)
       const cid = await addFile(blockstore, ciphertext, 256 * 1024)
       const keyText = formatFileKey(key)
+      const answered = vi.spyOn(DecryptedBlobs.prototype, 'blob')
 
-      const whole = await get(gateway, `/ipfs/${cid}?key=${keyText}`)
-      expect(whole.headers.get('Content-Length')).toBe(String(plaintext.length))
-      // toEqual walks megabytes element by element; compare them natively
-      expect(Buffer.compare(await bodyBytes(whole), plaintext)).toBe(0)
+      try {
+        const whole = await get(gateway, `/ipfs/${cid}?key=${keyText}`)
+        expect(whole.headers.get('Content-Length')).toBe(String(plaintext.length))
+        expect(whole.headers.get('Cache-Control')).toBe('private, no-store')
+        // toEqual walks megabytes element by element; compare them natively
+        expect(Buffer.compare(await bodyBytes(whole), plaintext)).toBe(0)
 
-      const from = 4 * 1024 * 1024 - 70_000
-      const to = 5 * 1024 * 1024
-      const ranged = await get(gateway, `/ipfs/${cid}?key=${keyText}`, { headers: { Range: `bytes=${from}-${to}` } })
-      expect(ranged.status).toBe(206)
-      expect(Buffer.compare(await bodyBytes(ranged), plaintext.subarray(from, to + 1))).toBe(0)
-      expect(blobs.reads > 0).toBe(withBlobs)
+        const from = 4 * 1024 * 1024 - 70_000
+        const to = 5 * 1024 * 1024
+        const ranged = await get(gateway, `/ipfs/${cid}?key=${keyText}`, { headers: { Range: `bytes=${from}-${to}` } })
+        expect(ranged.status).toBe(206)
+        expect(ranged.headers.get('Content-Range')).toBe(`bytes ${from}-${to}/${plaintext.length}`)
+        expect(Buffer.compare(await bodyBytes(ranged), plaintext.subarray(from, to + 1))).toBe(0)
+        expect(blobs.reads > 0).toBe(withBlobs)
+        const asBlobs = await Promise.all(answered.mock.results.map(async result => result.value))
+        expect(asBlobs.map(blob => blob instanceof Blob)).toEqual(withBlobs ? [true, true] : [])
+      } finally {
+        answered.mockRestore()
+      }
     })
   }
 
-  it('a tampered segment read from Blobs breaks the transfer after the authentic bytes', async () => {
+  it('a damaged middle segment answered as a Blob is a 422 before any byte: every segment is authenticated first', async () => {
     const blockstore = new MemoryBlockstore()
     const gateway = gatewayOver(blockstore, { blobs: blobsOf(blockstore) })
     const plaintext = patternBytes(300 * 1024, 4)
     const { ciphertext, key } = await encryptBytes(plaintext)
+    ciphertext[HEADER_BYTES + 2 * (64 * 1024 + TAG_BYTES) + 9] ^= 4
+    const cid = await addFile(blockstore, ciphertext, 64 * 1024)
+    const res = await get(gateway, `/ipfs/${cid}?key=${formatFileKey(key)}&filename=photo.jpg`)
+    expect(res.status).toBe(422)
+    expect(res.headers.get('Content-Type')).toBe('application/json; charset=utf-8')
+    const body = await res.json()
+    expect(body.error.code).toBe('DECRYPTION_FAILED')
+    expect(body.error.message).toMatch(/segment 2/)
+    // a range that stays clear of the damage is still served
+    const before = await get(gateway, `/ipfs/${cid}?key=${formatFileKey(key)}`, { headers: { Range: `bytes=0-${2 * 64 * 1024 - 1}` } })
+    expect(before.status).toBe(206)
+    expect(await bodyBytes(before)).toEqual(plaintext.subarray(0, 2 * 64 * 1024))
+  })
+
+  it('an open-ended range (how media elements read) streams: it starts after one segment, and damage later breaks the transfer', async () => {
+    const blockstore = new MemoryBlockstore()
+    const gateway = gatewayOver(blockstore, { blobs: blobsOf(blockstore) })
+    const plaintext = patternBytes(300 * 1024, 4)
+    const { ciphertext, key } = await encryptBytes(plaintext)
+    const intact = await addFile(blockstore, ciphertext, 64 * 1024)
+    const answered = vi.spyOn(DecryptedBlobs.prototype, 'blob')
+    try {
+      const open = await get(gateway, `/ipfs/${intact}?key=${formatFileKey(key)}`, { headers: { Range: 'bytes=1000-' } })
+      expect(open.status).toBe(206)
+      expect(open.headers.get('Content-Range')).toBe(`bytes 1000-${plaintext.length - 1}/${plaintext.length}`)
+      expect(Buffer.compare(await bodyBytes(open), plaintext.subarray(1000))).toBe(0)
+      expect(answered).not.toHaveBeenCalled()
+      // bounded and suffix ranges are answered as Blobs
+      const bounded = await get(gateway, `/ipfs/${intact}?key=${formatFileKey(key)}`, { headers: { Range: 'bytes=1000-2000' } })
+      expect(await bodyBytes(bounded)).toEqual(plaintext.subarray(1000, 2001))
+      const suffix = await get(gateway, `/ipfs/${intact}?key=${formatFileKey(key)}`, { headers: { Range: 'bytes=-500' } })
+      expect(await bodyBytes(suffix)).toEqual(plaintext.subarray(plaintext.length - 500))
+      expect(answered).toHaveBeenCalledTimes(2)
+    } finally {
+      answered.mockRestore()
+    }
+
+    ciphertext[HEADER_BYTES + 2 * (64 * 1024 + TAG_BYTES) + 9] ^= 4
+    const res = await get(gateway, `/ipfs/${await addFile(blockstore, ciphertext, 64 * 1024)}?key=${formatFileKey(key)}`, { headers: { Range: 'bytes=0-' } })
+    expect(res.status).toBe(206)
+    const { bytes, error } = await readUntilError(res)
+    expect((error as Error)?.message).toMatch(/segment 2/)
+    expect(bytes).toEqual(plaintext.subarray(0, bytes.length))
+  })
+
+  it('a span larger than a Blob answer may be is streamed, and a tampered segment then breaks the transfer after the authentic bytes', async () => {
+    const blockstore = new MemoryBlockstore()
+    const gateway = gatewayOver(blockstore, { blobs: blobsOf(blockstore) }, { decryptedBlobs: { maxBytes: 200 * 1024 } })
+    const plaintext = patternBytes(300 * 1024, 4)
+    const { ciphertext, key } = await encryptBytes(plaintext)
+    const intact = await addFile(blockstore, ciphertext, 64 * 1024)
+    expect(Buffer.compare(await bodyBytes(await get(gateway, `/ipfs/${intact}?key=${formatFileKey(key)}`)), plaintext)).toBe(0)
+
     ciphertext[HEADER_BYTES + 2 * (64 * 1024 + TAG_BYTES) + 9] ^= 4
     const res = await get(gateway, `/ipfs/${await addFile(blockstore, ciphertext, 64 * 1024)}?key=${formatFileKey(key)}`)
     expect(res.status).toBe(200)
@@ -373,4 +437,51 @@ describe('gateway: decrypting a file larger than the read window', () => {
     expect(bytes.length).toBeLessThanOrEqual(2 * 64 * 1024)
     expect(bytes).toEqual(plaintext.subarray(0, bytes.length))
   })
+})
+
+describe('decrypted spans as Blobs', () => {
+  /** a file whose reads wait until `release` is called, to hold a Blob answer in the middle */
+  function slowFile (size: number) {
+    let release = (): void => {}
+    const gate = new Promise<void>(resolve => { release = resolve })
+    const file: EncryptedFile = {
+      format: 'v1',
+      plaintextSize: size,
+      async * read (range) {
+        await gate
+        yield new Uint8Array(range?.length ?? size).fill(7)
+      }
+    }
+    return { file, release }
+  }
+
+  it('answers up to maxBytes, and only while the Blobs being built stay within the budget', async () => {
+    const blobs = new DecryptedBlobs({ maxBytes: 100, budgetBytes: 150 })
+    const { file, release } = slowFile(1000)
+    expect(await blobs.blob(file, 0, 101)).toBeUndefined()
+    const first = blobs.blob(file, 0, 100)
+    expect(await blobs.blob(file, 0, 60)).toBeUndefined()
+    const second = blobs.blob(file, 0, 50)
+    release()
+    expect((await first)?.size).toBe(100)
+    expect(new Uint8Array(await (await second as Blob).arrayBuffer())).toEqual(new Uint8Array(50).fill(7))
+    expect((await blobs.blob(file, 0, 100))?.size).toBe(100)
+  })
+
+  it('a failed decryption gives its share of the budget back', async () => {
+    const blobs = new DecryptedBlobs({ maxBytes: 100, budgetBytes: 100 })
+    const failing: EncryptedFile = {
+      format: 'v1',
+      plaintextSize: 100,
+      async * read () { yield new Uint8Array(10); throw new Error('segment 1 failed authentication') }
+    }
+    await expect(blobs.blob(failing, 0, 100)).rejects.toThrow(/segment 1/)
+    expect((await blobs.blob(slowFileReady(100), 0, 100))?.size).toBe(100)
+  })
+
+  function slowFileReady (size: number): EncryptedFile {
+    const { file, release } = slowFile(size)
+    release()
+    return file
+  }
 })

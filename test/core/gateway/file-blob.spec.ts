@@ -61,6 +61,35 @@ describe('a file as one Blob of its stored leaves', () => {
     expect(blobs.reads).toBe(2)
   })
 
+  it('reads the raw leaves of a node in one batch when the store can, without slicing whole leaves', async () => {
+    const { blockstore, entry } = await store(content, { rawLeaves: true, chunk: 1000 })
+    const batches: number[] = []
+    const batched: BlobSource = {
+      async getBlob () { throw new Error('read one by one') },
+      async getBlobs (cids) {
+        batches.push(cids.length)
+        return Promise.all(cids.map(async cid => new Blob(await all(blockstore.get(cid)) as BlobPart[])))
+      }
+    }
+    for (const [start, end] of [[0, 10_000], [999, 5001], [4321, 4322]]) {
+      expect(await blobBytes(await fileBlob(batched, blockstore, entry, start, end))).toEqual(content.subarray(start, end))
+    }
+    expect(batches).toEqual([10, 6, 1])
+
+    // a Blob's slice is a call into the browser: whole leaves are taken as they are
+    const sliceOf = Blob.prototype.slice
+    let slices = 0
+    Blob.prototype.slice = function (this: Blob, ...args: Parameters<Blob['slice']>) { slices++; return sliceOf.apply(this, args) }
+    try {
+      expect(await blobBytes(await fileBlob(batched, blockstore, entry, 1000, 3000))).toEqual(content.subarray(1000, 3000))
+      expect(slices).toBe(0)
+      expect(await blobBytes(await fileBlob(batched, blockstore, entry, 1000, 2500))).toEqual(content.subarray(1000, 2500))
+      expect(slices).toBe(1)
+    } finally {
+      Blob.prototype.slice = sliceOf
+    }
+  })
+
   it('serves a single raw block file', async () => {
     const small = bytesOf(100)
     const { blockstore, blobs, entry } = await store(small, { rawLeaves: true, chunk: 1000 })
@@ -73,6 +102,11 @@ describe('a file as one Blob of its stored leaves', () => {
       async getBlob () { throw Object.assign(new Error('gone'), { name: 'NotFoundError' }) }
     }
     expect(await fileBlob(missing, blockstore, entry, 0, 10)).toBeUndefined()
+    const missingInBatch: BlobSource = {
+      getBlob: missing.getBlob,
+      async getBlobs () { throw Object.assign(new Error('gone'), { name: 'NotFoundError' }) }
+    }
+    expect(await fileBlob(missingInBatch, blockstore, entry, 0, 5000)).toBeUndefined()
     expect(blobs.reads).toBe(0)
   })
 })

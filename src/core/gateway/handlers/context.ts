@@ -3,6 +3,7 @@
  * conditional requests behave the same for every content shape.
  */
 import { contentHeaders, matchesIfNoneMatch } from '../responses.ts'
+import type { DecryptedBlobs } from '../decrypted-blob.ts'
 import type { BlobSource } from '../file-blob.ts'
 import type { Candidate, CarParams, DagScope, EntityBytes, ResponseFormat } from '../negotiate.ts'
 import type { GatewayPath } from '../parse-url.ts'
@@ -28,6 +29,8 @@ export interface HandlerContext {
   blocks: ReadableStorage
   /** local blocks as Blobs, when the store can hand them out so */
   blobs?: BlobSource
+  /** decrypted spans as Blobs (only where `blobs` is) */
+  decryptedBlobs?: DecryptedBlobs
   log: Logger
   signal?: AbortSignal
 }

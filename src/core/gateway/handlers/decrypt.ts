@@ -4,7 +4,9 @@
  * segment, so a wrong key or a damaged end is a 4xx before any header is sent; so is
  * the first segment the response needs, decrypted before answering. Every byte sent
  * comes from a segment whose tag has verified, and a bad segment met later errors the
- * body stream, so the client sees a broken transfer rather than a short file.
+ * body stream, so the client sees a broken transfer rather than a short file. In the
+ * browser a whole file or a bounded range up to 64 MiB is answered as one Blob of its
+ * decrypted segments (decrypted-blob.ts), all of them authenticated before the status is sent.
  * The key is a bearer secret in the URL: nothing here logs the URL, the response may not
  * be stored by any cache, and it carries no ETag and no Referer for what it loads.
  */
@@ -40,8 +42,8 @@ export const decryptHandler: Handler = async (ctx) => {
     throw new BadRequestError(`only a file can be decrypted; this path is a ${entry.type}`, 'NOT_A_FILE')
   }
 
-  const blobs = ctx.blobs == null ? undefined : { blobs: ctx.blobs, blocks: ctx.blocks }
-  const file = await openEncryptedFile(fileCiphertextSource(entry, { blobs, blocks: ctx.blocks }), key, { signal: ctx.signal })
+  const leaves = ctx.blobs == null ? undefined : { blobs: ctx.blobs, blocks: ctx.blocks }
+  const file = await openEncryptedFile(fileCiphertextSource(entry, { blobs: leaves, blocks: ctx.blocks }), key, { signal: ctx.signal })
   const named = ctx.resolved.roots.length > 1 ? ctx.resolved.name : undefined
   const contentType = contentTypeFromName(ctx.target.query.get('filename') ?? named) ?? await sniff(file, ctx)
   const headers = headersFor(ctx, {
@@ -51,11 +53,20 @@ export const decryptHandler: Handler = async (ctx) => {
   })
 
   // the first segment the response needs is decrypted (authenticated) before answering,
-  // on HEAD too, so a damaged one is a 422 rather than a 200 with a broken body
+  // on HEAD too, so a damaged one is a 422 rather than a 200 with a broken body; a span
+  // answered as a Blob is authenticated whole before answering. `bytes=N-` is how media
+  // elements read: it streams, so playback starts after one segment, not the whole span.
+  const blobs = openEndedRange(ctx.request) ? undefined : ctx.decryptedBlobs
   return rangedResponse({
     size: file.plaintextSize,
-    read: (start, end) => file.read({ offset: start, length: end - start }, { signal: ctx.signal })
+    read: (start, end) => file.read({ offset: start, length: end - start }, { signal: ctx.signal }),
+    body: blobs == null ? undefined : async (start, end) => blobs.blob(file, start, end, { signal: ctx.signal })
   }, { request: ctx.request, headers, prime: { onHead: true }, readAhead: READ_AHEAD_CHUNKS })
+}
+
+/** a Range header with a `start-` spec (no end) */
+function openEndedRange (request: Request): boolean {
+  return /(?:=|,)\s*\d+\s*-\s*(?:,|$)/.test(request.headers.get('Range') ?? '')
 }
 
 async function exportEntry (ctx: HandlerContext): Promise<UnixFSEntry> {
