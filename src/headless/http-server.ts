@@ -11,6 +11,8 @@
 import { setMaxListeners } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { errorResponse } from '../core/api/http.ts'
+import { BodilessRequest } from './incoming-request.ts'
+import { TextResponse } from './text-response.ts'
 import { CafeError, PayloadTooLargeError } from '../core/errors.ts'
 import type { CafeErrorCode } from '../core/errors.ts'
 import { redactError, redactUrl } from '../core/util/redact-url.ts'
@@ -212,6 +214,16 @@ const EARLY_BODY_BYTES = 64 * 1024
 
 /** Streams the response; the body's reader is released (cancelled) however it ends. */
 async function send (res: ServerResponse, response: Response, options: SendOptions): Promise<void> {
+  // a JSON answer whose text is at hand: one write with its length, no stream
+  if (response instanceof TextResponse && !response.bodyUsed && options.beforeEnd == null) {
+    const text = response.bodyText
+    const length = text == null ? 0 : Buffer.byteLength(text)
+    res.writeHead(response.status, text == null ? { ...response.fields, ...options.headers } : { ...response.fields, 'content-length': String(length), ...options.headers })
+    if (text == null || options.head) res.end()
+    else res.end(text)
+    if (!options.head && options.sent != null) options.sent.bytes += length
+    return
+  }
   const headers: Record<string, string | string[]> = {}
   for (const [name, value] of response.headers) headers[name] = value
   const cookies = response.headers.getSetCookie()
@@ -342,10 +354,15 @@ export async function serveFetch (handler: FetchHandler, init: HttpServerInit): 
         let request: Request | undefined
         let headers: Headers | undefined
         try {
-          headers = headersOf(req)
-          if (!FETCH_FORBIDDEN_METHODS.has(method)) {
-            body = method !== 'GET' && method !== 'HEAD' ? bodyOf(req, limits.maxBodyBytes) : undefined
-            request = new Request(origin + target, { method, headers, body: body?.stream, signal: controller.signal, duplex: 'half' } as RequestInit)
+          if ((method === 'GET' || method === 'HEAD') && URL.canParse(origin + target)) {
+            request = new BodilessRequest(origin + target, method, req.rawHeaders, controller.signal)
+            headers = request.headers
+          } else {
+            headers = headersOf(req)
+            if (!FETCH_FORBIDDEN_METHODS.has(method)) {
+              body = method !== 'GET' && method !== 'HEAD' ? bodyOf(req, limits.maxBodyBytes) : undefined
+              request = new Request(origin + target, { method, headers, body: body?.stream, signal: controller.signal, duplex: 'half' } as RequestInit)
+            }
           }
         } catch (err) {
           // only the client's input (target, method, headers) can make a Request fail
@@ -356,7 +373,7 @@ export async function serveFetch (handler: FetchHandler, init: HttpServerInit): 
         } else if (request == null) {
           response = await forbiddenMethod(method, origin + target, headers, { remote, signal: controller.signal })
         } else {
-          // the Request's own signal follows the controller; one gateway answer hands it to many concurrent block reads
+          // one gateway answer hands the signal to many concurrent block reads
           setMaxListeners(Infinity, request.signal)
           response = await handler(request, { remote, signal: request.signal })
         }
