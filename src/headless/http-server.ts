@@ -1,8 +1,9 @@
 /**
  * Serves a `fetch(Request) → Response` handler over node:http: each Node request
  * becomes a standard Request (body streamed, `duplex: 'half'`, aborted when the client
- * goes away) and the Response body is streamed back with backpressure, never
- * gathered. Header size, body size and slow clients are bounded here, before the
+ * goes away; a GET or HEAD a lazy one, incoming-request.ts) and the Response body is
+ * streamed back with backpressure, never gathered (chunks already at hand go out in one
+ * write; a TextResponse in one write with its length). Header size, body size and slow clients are bounded here, before the
  * handler runs. Whatever a client does (drop at any byte, send what Node's parser
  * refuses, lie about its length) ends in a JSON 4xx or a closed socket, never in an
  * error that escapes. A handler must read the body it needs before it answers: an
