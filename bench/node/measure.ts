@@ -10,6 +10,13 @@ export function percentile (samples: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p / 100 * sorted.length))]
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median (samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
 /** scripts/bench.mjs reads the last line of a benchmark's stdout as its results. */
 export function report (results: Record<string, Record<string, number>>): void {
   console.log(JSON.stringify(results))

@@ -18,6 +18,7 @@ import type { InboxInit, Inbox } from './inbox/index.ts'
 import type { Names, NamesInit } from './names/names.ts'
 import type { Providers } from './names/providers.ts'
 import type { InboxPush } from './inbox/push.ts'
+import type { JsonResponder } from './api/respond.ts'
 import type { CafeDescription } from './info/service.ts'
 import type { Pinning, PinningInit } from './pinning/index.ts'
 import type { Snapshots } from './snapshots/index.ts'
@@ -59,6 +60,8 @@ export interface CafeInit {
    * a name of a default service replaces it, `false` leaves it out.
    */
   services?: Record<string, CafeServiceFactory | false>
+  /** builds the HTTP door's JSON answers (HttpApiInit `respond`); default a standard Response */
+  httpResponses?: JsonResponder
 }
 
 export interface Cafe {
@@ -121,7 +124,8 @@ export function createCafe (components: CafeComponents, init: CafeInit = {}): Ca
     buckets,
     services,
     mounts: built.flatMap(service => service.httpMounts ?? []),
-    codecs: built.flatMap(service => service.httpCodecs ?? [])
+    codecs: built.flatMap(service => service.httpCodecs ?? []),
+    respond: init.httpResponses
   })
 
   return {

@@ -105,7 +105,8 @@ export class DurableFsBlockstore extends FsBlockstore {
     }
   }
 
-  private fileOf (cid: CID): string {
+  /** the file that holds a block */
+  fileOf (cid: CID): string {
     const { dir, file } = this.sharding.encode(cid)
     return join(this.path, dir, file)
   }

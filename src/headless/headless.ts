@@ -26,6 +26,7 @@ import { jsonError, serveFetch, type FetchServer, type HttpServerLimits } from '
 import { createPrometheusMetrics, registerHostMetrics, type PrometheusMetrics } from './metrics.ts'
 import { observabilityRoutes } from './metrics-routes.ts'
 import { checkOwnerSecret, loadOrCreateOwnerSecret, type OwnerSecret } from './owner-secret.ts'
+import { textResponse } from './text-response.ts'
 import { keepReservations, type KeepReservationsInit, type ReservationKeeper } from '../node/reservations.ts'
 import type { AbortOptions, ComponentLogger, PeerId, PrivateKey } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
@@ -205,7 +206,7 @@ export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<Headl
       // providing on delete, and throws when there are none
       storage: { blockstore, pins: helia.pins, fetchDag: createFetchDag(helia) },
       metrics
-    }, { ...init.cafe, ownerSecret: owner.secret })
+    }, { ...init.cafe, ownerSecret: owner.secret, httpResponses: textResponse })
     const unhandle = await cafe.handleProtocols(libp2p)
     undo.push(unhandle)
     await cafe.start()

@@ -1,8 +1,9 @@
 /**
  * Serves a `fetch(Request) → Response` handler over node:http: each Node request
  * becomes a standard Request (body streamed, `duplex: 'half'`, aborted when the client
- * goes away) and the Response body is streamed back with backpressure, never
- * gathered. Header size, body size and slow clients are bounded here, before the
+ * goes away; a GET or HEAD a lazy one, incoming-request.ts) and the Response body is
+ * streamed back with backpressure, never gathered (chunks already at hand go out in one
+ * write; a TextResponse in one write with its length). Header size, body size and slow clients are bounded here, before the
  * handler runs. Whatever a client does (drop at any byte, send what Node's parser
  * refuses, lie about its length) ends in a JSON 4xx or a closed socket, never in an
  * error that escapes. A handler must read the body it needs before it answers: an
@@ -11,6 +12,8 @@
 import { setMaxListeners } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { errorResponse } from '../core/api/http.ts'
+import { BodilessRequest } from './incoming-request.ts'
+import { TextResponse } from './text-response.ts'
 import { CafeError, PayloadTooLargeError } from '../core/errors.ts'
 import type { CafeErrorCode } from '../core/errors.ts'
 import { redactError, redactUrl } from '../core/util/redact-url.ts'
@@ -192,6 +195,23 @@ async function write (res: ServerResponse, chunk: Uint8Array): Promise<boolean> 
   })
 }
 
+/** Chunks a body already holds are gathered up to this size for one write. */
+const WRITE_BATCH_BYTES = 1024 * 1024
+const NOT_READY = Symbol('not ready')
+/** settled already: a race against it tells whether a read is settled too (its reaction runs first) */
+const notReady = Promise.resolve(NOT_READY)
+
+/** Writes `chunks` as one socket write; false once the client is gone. */
+async function writeAll (res: ServerResponse, chunks: Uint8Array[]): Promise<boolean> {
+  if (chunks.length === 1) return write(res, chunks[0])
+  if (res.destroyed) return false
+  res.cork()
+  for (let i = 0; i < chunks.length - 1; i++) res.write(chunks[i])
+  const last = write(res, chunks[chunks.length - 1])
+  res.uncork()
+  return last
+}
+
 interface SendOptions {
   head: boolean
   /** added to the response's own headers */
@@ -212,6 +232,16 @@ const EARLY_BODY_BYTES = 64 * 1024
 
 /** Streams the response; the body's reader is released (cancelled) however it ends. */
 async function send (res: ServerResponse, response: Response, options: SendOptions): Promise<void> {
+  // a JSON answer whose text is at hand: one write with its length, no stream
+  if (response instanceof TextResponse && !response.bodyUsed && options.beforeEnd == null) {
+    const text = response.bodyText
+    const length = text == null ? 0 : Buffer.byteLength(text)
+    res.writeHead(response.status, text == null ? { ...response.fields, ...options.headers } : { ...response.fields, 'content-length': String(length), ...options.headers })
+    if (text == null || options.head) res.end()
+    else res.end(text)
+    if (!options.head && options.sent != null) options.sent.bytes += length
+    return
+  }
   const headers: Record<string, string | string[]> = {}
   for (const [name, value] of response.headers) headers[name] = value
   const cookies = response.headers.getSetCookie()
@@ -265,8 +295,21 @@ async function send (res: ServerResponse, response: Response, options: SendOptio
       const { done, value } = await (pending ?? reader.read())
       pending = undefined
       if (done) break
-      if (!(await write(res, value))) return
-      sent.bytes += value.byteLength
+      // chunks the body already holds go out with this one in one write (writev): 32 MiB in
+      // 64 KiB chunks took about 10% less event-loop time so, in 256 KiB chunks about 20% less
+      const batch = [value]
+      let length = value.byteLength
+      while (length < WRITE_BATCH_BYTES) {
+        pending = reader.read()
+        const ready = await Promise.race([pending, notReady])
+        if (ready === NOT_READY) break
+        pending = undefined
+        if (ready.done) { complete = true; break }
+        batch.push(ready.value)
+        length += ready.value.byteLength
+      }
+      if (!(await writeAll(res, batch))) return
+      sent.bytes += length
     }
     await options.beforeEnd?.()
     res.end()
@@ -342,10 +385,15 @@ export async function serveFetch (handler: FetchHandler, init: HttpServerInit): 
         let request: Request | undefined
         let headers: Headers | undefined
         try {
-          headers = headersOf(req)
-          if (!FETCH_FORBIDDEN_METHODS.has(method)) {
-            body = method !== 'GET' && method !== 'HEAD' ? bodyOf(req, limits.maxBodyBytes) : undefined
-            request = new Request(origin + target, { method, headers, body: body?.stream, signal: controller.signal, duplex: 'half' } as RequestInit)
+          if ((method === 'GET' || method === 'HEAD') && URL.canParse(origin + target)) {
+            request = new BodilessRequest(origin + target, method, req.rawHeaders, controller.signal)
+            headers = request.headers
+          } else {
+            headers = headersOf(req)
+            if (!FETCH_FORBIDDEN_METHODS.has(method)) {
+              body = method !== 'GET' && method !== 'HEAD' ? bodyOf(req, limits.maxBodyBytes) : undefined
+              request = new Request(origin + target, { method, headers, body: body?.stream, signal: controller.signal, duplex: 'half' } as RequestInit)
+            }
           }
         } catch (err) {
           // only the client's input (target, method, headers) can make a Request fail
@@ -356,7 +404,7 @@ export async function serveFetch (handler: FetchHandler, init: HttpServerInit): 
         } else if (request == null) {
           response = await forbiddenMethod(method, origin + target, headers, { remote, signal: controller.signal })
         } else {
-          // the Request's own signal follows the controller; one gateway answer hands it to many concurrent block reads
+          // one gateway answer hands the signal to many concurrent block reads
           setMaxListeners(Infinity, request.signal)
           response = await handler(request, { remote, signal: request.signal })
         }

@@ -20,6 +20,8 @@ interface Compiled<R> { route: R, pattern: RegExp, names: string[] }
 
 export class HttpRouteTable<R extends HttpEntry> {
   private readonly compiled: Array<Compiled<R>>
+  /** every fixed path (with and without a trailing slash) → the entries, in order, whose pattern matches it */
+  private readonly fixed = new Map<string, Array<Compiled<R>>>()
 
   constructor (routes: readonly R[]) {
     this.compiled = routes.map(route => {
@@ -31,12 +33,20 @@ export class HttpRouteTable<R extends HttpEntry> {
       }).join('/')
       return { route, pattern: new RegExp(`^${source}/?$`), names }
     })
+    for (const { route, names } of this.compiled) {
+      if (names.length > 0) continue
+      const bare = route.path.endsWith('/') ? route.path.slice(0, -1) : route.path
+      for (const path of [bare, `${bare}/`]) {
+        if (!this.fixed.has(path)) this.fixed.set(path, this.compiled.filter(({ pattern }) => pattern.test(path)))
+      }
+    }
   }
 
   /** `allowed` lists the methods of a path that exists; empty means no such path (404). */
   lookup (method: string, pathname: string): HttpLookup<R> {
     const allowed: HttpMethod[] = []
-    for (const { route, pattern, names } of this.compiled) {
+    // a fixed path tries only the patterns known to match it, in the same order
+    for (const { route, pattern, names } of this.fixed.get(pathname) ?? this.compiled) {
       const found = pattern.exec(pathname)
       if (found == null) continue
       if (route.method !== method) {

@@ -10,10 +10,11 @@ import { BadRequestError, CafeError, NotFoundError, UnauthorizedError, toCafeErr
 import { constantTimeEqual } from '../accounts/crypto.ts'
 import { HttpRouteTable } from './http-routes.ts'
 import { redactError, redactUrl } from '../util/redact-url.ts'
-import { bearer, bodyChunks, errorResponse, jsonResponse, queryInput, readJsonBody } from './respond.ts'
+import { bearer, bodyChunks, errorResponse, jsonParts, queryInput, readJsonBody, standardResponse } from './respond.ts'
 import { createRateBuckets } from './buckets.ts'
 import { DEFAULT_MAX_BODY_BYTES } from './route.ts'
 import type { RateBuckets } from './buckets.ts'
+import type { JsonResponder } from './respond.ts'
 import type { CafeApi } from './api.ts'
 import type { ErrorShape, HttpCodec, HttpMethod, RateBucket, Route, StreamRoute } from './route.ts'
 import type { AccountService } from '../accounts/accounts.ts'
@@ -41,6 +42,11 @@ export interface HttpApiInit {
   services?: unknown
   /** APIs with their own wire format under a path prefix (the Delegated Routing API) */
   codecs?: ReadonlyArray<HttpCodec>
+  /**
+   * Builds the routes' JSON answers; default a standard Response. A host that writes answers
+   * to its own sockets (the headless server) may give a lighter object with the same interface.
+   */
+  respond?: JsonResponder
 }
 
 export interface HttpRequestOptions {
@@ -75,9 +81,11 @@ class DefaultHttpApi implements HttpApi {
   private readonly init: HttpApiInit
   private readonly buckets: RateBuckets
   private readonly log: Logger
+  private readonly respond: JsonResponder
 
   constructor (api: CafeApi<any>, init: HttpApiInit) {
     this.api = api
+    this.respond = init.respond ?? standardResponse
     this.init = init
     this.ownerSecret = init.ownerSecret != null && init.ownerSecret !== '' ? init.ownerSecret : undefined
     this.buckets = init.buckets ?? createRateBuckets()
@@ -146,7 +154,7 @@ class DefaultHttpApi implements HttpApi {
         owner,
         remote: options.remote
       }, { signal })
-      return jsonResponse(mounted.status ?? (output === undefined ? 204 : (route.status ?? 200)), mounted.output == null ? output : mounted.output(output))
+      return this.respond(jsonParts(mounted.status ?? (output === undefined ? 204 : (route.status ?? 200)), mounted.output == null ? output : mounted.output(output)))
     } catch (err) {
       const error = toCafeError(err)
       if (error.status >= 500) this.log.error('%s %s failed - %s', request.method, redactUrl(request.url), redactError(err))
@@ -180,7 +188,7 @@ class DefaultHttpApi implements HttpApi {
       body: bodyChunks(request.body, signal),
       declaredSize: length != null && /^\d+$/.test(length) ? Number(length) : undefined
     })
-    return jsonResponse(200, output)
+    return this.respond(jsonParts(200, output))
   }
 }
 

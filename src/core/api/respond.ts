@@ -12,10 +12,27 @@ const JSON_HEADERS = {
   'x-content-type-options': 'nosniff'
 }
 
+/** What a JSON answer is made of: its status, headers and body text (null: no body). */
+export interface JsonParts {
+  status: number
+  headers: Record<string, string>
+  text: string | null
+}
+
+/** The parts of a JSON answer; no body (204, or the given status) when `body` is undefined. */
+export function jsonParts (status: number, body: unknown, headers: Record<string, string> = {}): JsonParts {
+  if (body === undefined) return { status: status === 200 ? 204 : status, headers: { 'cache-control': 'no-store', ...headers }, text: null }
+  return { status, headers: { ...JSON_HEADERS, ...headers }, text: JSON.stringify(body) }
+}
+
+/** Builds the HTTP door's JSON answers (a host that writes them itself may give a lighter Response). */
+export type JsonResponder = (parts: JsonParts) => Response
+
+export const standardResponse: JsonResponder = ({ status, headers, text }) => new Response(text, { status, headers })
+
 /** A JSON answer; no body (204, or the given status) when `body` is undefined. */
 export function jsonResponse (status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  if (body === undefined) return new Response(null, { status: status === 200 ? 204 : status, headers: { 'cache-control': 'no-store', ...headers } })
-  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } })
+  return standardResponse(jsonParts(status, body, headers))
 }
 
 /** Where the Pinning Service API's reasons differ from the cafe's codes. */

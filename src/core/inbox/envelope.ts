@@ -31,6 +31,10 @@ const EPHEMERAL_BYTES = 32
 const TAG_BYTES = 16
 const SIGNATURE_BYTES = 64
 const MAX_PEER_ID_LENGTH = 128
+const SIGNING_PREFIX = fromString(`${ENVELOPE_DOMAIN}\0`)
+// the encoder's own bytes: the `signature` entry (its key, then a 64-byte string) and the head of a six-entry map
+const SIGNATURE_ENTRY_BYTES = encodeCbor({ signature: new Uint8Array(SIGNATURE_BYTES) }).byteLength - 1
+const UNSIGNED_MAP_HEAD = encodeCbor({ a: 0, b: 0, c: 0, d: 0, e: 0, f: 0 }).subarray(0, 1)
 
 export interface Envelope {
   v: 1
@@ -65,6 +69,11 @@ export interface OpenedMessage {
   plaintext: Uint8Array
 }
 
+export interface VerifyOptions extends AbortOptions {
+  /** the key of a sender peer id, as senderKeyOf gives it; a long-running verifier may pass one that remembers (default: senderKeyOf) */
+  senderKey?(peerId: string): PublicKey
+}
+
 export interface SealOptions extends AbortOptions {
   /** sender's time in ms; defaults to Date.now() */
   sentAt?: number
@@ -93,9 +102,31 @@ export async function sealMessage (senderKey: PrivateKey, recipient: Recipient, 
 
 /** Check the signature against the `from` peer id's key; throws BadRequestError SIGNATURE_INVALID. */
 export async function verifyEnvelope (envelope: Envelope, options: AbortOptions = {}): Promise<void> {
-  const key = ed25519KeyOfPeer(envelope.from, 'sender')
   const { signature, ...unsigned } = envelope
-  const valid = await key.verify(signingBytes(ENVELOPE_DOMAIN, unsigned), signature, options)
+  await checkSignature(senderKeyOf(envelope.from), signingBytes(ENVELOPE_DOMAIN, unsigned), signature, options)
+}
+
+/**
+ * verifyEnvelope, returning the envelope's canonical bytes (what encodeEnvelope gives) from the
+ * one dag-cbor encoding: dag-cbor sorts map keys by length first, so `signature`, the longest, is
+ * the last entry, and the signed map is the envelope's map without it (one entry fewer in its head).
+ */
+export async function verifyEnvelopeCanonical (envelope: Envelope, options: VerifyOptions = {}): Promise<Uint8Array> {
+  const canonical = encodeEnvelope(envelope)
+  const fields = canonical.subarray(1, canonical.byteLength - SIGNATURE_ENTRY_BYTES)
+  const signed = concat([SIGNING_PREFIX, UNSIGNED_MAP_HEAD, fields], SIGNING_PREFIX.byteLength + 1 + fields.byteLength)
+  const key = options.senderKey?.(envelope.from) ?? senderKeyOf(envelope.from)
+  await checkSignature(key, signed, envelope.signature, options)
+  return canonical
+}
+
+/** The Ed25519 key of a sender peer id; throws ENVELOPE_INVALID or UNSUPPORTED_KEY. */
+export function senderKeyOf (peerId: string): PublicKey {
+  return ed25519KeyOfPeer(peerId, 'sender')
+}
+
+async function checkSignature (key: PublicKey, signed: Uint8Array, signature: Uint8Array, options: AbortOptions): Promise<void> {
+  const valid = await key.verify(signed, signature, options)
   if (!valid) throw new BadRequestError('the envelope signature does not match its sender', 'SIGNATURE_INVALID')
 }
 

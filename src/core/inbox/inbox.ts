@@ -12,8 +12,8 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Key } from 'interface-datastore'
 import { BadRequestError, NotFoundError, PayloadTooLargeError, QuotaExceededError } from '../errors.ts'
-import { encodeCbor, hashId } from '../util/canonical.ts'
-import { decodeEnvelope, encodeEnvelope, verifyEnvelope } from './envelope.ts'
+import { digestId, encodeCbor } from '../util/canonical.ts'
+import { decodeEnvelope, senderKeyOf, verifyEnvelopeCanonical } from './envelope.ts'
 import { createKeyedMutex } from '../util/keyed-lock.ts'
 import { decodeStoredCbor } from '../util/stored.ts'
 import { periodic, type Periodic } from '../util/periodic.ts'
@@ -139,7 +139,10 @@ const messageName = (receivedAt: number, id: string): string => `${pad(receivedA
 const messageKey = (account: string, receivedAt: number, id: string): Key => new Key(`${ROOT}/m/${account}/${messageName(receivedAt, id)}`)
 const locatorKey = (account: string, id: string): Key => new Key(`${ROOT}/i/${account}/${id}`)
 const expiryKey = (expiresAt: number, account: string, id: string): Key => new Key(`${ROOT}/x/${pad(expiresAt)}/${account}/${id}`)
-const lastSegment = (key: Key): string => key.toString().slice(key.toString().lastIndexOf('/') + 1)
+const lastSegment = (key: Key): string => {
+  const text = key.toString()
+  return text.slice(text.lastIndexOf('/') + 1)
+}
 
 class DefaultInbox implements Inbox {
   private readonly datastore: Datastore
@@ -158,8 +161,9 @@ class DefaultInbox implements Inbox {
   /** per-account message names (`<receivedAt>-<id>`) in order, read on an account's first list, then kept up to date */
   private readonly order = new Map<AccountId, string[]>()
   private readonly sweeper: Periodic
-  /** parsing a peer id back and forth was a tenth of a delivery: recipients recur, their check is kept */
-  private readonly recipients = canonicalPeerIds()
+  /** parsing a peer id back and forth was a tenth of a delivery: recipients and senders recur, their check and key are kept */
+  private readonly isCanonical = remembering(isCanonicalPeerId)
+  private readonly senderKey = remembering(senderKeyOf)
 
   constructor (components: InboxComponents, init: InboxInit) {
     this.datastore = components.datastore
@@ -187,10 +191,10 @@ class DefaultInbox implements Inbox {
       throw new PayloadTooLargeError(`messages are limited to ${this.maxMessageBytes} bytes`)
     }
     const envelope = decodeEnvelope(bytes)
-    if (!this.recipients.isCanonical(envelope.to)) {
+    if (!this.isCanonical(envelope.to)) {
       throw new BadRequestError('the recipient must be a peer id in its usual form', 'ENVELOPE_INVALID')
     }
-    await verifyEnvelope(envelope, options)
+    const canonical = await verifyEnvelopeCanonical(envelope, { ...options, senderKey: this.senderKey })
     const account = envelope.to
     if (!await this.accounts.isRegistered(account, options)) {
       throw new NotFoundError('the recipient is not registered at this cafe', 'RECIPIENT_NOT_FOUND')
@@ -199,11 +203,11 @@ class DefaultInbox implements Inbox {
     if (envelope.sentAt < now - this.ttlMs) throw new BadRequestError('the envelope is older than the inbox keeps messages', 'ENVELOPE_EXPIRED')
     if (envelope.sentAt > now + this.maxClockSkewMs) throw new BadRequestError('the envelope is dated in the future', 'ENVELOPE_INVALID')
 
-    const canonical = encodeEnvelope(envelope)
-    const id = hashId(canonical)
+    const id = await digestId(canonical)
 
     const { receipt, message } = await this.lock(account, async () => {
-      const existing = await this.getLocator(account, id, options)
+      const locatorAt = locatorKey(account, id)
+      const existing = await this.readLocator(locatorAt, options)
       if (existing != null) {
         return { receipt: { id, receivedAt: existing.receivedAt, expiresAt: existing.expiresAt, duplicate: true } }
       }
@@ -224,7 +228,7 @@ class DefaultInbox implements Inbox {
       const stored: StoredMessage = { envelope: canonical, receivedAt, expiresAt }
       const batch = this.datastore.batch()
       batch.put(messageKey(account, receivedAt, id), encodeCbor(stored))
-      batch.put(locatorKey(account, id), encodeCbor(locator))
+      batch.put(locatorAt, encodeCbor(locator))
       batch.put(expiryKey(expiresAt, account, id), new Uint8Array(0))
       await batch.commit(options)
       usage.inboxMessages += 1
@@ -406,7 +410,10 @@ class DefaultInbox implements Inbox {
   }
 
   private async getLocator (account: string, id: string, options: AbortOptions): Promise<Locator | undefined> {
-    const key = locatorKey(account, id)
+    return this.readLocator(locatorKey(account, id), options)
+  }
+
+  private async readLocator (key: Key, options: AbortOptions): Promise<Locator | undefined> {
     // every new delivery looks up an id that is not there: has() says so without the NotFoundError get() throws
     if (!await this.datastore.has(key, options)) return undefined
     const bytes = await this.getOptional(key, options)
@@ -463,17 +470,17 @@ function isCanonicalPeerId (text: string): boolean {
 
 const KEPT_PEER_IDS = 10_000
 
-/** `isCanonicalPeerId`, remembering up to KEPT_PEER_IDS ids that passed (forgotten all at once when full). */
-function canonicalPeerIds (): { isCanonical(text: string): boolean } {
-  const passed = new Set<string>()
-  return {
-    isCanonical (text) {
-      if (passed.has(text)) return true
-      if (!isCanonicalPeerId(text)) return false
-      if (passed.size >= KEPT_PEER_IDS) passed.clear()
-      passed.add(text)
-      return true
+/** `parse` of a peer id, remembering up to KEPT_PEER_IDS answers (forgotten all at once when full); a throw is not kept. */
+function remembering <T> (parse: (peerId: string) => T): (peerId: string) => T {
+  const kept = new Map<string, T>()
+  return peerId => {
+    let value = kept.get(peerId)
+    if (value === undefined) {
+      value = parse(peerId)
+      if (kept.size >= KEPT_PEER_IDS) kept.clear()
+      kept.set(peerId, value)
     }
+    return value
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * One account's pin requests as the list, usage and hasPin queries need them, kept in
  * memory in creation order: a page walks back from `before` and reads only the records
- * it returns, and the count needs no record decoded (except to match `meta`).
+ * it returns, and the count needs no record decoded (except to match `meta`); a count by
+ * status alone is kept, so such a page costs its own size.
  *
  * Usage counts live pins only: `pins` is the pinned requests, `pinBytes` the size of each
  * pinned DAG once, however many of the account's requests pin it (its blocks are stored once).
@@ -45,6 +46,8 @@ export class AccountPins {
   private readonly byId = new Map<string, PinSummary>()
   /** pinned DAGs by (v1) CID: how many pinned requests hold each, and its size */
   private readonly pinned = new Map<string, { requests: number, bytes: number }>()
+  /** requests by status: a page filtered by status alone is counted without a walk */
+  private readonly statuses: Record<PinState, number> = { queued: 0, pinning: 0, pinned: 0, failed: 0 }
   /** pinned requests */
   pins = 0
   /** bytes of the distinct pinned DAGs */
@@ -88,7 +91,15 @@ export class AccountPins {
     return this.pinned.has(cid)
   }
 
+  /** how many requests have one of these statuses */
+  countWith (statuses: readonly PinState[]): number {
+    let count = 0
+    for (const status of new Set(statuses)) count += this.statuses[status]
+    return count
+  }
+
   private count (summary: PinSummary, sign: 1 | -1): void {
+    this.statuses[summary.status] += sign
     if (summary.status !== 'pinned') return
     this.pins += sign
     const dag = this.pinned.get(summary.cid)

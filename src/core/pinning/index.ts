@@ -270,7 +270,11 @@ class DefaultPinning implements Pinning {
     const name = q.name == null ? undefined : q.match.startsWith('i') ? q.name.toLowerCase() : q.name
     const meta = q.meta == null ? [] : Object.entries(q.meta)
     const matches: PinSummary[] = []
-    for (const pin of (await this.records.summaries(account, options)).newestFirst(q)) {
+    const pins = await this.records.summaries(account, options)
+    // filtered by status alone, the count is kept: the walk stops at the end of the page
+    const counted = cids == null && name == null && meta.length === 0 && q.before == null && q.after == null ? pins.countWith(q.status) : undefined
+    for (const pin of pins.newestFirst(q)) {
+      if (counted != null && matches.length === q.limit) break
       if (!q.status.includes(pin.status)) continue
       if (cids != null && !cids.has(pin.cid)) continue
       if (name != null && !nameMatches(pin.name, name, q.match)) continue
@@ -283,7 +287,7 @@ class DefaultPinning implements Pinning {
       return records.filter(record => record != null)
     }
     if (meta.length === 0) {
-      return { count: matches.length, results: (await read(matches.slice(0, q.limit))).map(r => this.toStatus(r)) }
+      return { count: counted ?? matches.length, results: (await read(matches.slice(0, q.limit))).map(r => this.toStatus(r)) }
     }
     // meta is not in the summaries: read the candidates, a slice at a time
     let count = 0

@@ -6,6 +6,7 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { base32 } from 'multiformats/bases/base32'
+import { sha256 as platformSha256 } from 'multiformats/hashes/sha2'
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import { toString } from 'uint8arrays/to-string'
@@ -33,6 +34,11 @@ export function decodeCbor (bytes: Uint8Array, code: CafeErrorCode, what: string
 /** A short, key-safe id for bytes: base32 (no multibase prefix) of their SHA-256. */
 export function hashId (bytes: Uint8Array): string {
   return base32.baseEncode(sha256(bytes))
+}
+
+/** hashId with the platform's SHA-256 (node:crypto in Node, WebCrypto in browsers): faster on hot paths. */
+export async function digestId (bytes: Uint8Array): Promise<string> {
+  return base32.baseEncode(await platformSha256.encode(bytes))
 }
 
 /** Bytes as base64 (RFC 4648 alphabet, no padding) for JSON bodies. */

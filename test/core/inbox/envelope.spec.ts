@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { fromString } from 'uint8arrays/from-string'
 import { toString } from 'uint8arrays/to-string'
 import {
-  decodeEnvelope, encodeEnvelope, envelopeFromJSON, envelopeToJSON, openMessage, sealMessage, verifyEnvelope
+  decodeEnvelope, encodeEnvelope, envelopeFromJSON, envelopeToJSON, openMessage, sealMessage, verifyEnvelope, verifyEnvelopeCanonical
 } from '../../../src/core/inbox/envelope.ts'
 import type { Envelope } from '../../../src/core/inbox/envelope.ts'
 
@@ -48,6 +48,15 @@ describe('envelope', () => {
     expect(toString((await openMessage(bob, viaJson)).plaintext)).toBe('round trip')
   })
 
+  it('the checked canonical bytes are the envelope\'s own encoding, whatever its size and sender', async () => {
+    const sizes = [0, 1, 23, 24, 255, 256, 65535, 65536, 70000]
+    for (const [i, size] of sizes.entries()) {
+      const sender = [alice, bob, mallory][i % 3]
+      const envelope = await sealMessage(sender, i % 2 === 0 ? bobId : aliceId, new Uint8Array(size).fill(i), { sentAt: [0, 23, 24, 2 ** 32, Date.now()][i % 5] })
+      expect(await verifyEnvelopeCanonical(envelope)).toEqual(encodeEnvelope(envelope))
+    }
+  })
+
   it('two seals of the same text are different envelopes', async () => {
     const a = await sealMessage(alice, bobId, fromString('same'), { sentAt: 1 })
     const b = await sealMessage(alice, bobId, fromString('same'), { sentAt: 1 })
@@ -67,6 +76,7 @@ describe('envelope', () => {
       it(`${what} fails the signature check`, async () => {
         const envelope = tamper(await sealMessage(alice, bobId, fromString('secret')))
         await expect(verifyEnvelope(envelope)).rejects.toMatchObject({ code: 'SIGNATURE_INVALID', status: 400 })
+        await expect(verifyEnvelopeCanonical(envelope)).rejects.toMatchObject({ code: 'SIGNATURE_INVALID', status: 400 })
         await expect(openMessage(bob, envelope)).rejects.toMatchObject({ status: 400 })
       })
     }

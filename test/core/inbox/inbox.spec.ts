@@ -8,6 +8,7 @@ import { toString } from 'uint8arrays/to-string'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { decodeEnvelope, encodeEnvelope, openMessage, sealMessage } from '../../../src/core/inbox/envelope.ts'
 import { createInbox } from '../../../src/core/inbox/index.ts'
+import { hashId } from '../../../src/core/util/canonical.ts'
 import { FakeAccounts, manualClock } from './fakes.ts'
 import type { DeliveredEvent, Inbox, InboxInit } from '../../../src/core/inbox/index.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -115,6 +116,18 @@ describe('inbox', () => {
     expect((await inbox.list(bobId)).messages).toEqual([])
   })
 
+  it('checks every signature, also from a sender it has seen, and refuses a sender that is not a peer id each time', async () => {
+    await inbox.deliver(await letter(alice, bobId, 'first, genuine'))
+    const envelope = await sealMessage(carol, bobId, fromString('claims to be alice'))
+    await expect(inbox.deliver(encodeEnvelope({ ...envelope, from: aliceId }))).rejects.toMatchObject({ status: 400, code: 'SIGNATURE_INVALID' })
+    const tampered = await sealMessage(alice, bobId, fromString('genuine, then changed'))
+    await expect(inbox.deliver(encodeEnvelope({ ...tampered, sentAt: tampered.sentAt - 1 }))).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' })
+    for (let i = 0; i < 2; i++) {
+      await expect(inbox.deliver(encodeEnvelope({ ...envelope, from: 'not-a-peer-id' }))).rejects.toMatchObject({ status: 400, code: 'ENVELOPE_INVALID' })
+    }
+    expect((await inbox.list(bobId)).messages.map(m => m.from)).toEqual([aliceId])
+  })
+
   it('refuses deliveries past the recipient\'s message quota with 413 QUOTA_EXCEEDED', async () => {
     accounts.register(bobId, { inboxMessages: 2 })
     await inbox.deliver(await letter(alice, bobId, 'one'))
@@ -155,6 +168,8 @@ describe('inbox', () => {
   it('stores an envelope delivered twice once, with the same id, even after it was acknowledged', async () => {
     const bytes = await letter(alice, bobId, 'once')
     const first = await inbox.deliver(bytes)
+    // the id is the SHA-256 of the canonical envelope, as it always was
+    expect(first.id).toBe(hashId(bytes))
     clock.advance(5000)
     const again = await inbox.deliver(bytes)
     expect(again).toEqual({ ...first, duplicate: true })
