@@ -12,7 +12,9 @@
  * - Puts commit with `durability: 'strict'`: IndexedDB answers only once the blocks are
  *   flushed to disk (Chromium's default, 'relaxed', may answer before), so a pin the cafe
  *   acknowledges after storing its blocks survives a power cut. Puts are already grouped in
- *   one transaction, so the flush is paid once per group, not per block.
+ *   one transaction, and one transaction commits at a time (puts arriving meanwhile go in the
+ *   next), so the flush is paid once per group, not per block, even when blocks arrive one by
+ *   one as an import hashes them.
  *
  * Blocks of BLOB_THRESHOLD bytes or more are stored as Blobs. A put may bring the block as a
  * Blob too (`blob` in its options: the slice of a File being added); that Blob is stored
@@ -77,6 +79,8 @@ export class IdbBlockstore extends BaseBlockstore {
   private db?: IDBPDatabase
   private pending: PendingPut[] = []
   private flushScheduled = false
+  /** the transaction committing now: puts arriving meanwhile wait and go in the next one */
+  private committing: Promise<void> = Promise.resolve()
 
   constructor (name: string) {
     super()
@@ -114,8 +118,15 @@ export class IdbBlockstore extends BaseBlockstore {
   private scheduleFlush (): void {
     if (this.flushScheduled) return
     this.flushScheduled = true
-    // a macrotask lets the importer's parallel writers join the same transaction
-    setTimeout(() => { this.flushScheduled = false; void this.flush() }, 0)
+    // a macrotask lets the importer's parallel writers join the same transaction, and one
+    // transaction commits at a time (a group commit): puts that arrive one by one while it
+    // flushes to disk share the next flush instead of paying one each
+    setTimeout(() => {
+      this.committing = this.committing.then(async () => {
+        this.flushScheduled = false
+        await this.flush()
+      })
+    }, 0)
   }
 
   private async flush (): Promise<void> {

@@ -19,7 +19,9 @@ export function progressView (attrs: Record<string, string> = {}): ProgressView 
   let started = 0
   const render = (bytes: number, total?: number): void => {
     const seconds = (performance.now() - started) / 1000
-    const rate = seconds > 0.2 && bytes > 0 ? ` · ${formatBytes(bytes / seconds)}/s` : ''
+    // a rate over the first moments is noise; the whole transfer's, once done, is not (however short)
+    const done = total != null && total > 0 && bytes >= total
+    const rate = (seconds > 0.2 || done) && bytes > 0 && seconds > 0 ? ` · ${formatBytes(bytes / seconds)}/s` : ''
     if (total != null && total > 0) {
       bar.max = total
       bar.value = Math.min(bytes, total)

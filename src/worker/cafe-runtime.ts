@@ -133,7 +133,10 @@ export async function startCafeRuntime (name: string): Promise<CafeRuntime> {
       // the add hands over what it wrote (options.index), so the pin need not read the DAG back
       const keep: AddFilesComponents['keep'] = async (cid, options) => cafe.services.pinning?.keep(cid, `library-${cid}`, options)
       const counter = byteCounter('cafe:add', files.reduce((sum, { file }) => sum + file.size, 0), onProgress)
-      const added = await addFiles({ blockstore: node.helia.blockstore, library, keep }, files.map(({ path, file }) => ({
+      // the store itself, as the pinning service writes: Helia's wrapper asks the store `has`
+      // (an IndexedDB transaction) and tells bitswap before every put, which nobody can be
+      // waiting for while the file's CIDs are being made
+      const added = await addFiles({ blockstore: node.blockstore, library, keep }, files.map(({ path, file }) => ({
         path,
         size: file.size,
         content: counter.count(file.stream() as unknown as AsyncIterable<Uint8Array>),

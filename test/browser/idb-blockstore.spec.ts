@@ -62,6 +62,65 @@ describe('the IndexedDB blockstore', () => {
     }
   })
 
+  it('puts that arrive one by one while a transaction commits share the next one, and every block is stored', async () => {
+    const sizes: number[] = []
+    const store = new IdbBlockstore(`group-${Math.random()}`)
+    await store.open()
+    const putInStore = IDBObjectStore.prototype.put
+    let inTransaction = 0
+    // the first transaction stays open (a slow disk flush) until every put has arrived
+    const flushed = Promise.withResolvers<void>()
+    IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+      const tx = original.apply(this, args)
+      if (args[1] === 'readwrite') {
+        sizes.push(0)
+        inTransaction = sizes.length - 1
+        if (sizes.length === 1) {
+          let open = true
+          void flushed.promise.then(() => { open = false })
+          const hold = (): void => { if (open) tx.objectStore(String(args[0])).get('/none').onsuccess = hold }
+          hold()
+        }
+      }
+      return tx
+    }
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      sizes[inTransaction]++
+      return putInStore.call(this, value, key)
+    }
+    try {
+      const blocks = await Promise.all(Array.from({ length: 20 }, async (_, i) => block(100 + i)))
+      // one put per macrotask, as an import hashing leaf after leaf hands them over
+      const puts: Array<Promise<CID>> = []
+      for (const { cid, bytes } of blocks) {
+        puts.push(store.put(cid, bytes))
+        await new Promise(resolve => setTimeout(resolve, 0))
+      }
+      flushed.resolve()
+      await Promise.all(puts)
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(20)
+      // the first put alone, the 19 that waited for it together
+      expect(sizes).toEqual([1, 19])
+      for (const { cid, bytes } of blocks) expect(await all(store.get(cid))).toEqual([bytes])
+    } finally {
+      IDBObjectStore.prototype.put = putInStore
+      await store.close()
+    }
+  })
+
+  it('a put after a failed transaction still commits', async () => {
+    const store = new IdbBlockstore(`fail-${Math.random()}`)
+    await store.open()
+    const [first, second] = await Promise.all([block(200), block(201)])
+    IDBDatabase.prototype.transaction = function () { throw new Error('disk full') }
+    await expect(store.put(first.cid, first.bytes)).rejects.toThrow('disk full')
+    IDBDatabase.prototype.transaction = original
+    await store.put(second.cid, second.bytes)
+    expect(await all(store.get(second.cid))).toEqual([second.bytes])
+    expect(await store.has(first.cid)).toBe(false)
+    await store.close()
+  })
+
   it('reads several blocks as Blobs in one transaction, in the order asked, and a missing one is NotFoundError', async () => {
     const store = new IdbBlockstore(`blobs-${Math.random()}`)
     await store.open()

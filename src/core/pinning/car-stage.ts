@@ -7,7 +7,7 @@
  */
 import { CarBlockIterator } from '@ipld/car'
 import { BadRequestError } from '../errors.ts'
-import { DagIndex, blockKey, isIdentity, verifyBlock } from './dag.ts'
+import { DagIndex, blockKey, isIdentity, ownCid, verifyBlock } from './dag.ts'
 import type { InUse } from './in-use.ts'
 import type { StagedBlocks } from './staging.ts'
 import type { AbortOptions, AccountId } from '../types.ts'
@@ -97,7 +97,7 @@ export class CarStage {
     if (await blockstore.has(cid, options)) return
     await staged?.note([cid])
     // before the write: a rollback deletes a half-written block too
-    this.written.push(cid)
+    this.written.push(ownCid(cid))
     // a view into the CAR reader's buffer: a store that keeps whole buffers (IndexedDB) copies it itself
     await blockstore.put(cid, bytes, options)
   }

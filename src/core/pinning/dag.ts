@@ -4,6 +4,7 @@
  * using what an upload already saw instead of reading those blocks back.
  */
 import { base58btc } from 'multiformats/bases/base58'
+import { CID } from 'multiformats/cid'
 import { identity } from 'multiformats/hashes/identity'
 import { sha256, sha512 } from 'multiformats/hashes/sha2'
 import { concat } from 'uint8arrays/concat'
@@ -12,7 +13,6 @@ import { BadRequestError, MissingBlockError } from '../errors.ts'
 import { isWalkable, linksOf } from '../util/dag.ts'
 import type { AbortOptions } from '../types.ts'
 import type { Blockstore } from 'interface-blockstore'
-import type { CID } from 'multiformats/cid'
 import type { MultihashHasher } from 'multiformats/hashes/interface'
 
 const hashers: Record<number, MultihashHasher> = {
@@ -23,6 +23,15 @@ const hashers: Record<number, MultihashHasher> = {
 /** Blocks are stored by multihash, so two CIDs of the same bytes are one block. */
 export function blockKey (cid: CID): string {
   return base58btc.encode(cid.multihash.bytes)
+}
+
+/**
+ * The same CID with bytes of its own. A CID the CAR reader decoded keeps a view into the
+ * reader's buffer (its multihash), so a list of them kept for the whole upload would keep
+ * every buffer of the CAR alive.
+ */
+export function ownCid (cid: CID): CID {
+  return CID.decode(cid.bytes.slice())
 }
 
 export function isIdentity (cid: CID): boolean {
@@ -86,7 +95,8 @@ export class DagIndex {
     } catch {
       return
     }
-    this.blocks.set(blockKey(cid), { code: cid.code, size: bytes.byteLength, links })
+    // links decoded from the block are views into it, and so into the CAR reader's buffer
+    this.blocks.set(blockKey(cid), { code: cid.code, size: bytes.byteLength, links: links.map(ownCid) })
   }
 
   get (cid: CID): KnownBlock | undefined {

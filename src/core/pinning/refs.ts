@@ -1,19 +1,24 @@
 /**
- * One Helia pin per CID, shared by every pin request of every account that pins it:
- * each request holds a reference /cafe/pinrefs/<cid v1>/<account>/<requestid>, and the
- * Helia pin goes (with the blocks no other pin needs) when the last reference goes.
+ * Pin references: each pin request holds one on its DAG,
+ * /cafe/pinrefs/<cid v1>/<account>/<requestid>, and the blocks of a DAG stay while any
+ * reference to it does. The first reference to a DAG writes the cafe's (block, root) set,
+ * /cafe/blockrefs/<multihash>/<root>, in the same datastore batch as the reference itself, so
+ * a DAG is never half-pinned; the last reference going deletes that set and the blocks no
+ * other root needs. A block is deleted only when no (block, root) entry, no in-flight import
+ * and no legacy Helia pin holds it.
  *
- * Helia's pin bookkeeping is read-modify-write without a lock, so every pin change and
- * every block clean-up here runs one at a time. It also under-counts: `pins.rm` keeps the
- * wrong entries in a block's `pinnedBy` (helia 7.1 pins.js, `filter(c => equals(c, cid))`), so a
- * DAG pinned again after an unpin loses the count of blocks it shares with another pin, and
- * `isPinned` says false for blocks that are still needed. So the cafe keeps its own set of
- * (block, root) pairs, /cafe/blockrefs/<multihash>/<root>, and deletes a block only when
- * neither that set nor Helia holds it.
+ * Helia's own pins (`helia.pins`) are no longer written: `pins.add` writes a per-block count
+ * (a get and a put per block, one after another, read-modify-write without a lock), and its
+ * `pins.rm` keeps the wrong `pinnedBy` entries (helia 7.1 pins.js, `filter(c => equals(c, cid))`),
+ * so it was never the cafe's source of truth. DAGs that an earlier version pinned in Helia are
+ * still honoured: `isPinned` keeps their blocks, their unpin runs `pins.rm`, and a half-made
+ * Helia pin a killed earlier run left is completed and taken back on start (`finishAdd`).
+ * Never run `helia.gc()` on the cafe's blockstore: it knows nothing of these references.
  *
- * A clean-up notes its candidate blocks in the staging journal before it deletes the first,
- * and dropping a DAG's last reference notes the unpin in the same batch, so a process killed
- * half-way finishes the clean-up on the next start (`finishUnpin`, staging.ts).
+ * Every pin change and every block clean-up here runs one at a time. A clean-up notes its
+ * candidate blocks in the staging journal before it deletes the first, and dropping a DAG's
+ * last reference notes the unpin in the same batch, so a process killed half-way finishes the
+ * clean-up on the next start (`finishUnpin`, staging.ts).
  */
 import { Key } from 'interface-datastore'
 import { blockKey, isIdentity, walkDag } from './dag.ts'
@@ -36,7 +41,7 @@ export type PinWalkerFactory = (components: never) => {
   walk (cid: CID, options?: AbortOptions): AsyncIterable<{ block: { cid: CID } }>
 }
 
-/** The part of Helia's `helia.pins` the cafe uses. */
+/** The part of Helia's `helia.pins` the cafe still uses, for DAGs an earlier version pinned in Helia. */
 export interface PinsLike {
   add (cid: CID, options?: AbortOptions & { walker?: PinWalkerFactory }): AsyncIterable<CID>
   rm (cid: CID, options?: AbortOptions & { walker?: PinWalkerFactory }): AsyncIterable<CID>
@@ -80,6 +85,7 @@ export interface GarbageReport {
 const GC_SLICE = 64
 
 const PREFIX = '/cafe/pinrefs'
+const EMPTY = new Uint8Array(0)
 const BLOCK_PREFIX = '/cafe/blockrefs'
 
 function cidPrefix (cid: CID): string {
@@ -108,8 +114,8 @@ export class PinRefs {
   }
 
   /**
-   * Pin changes are not abortable once started: Helia writes its per-block counts as it
-   * walks, so an abort half-way would leave blocks counted to a pin that does not exist.
+   * Pin changes are not abortable once started: an unpin deletes block references and
+   * blocks step by step (its journal note finishes it after a crash, not after an abort).
    */
   private async exclusive <T> (options: AbortOptions | undefined, fn: () => Promise<T>): Promise<T> {
     options?.signal?.throwIfAborted()
@@ -131,47 +137,43 @@ export class PinRefs {
   }
 
   /**
-   * Take a reference on `cid` for a request, pinning it in Helia if it is the first. The
-   * walk reads only blocks the index does not know, from the local blockstore; the cafe's
-   * block references are written in one batch, after Helia's pin. Helia writes its
-   * per-block counts one by one, so the pin is noted first: a process killed half-way has
-   * the half-made Helia pin undone on the next start (`finishAdd`).
+   * Take a reference on `cid` for a request. The first reference walks the DAG (reading only
+   * blocks the index does not know, from the local blockstore; a missing block throws
+   * BLOCK_MISSING) and writes a (block, root) entry for each block, in one batch with the
+   * reference: all of it is on disk, or none.
    */
   async add (cid: CID, account: AccountId, requestid: string, options: AddRefOptions = {}): Promise<void> {
-    const { datastore, journal } = this.components
+    const { datastore, blockstore } = this.components
     await this.exclusive(options, async () => {
       const batch = datastore.batch()
       if (!await this.hasRefs(cid)) {
-        await journal.noteAdding(cid)
-        await this.pinInHelia(cid, block => { batch.put(blockRefKey(block, cid), new Uint8Array(0)) }, { index: options.index })
-        journal.clearAdding(batch, cid)
+        for await (const { cid: block } of walkDag(blockstore, cid, { index: options.index })) batch.put(blockRefKey(block, cid), EMPTY)
       }
-      batch.put(new Key(cidPrefix(cid) + `${account}/${requestid}`), new Uint8Array(0))
+      batch.put(new Key(cidPrefix(cid) + `${account}/${requestid}`), EMPTY)
       await batch.commit()
     })
     this.components.onChange?.(cid)
   }
 
-  /** Helia's pin of the DAG, each block of it given to `onBlock`; one made already (by a killed run) is kept. */
-  private async pinInHelia (cid: CID, onBlock: (block: CID) => void, options: { index?: DagIndex, skipMissing?: boolean }): Promise<void> {
+  /** Completes Helia's pin of the DAG (one a killed earlier version half-made). */
+  private async completeHeliaPin (cid: CID): Promise<void> {
     const { blockstore, pins } = this.components
     try {
-      for await (const block of pins.add(cid.toV1(), { walker: localWalker(blockstore, options) })) onBlock(block)
+      for await (const _ of pins.add(cid.toV1(), { walker: localWalker(blockstore, { skipMissing: true }) }));
     } catch (err) {
       if ((err as Error).name !== 'AlreadyPinnedError') throw err
-      for await (const { cid: block } of walkDag(blockstore, cid, options)) onBlock(block)
     }
   }
 
   /**
-   * Recovery of an add a killed process left: kept if its references were written (the
-   * note went in the same batch, so only a crash between is left), else Helia's
+   * Recovery of an `adding` note an earlier version left (it pinned in Helia block by block
+   * before writing the reference): kept if its references were written, else Helia's
    * half-made pin is completed and taken back, with the blocks nothing else needs.
    */
   async finishAdd (cid: CID, options?: AbortOptions): Promise<void> {
     await this.exclusive(options, async () => {
       if (!await this.hasRefs(cid)) {
-        await this.pinInHelia(cid, () => {}, { skipMissing: true })
+        await this.completeHeliaPin(cid)
         await this.components.journal.noteUnpinNow(cid)
         await this.unpin(cid)
       }
@@ -231,15 +233,15 @@ export class PinRefs {
     return false
   }
 
-  /** Helia's pin, the cafe's block references and the blocks nothing else needs go; then the unpin note. */
+  /** The cafe's block references (and a legacy Helia pin) and the blocks nothing else needs go; then the unpin note. */
   private async unpin (cid: CID): Promise<void> {
-    const { datastore, journal, pins, blockstore, log } = this.components
+    const { datastore, journal, pins, blockstore } = this.components
     const candidates = new Map<string, CID>()
     try {
       for await (const block of pins.rm(cid.toV1(), { walker: localWalker(blockstore, { skipMissing: true }) })) candidates.set(blockKey(block), block)
     } catch (err) {
       if ((err as Error).name !== 'NotFoundError') throw err
-      log('%c was not pinned in Helia', cid)
+      // the usual case: only DAGs an earlier version pinned are pinned in Helia
       // nothing is deleted before the candidates are noted, so the walk still finds them all
       for await (const { cid: block } of walkDag(blockstore, cid, { skipMissing: true })) candidates.set(blockKey(block), block)
     }

@@ -10,8 +10,8 @@
  * - `/cafe/staging/roots/<account>/<requestid>` → CID: a pin-by-CID job fetching a DAG.
  * - `/cafe/staging/roots/<account>/<requestid>` also for each root of an upload, until its
  *   record is written: a reference without a record is given back.
- * - `/cafe/staging/adding/<cid v1>`: Helia is pinning a DAG for its first reference (Helia
- *   writes its per-block counts one by one); cleared in the batch that writes the reference.
+ * - `/cafe/staging/adding/<cid v1>`: left by earlier versions only, which pinned a DAG in Helia
+ *   block by block before writing its first reference; recovery completes and undoes that pin.
  * - `/cafe/staging/unpins/<cid v1>`: the last reference to a DAG is gone, its unpin not done.
  *
  * On recovery a block is deleted only if nothing needs it (PinRefs' books, Helia's pins,
@@ -58,7 +58,7 @@ export interface RecoveryHandlers {
   root(account: AccountId, requestid: string, root: CID): Promise<boolean>
   /** finish unpinning a DAG (it clears the note itself) */
   unpin(cid: CID): Promise<void>
-  /** finish or undo a pin in Helia (it clears the note itself) */
+  /** undo a half-made Helia pin an earlier version left (it clears the note itself) */
   adding(cid: CID): Promise<void>
 }
 
@@ -179,15 +179,6 @@ export class StagingJournal {
     await this.datastore.put(new Key(UNPINS + cid.toV1().toString()), EMPTY, unsynced(options))
   }
 
-  async noteAdding (cid: CID, options?: AbortOptions): Promise<void> {
-    await this.datastore.put(new Key(ADDING + cid.toV1().toString()), EMPTY, unsynced(options))
-  }
-
-  /** The adding note goes in the batch that writes the reference. */
-  clearAdding (batch: Batch, cid: CID): void {
-    batch.delete(new Key(ADDING + cid.toV1().toString()))
-  }
-
   async clearAddingNow (cid: CID, options?: AbortOptions): Promise<void> {
     await this.datastore.delete(new Key(ADDING + cid.toV1().toString()), unsynced(options))
   }
@@ -208,7 +199,7 @@ export class StagingJournal {
   }
 
   /**
-   * Finish what a previous run left: half-made Helia pins, then unpins (their clean-up may
+   * Finish what a previous run left: half-made Helia pins (earlier versions), then unpins (their clean-up may
    * note blocks), then roots of requests, then block lists. Returns how many notes were handled.
    */
   async recover (handlers: RecoveryHandlers, options?: AbortOptions): Promise<number> {

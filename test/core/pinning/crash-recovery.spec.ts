@@ -6,9 +6,9 @@ import { defaultLogger } from '@libp2p/logger'
 import all from 'it-all'
 import { Key } from 'interface-datastore'
 import { describe, expect, it } from 'vitest'
-import { blockKey, walkDag } from '../../../src/core/pinning/dag.ts'
+import { blockKey, readBlock, walkDag } from '../../../src/core/pinning/dag.ts'
 import { createPinning } from '../../../src/core/pinning/index.ts'
-import { ALICE, carOf, chunked, copyFrom, countKeys, makeCafe, makeContent, randomContent, settled, type Cafe } from './helpers.ts'
+import { ALICE, carOf, chunked, copyFrom, countKeys, makeCafe, makeContent, randomContent, settled, type Cafe, isHeld } from './helpers.ts'
 import type { FetchDag, Pinning } from '../../../src/core/pinning/index.ts'
 import type { CID } from 'multiformats/cid'
 
@@ -91,7 +91,7 @@ describe('a cafe killed mid-ingest', () => {
     await restart(cafe)
     expect(await storedKeys(cafe)).toEqual(staying)
     expect(await countKeys(cafe.datastore, '/cafe/staging')).toBe(0)
-    expect(await cafe.helia.pins.isPinned(gone)).toBe(false)
+    expect(await isHeld(cafe, gone)).toBe(false)
   })
 
   it('collects the fetched blocks of a pin request deleted during its fetch when the clean-up never ran', async () => {
@@ -135,32 +135,64 @@ describe('a cafe killed mid-ingest', () => {
     expect(await storedKeys(cafe)).toEqual(await dagKeys(cafe, cid))
   })
 
-  it('undoes on its next start a Helia pin it was killed in the middle of writing, and collects the upload', async () => {
+  it('undoes on its next start a Helia pin an earlier version was killed in the middle of writing, and collects the upload', async () => {
     const cafe = await makeCafe()
     const kept = await makeContent(cafe.source, randomContent(8_000, 7))
     await cafe.pinning.importCar(ALICE, chunked(await carOf(cafe.source, [kept])))
     const before = await storedKeys(cafe)
     const root = await makeContent(cafe.source, randomContent(40_000, 8))
 
-    // Helia has counted 12 blocks to the new pin when the process dies
-    const add = cafe.helia.pins.add.bind(cafe.helia.pins)
-    let counted = 0
-    cafe.helia.pins.add = async function * (cid, options) {
-      for await (const block of add(cid, options)) {
-        yield block
-        if (++counted === 12) await new Promise(() => {})
-      }
+    // what an earlier version left: the upload's blocks stored and noted, the adding note, and
+    // Helia's per-block counts for 12 blocks of the new pin (no pin record, no reference)
+    const blocks = await all(walkDag(cafe.source, root))
+    for (const { cid } of blocks) {
+      await cafe.blockstore.put(cid, await readBlock(cafe.source, cid))
+      await cafe.datastore.put(new Key(`/cafe/staging/blocks/earlier/${blockKey(cid)}`), cid.bytes)
     }
-    void cafe.pinning.importCar(ALICE, chunked(await carOf(cafe.source, [root])))
-    await until(async () => counted === 12)
-    cafe.helia.pins.add = add
+    await cafe.datastore.put(new Key(`/cafe/staging/adding/${root.toV1().toString()}`), new Uint8Array(0))
+    let counted = 0
+    for await (const _ of cafe.helia.pins.add(root.toV1())) if (++counted === 12) break
     expect(await cafe.helia.pins.isPinned(root)).toBe(true)
 
     await restart(cafe)
     expect(await storedKeys(cafe)).toEqual(before)
     expect(await cafe.helia.pins.isPinned(root)).toBe(false)
-    expect(await countKeys(cafe.datastore, '/pinned-block')).toBe(before.length)
+    expect(await countKeys(cafe.datastore, '/pinned-block')).toBe(0)
     expect(await countKeys(cafe.datastore, '/cafe/staging')).toBe(0)
+  })
+
+  it('keeps nothing of an upload killed while writing its first reference: the references and block entries go in one batch', async () => {
+    const cafe = await makeCafe()
+    const kept = await makeContent(cafe.source, randomContent(8_000, 10))
+    await cafe.pinning.importCar(ALICE, chunked(await carOf(cafe.source, [kept])))
+    const before = await storedKeys(cafe)
+    const blockrefs = await countKeys(cafe.datastore, '/cafe/blockrefs')
+    const root = await makeContent(cafe.source, randomContent(40_000, 11))
+    const batch = cafe.datastore.batch.bind(cafe.datastore)
+    let stuck = false
+    cafe.datastore.batch = () => {
+      const real = batch()
+      let pinref = false
+      return {
+        put: (key, value) => { if (key.toString().startsWith('/cafe/pinrefs/')) pinref = true; real.put(key, value) },
+        delete: key => { real.delete(key) },
+        commit: async options => {
+          if (pinref) { stuck = true; return new Promise(() => {}) }
+          await real.commit(options)
+        }
+      }
+    }
+    void cafe.pinning.importCar(ALICE, chunked(await carOf(cafe.source, [root])))
+    await until(async () => stuck)
+    cafe.datastore.batch = batch
+    expect((await storedKeys(cafe)).length).toBeGreaterThan(before.length)
+
+    const again = await restart(cafe)
+    expect(await storedKeys(cafe)).toEqual(before)
+    expect(await countKeys(cafe.datastore, '/cafe/pinrefs')).toBe(1)
+    expect(await countKeys(cafe.datastore, '/cafe/blockrefs')).toBe(blockrefs)
+    expect(await countKeys(cafe.datastore, '/cafe/staging')).toBe(0)
+    expect((await again.usageOf(ALICE)).pins).toBe(1)
   })
 
   it('gives back on its next start a reference whose pin record it was killed before writing', async () => {

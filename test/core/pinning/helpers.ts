@@ -7,7 +7,7 @@ import { importer } from 'ipfs-unixfs-importer'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import all from 'it-all'
 import { createPinning } from '../../../src/core/pinning/index.ts'
-import { readBlock, walkDag } from '../../../src/core/pinning/dag.ts'
+import { blockKey, readBlock, walkDag } from '../../../src/core/pinning/dag.ts'
 import type { FetchDag, Pinning, PinningComponents, PinningInit, PinStatus } from '../../../src/core/pinning/index.ts'
 import type { StorageLedger } from '../../../src/core/storage/ledger.ts'
 import type { AccountDirectory, AccountId, Quota } from '../../../src/core/types.ts'
@@ -135,6 +135,11 @@ export async function makeCafe (opts: { fetchDag?: (source: Blockstore, target: 
 /** Keys the pinning service keeps under a prefix (/cafe/pins, /cafe/pinrefs, /cafe/blockrefs). */
 export async function countKeys (datastore: MemoryDatastore, prefix: string): Promise<number> {
   return (await all(datastore.queryKeys({ prefix }))).length
+}
+
+/** Some pinned root (an account's pin or the cafe's `keep`) holds this block, by the cafe's own books. */
+export async function isHeld (cafe: Pick<Cafe, 'datastore'>, cid: CID): Promise<boolean> {
+  return await countKeys(cafe.datastore, `/cafe/blockrefs/${blockKey(cid)}/`) > 0
 }
 
 export async function countBlocks (blockstore: Blockstore): Promise<number> {
