@@ -19,6 +19,7 @@ import { encodeCafeAddress } from '../core/address/index.ts'
 import { createCafe, type Cafe, type CafeInit } from '../core/cafe.ts'
 import { createGateway, DEFAULT_NETWORK_TIMEOUT_MS, type Gateway } from '../core/gateway/index.ts'
 import { listenAddresses } from '../core/util/listen-addresses.ts'
+import { nodeAead } from '../node/aead.ts'
 import { createCafeHelia, type CafeHelia, type CafeNodeServices } from '../node/cafe-helia.ts'
 import { createFetchDag } from '../node/fetch-dag.ts'
 import { abortSafeReads } from './fs-block-reads.ts'
@@ -214,7 +215,7 @@ export async function createHeadlessCafe (init: HeadlessCafeInit): Promise<Headl
     let reservations: ReservationKeeper | undefined
     const host = registerHostMetrics(metrics, { cafe, libp2p, reservations: { status: () => reservations?.status() ?? [] } })
 
-    const gateway = createGateway({ blockstore: abortSafeReads(blockstore), logger, fetchBlock: networkBlocks(helia), names: cafe.services.names }, {
+    const gateway = createGateway({ blockstore: abortSafeReads(blockstore), logger, fetchBlock: networkBlocks(helia), names: cafe.services.names, aead: nodeAead }, {
       networkTimeoutMs: init.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS
     })
     const handle = routeRequests(cafe, gateway, metricsServer == null ? observabilityRoutes({ metrics, ready, secret: owner.secret }) : undefined)

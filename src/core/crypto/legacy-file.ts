@@ -5,11 +5,12 @@
  * before any plaintext is released; files above `maxLegacySize` are refused.
  */
 import { PayloadTooLargeError } from '../errors.ts'
-import { importAesGcmKey, open } from './aead.ts'
+import { webCryptoAead } from './aead.ts'
 import { checkRange } from './encrypted-file.ts'
 import { DecryptionError } from './errors.ts'
 import { hasMagic, TAG_BYTES } from './format.ts'
 import { readExactly } from './source.ts'
+import type { Aead } from './aead.ts'
 import type { ByteRange, EncryptedFile } from './encrypted-file.ts'
 import type { FileKey } from './key.ts'
 import type { CiphertextSource } from './source.ts'
@@ -21,6 +22,8 @@ const CHUNK_SIZE = 64 * 1024
 export interface LegacyOptions extends AbortOptions {
   /** largest legacy ciphertext decrypted (whole, in memory); 64 MiB by default */
   maxLegacySize?: number
+  /** opens the ciphertext (default WebCrypto) */
+  aead?: Aead
 }
 
 class LegacyFile implements EncryptedFile {
@@ -49,9 +52,9 @@ export async function openLegacyFile (source: CiphertextSource, key: FileKey, op
   }
   if (source.size < TAG_BYTES) throw new DecryptionError('the file is shorter than its tag', 'TRUNCATED')
   const ciphertext = await readExactly(source, 0, source.size, options)
-  const aesKey = await importAesGcmKey(key.bytes.subarray(0, 32), 'decrypt')
+  const aesKey = await (options.aead ?? webCryptoAead).openingKey(key.bytes.subarray(0, 32))
   try {
-    return new LegacyFile(await open(aesKey, key.bytes.subarray(32), ciphertext))
+    return new LegacyFile(await aesKey.open(key.bytes.subarray(32), ciphertext))
   } catch (err) {
     if (!(err instanceof DecryptionError)) throw err
     if (hasMagic(ciphertext)) throw new DecryptionError('this is a v1 file; its key has 32 bytes, not 44', 'UNSUPPORTED_FORMAT')

@@ -4,12 +4,13 @@
  * plaintext size trustworthy and catches truncation and extension before a byte is out.
  * Reads then decrypt only the segments a range covers.
  */
-import { deriveKeys, equalBytes, importAesGcmKey, open } from './aead.ts'
+import { deriveKeys, equalBytes, webCryptoAead } from './aead.ts'
 import { DecryptionError } from './errors.ts'
 import { decodeHeader, HEADER_BYTES, layoutOf, segmentNonce, segmentOffset, TAG_BYTES } from './format.ts'
 import { fixedChunks, readExactly } from './source.ts'
 import { checkRange } from './encrypted-file.ts'
 import type { ByteRange, EncryptedFile } from './encrypted-file.ts'
+import type { Aead, OpeningKey } from './aead.ts'
 import type { Header, Layout } from './format.ts'
 import type { FileKey } from './key.ts'
 import type { CiphertextSource } from './source.ts'
@@ -17,7 +18,8 @@ import type { AbortOptions } from '../types.ts'
 
 /**
  * Segments decrypted at once while reading: WebCrypto works off the calling thread, so a
- * few in flight overlap decryption with the block reads and with each other.
+ * few in flight overlap decryption with the block reads and with each other. (An opener
+ * that works on the calling thread has each done when it is queued.)
  */
 const PARALLEL_SEGMENTS = 8
 const ignore = (): void => {}
@@ -28,10 +30,10 @@ class V1File implements EncryptedFile {
   private readonly source: CiphertextSource
   private readonly header: Header
   private readonly layout: Layout
-  private readonly aesKey: CryptoKey
+  private readonly aesKey: OpeningKey
   private readonly finalPlaintext: Uint8Array
 
-  constructor (source: CiphertextSource, header: Header, layout: Layout, aesKey: CryptoKey, finalPlaintext: Uint8Array) {
+  constructor (source: CiphertextSource, header: Header, layout: Layout, aesKey: OpeningKey, finalPlaintext: Uint8Array) {
     this.source = source
     this.header = header
     this.layout = layout
@@ -86,23 +88,28 @@ class V1File implements EncryptedFile {
   }
 }
 
-async function openSegment (aesKey: CryptoKey, header: Header, sealed: Uint8Array, index: number, final: boolean): Promise<Uint8Array> {
+async function openSegment (aesKey: OpeningKey, header: Header, sealed: Uint8Array, index: number, final: boolean): Promise<Uint8Array> {
   try {
-    return await open(aesKey, segmentNonce(index, final), sealed, header.bytes)
+    return await aesKey.open(segmentNonce(index, final), sealed, header.bytes)
   } catch (err) {
     if (err instanceof DecryptionError) throw new DecryptionError(`segment ${index} failed authentication (tampered, reordered or wrong file)`)
     throw err
   }
 }
 
-export async function openV1File (source: CiphertextSource, key: FileKey, options?: AbortOptions): Promise<EncryptedFile> {
+export interface V1Options extends AbortOptions {
+  /** opens the segments (default WebCrypto) */
+  aead?: Aead
+}
+
+export async function openV1File (source: CiphertextSource, key: FileKey, options?: V1Options): Promise<EncryptedFile> {
   const header = decodeHeader(await readExactly(source, 0, Math.min(HEADER_BYTES, source.size), options))
   const { payloadKey, commitment } = deriveKeys(key.bytes, header.salt)
   if (!equalBytes(commitment, header.commitment)) {
     throw new DecryptionError('wrong key for this file (or a tampered header)')
   }
   const layout = layoutOf(source.size, header.segmentSize)
-  const aesKey = await importAesGcmKey(payloadKey, 'decrypt')
+  const aesKey = await (options?.aead ?? webCryptoAead).openingKey(payloadKey)
   const finalIndex = layout.segments - 1
   const from = segmentOffset(finalIndex, layout.segmentSize)
   const sealed = await readExactly(source, from, source.size - from, options)

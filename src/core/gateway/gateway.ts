@@ -20,6 +20,7 @@ import {
   preconditionFailedResponse, preflightResponse, withoutBody
 } from './responses.ts'
 import { DecryptedBlobs } from './decrypted-blob.ts'
+import type { Aead } from '../crypto/index.ts'
 import type { DecryptedBlobInit } from './decrypted-blob.ts'
 import type { BlobSource } from './file-blob.ts'
 import type { HandlerContext } from './handlers/index.ts'
@@ -40,6 +41,8 @@ export interface GatewayComponents {
   blobs?: BlobSource
   /** the names the cafe hosts, for `/ipns/`; without it every name is 404 */
   names?: IpnsResolver
+  /** opens encrypted files' segments for `?key=` (default WebCrypto) */
+  aead?: Aead
   clock?: () => number
 }
 
@@ -67,6 +70,7 @@ class PathGateway implements Gateway {
   private readonly blobs?: BlobSource
   private readonly decryptedBlobs?: DecryptedBlobs
   private readonly names?: IpnsResolver
+  private readonly aead?: Aead
   private readonly clock: () => number
   private readonly log: Logger
 
@@ -79,6 +83,7 @@ class PathGateway implements Gateway {
     const decryptedBlobs = new DecryptedBlobs(init.decryptedBlobs)
     if (components.blobs != null && decryptedBlobs.maxBytes > 0) this.decryptedBlobs = decryptedBlobs
     this.names = components.names
+    this.aead = components.aead
     this.clock = components.clock ?? Date.now
     this.log = components.logger.forComponent('cafe:gateway')
   }
@@ -154,6 +159,7 @@ class PathGateway implements Gateway {
           blocks,
           blobs: this.blobs,
           decryptedBlobs: this.decryptedBlobs,
+          aead: this.aead,
           log: this.log,
           signal
         }

@@ -3,6 +3,7 @@
  * conditional requests behave the same for every content shape.
  */
 import { contentHeaders, matchesIfNoneMatch } from '../responses.ts'
+import type { Aead } from '../../crypto/index.ts'
 import type { DecryptedBlobs } from '../decrypted-blob.ts'
 import type { BlobSource } from '../file-blob.ts'
 import type { Candidate, CarParams, DagScope, EntityBytes, ResponseFormat } from '../negotiate.ts'
@@ -31,6 +32,8 @@ export interface HandlerContext {
   blobs?: BlobSource
   /** decrypted spans as Blobs (only where `blobs` is) */
   decryptedBlobs?: DecryptedBlobs
+  /** opens encrypted files' segments (default WebCrypto) */
+  aead?: Aead
   log: Logger
   signal?: AbortSignal
 }

@@ -43,7 +43,7 @@ export const decryptHandler: Handler = async (ctx) => {
   }
 
   const leaves = ctx.blobs == null ? undefined : { blobs: ctx.blobs, blocks: ctx.blocks }
-  const file = await openEncryptedFile(fileCiphertextSource(entry, { blobs: leaves, blocks: ctx.blocks }), key, { signal: ctx.signal })
+  const file = await openEncryptedFile(fileCiphertextSource(entry, { blobs: leaves, blocks: ctx.blocks }), key, { signal: ctx.signal, aead: ctx.aead })
   const named = ctx.resolved.roots.length > 1 ? ctx.resolved.name : undefined
   const contentType = contentTypeFromName(ctx.target.query.get('filename') ?? named) ?? await sniff(file, ctx)
   const headers = headersFor(ctx, {
