@@ -3,12 +3,13 @@
 // and IndexedDB) in one browser; reads alternate A, B, A, B, ...
 //   AB_BASE=/path/to/other/checkout node scripts/ab-sw.mjs     (both built with bench/vite.config.ts)
 // AB_READS=gateway,endpoint,plain,range  AB_MIB=64  AB_ROUNDS=7  BENCH_PORT (B) BENCH_NETWORK_PORT (A)
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium } from '@playwright/test'
 import { preview } from 'vite'
 import { CHROMIUM } from './ensure-chromium.mjs'
+import { BROWSER_ARGS, browserCpuMs, readUrl } from './sw-reads.mjs'
 
 const BASE = resolve(process.env.AB_BASE ?? '.')
 const PORT_B = Number(process.env.BENCH_PORT ?? 8191)
@@ -17,34 +18,13 @@ const SIZE_MIB = Number(process.env.AB_MIB ?? 64)
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 7)
 const READS = (process.env.AB_READS ?? 'gateway,endpoint').split(',')
 const RANGE = process.env.AB_RANGE ?? 'bytes=1000000-33000000'
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
-
-function url (kind, file) {
-  if (kind === 'endpoint' || kind === 'range') return `/ipfs/${file.cid}?key=${file.keyText}`
-  if (kind === 'plain') return `/ipfs/${file.plainCid}`
-  return `/ipfs/${file.cid}`
-}
-
-/** CPU ms (user + system) used so far by the processes of the browser whose profile is `dir` */
-function browserCpuMs (dir) {
-  let ticks = 0
-  for (const pid of readdirSync('/proc').filter(name => /^[0-9]+$/.test(name))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)) continue
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-      ticks += Number(fields[11]) + Number(fields[12])
-    } catch {}
-  }
-  return ticks * 10
-}
 
 const servers = [
   await preview({ root: BASE, configFile: join(BASE, 'bench/vite.config.ts'), preview: { host: '127.0.0.1', port: PORT_A, strictPort: true }, logLevel: 'warn' }),
   await preview({ configFile: 'bench/vite.config.ts', preview: { host: '127.0.0.1', port: PORT_B, strictPort: true }, logLevel: 'warn' })
 ]
 const dir = mkdtempSync(join(tmpdir(), 'cafe-ab-'))
-const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: ARGS })
+const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: BROWSER_ARGS })
 try {
   const sides = []
   for (const [name, port] of [['A', PORT_A], ['B', PORT_B]]) {
@@ -72,7 +52,7 @@ try {
     for (const kind of READS) {
       for (const side of sides) {
         const cpuBefore = browserCpuMs(dir)
-        const result = await read(side.page, url(kind, side.file), kind === 'range' ? RANGE : undefined)
+        const result = await read(side.page, readUrl(kind, side.file), kind === 'range' ? RANGE : undefined)
         result.cpu = browserCpuMs(dir) - cpuBefore
         if (round < 0) { console.log(side.name, kind, result.status, result.total); continue } // warm-up
         const key = `${side.name} ${kind}`

@@ -3,12 +3,13 @@
 // self samples, and the read times in alternation (A, B, A, B, ...).
 //   node scripts/profile-sw.mjs   (after BENCH_ONLY=decrypt npm run bench built dist-bench/, or PROFILE_BUILD=1)
 // PROFILE_READS=gateway,endpoint,plain,range (endpoint:<query> appends a query)  PROFILE_MIB=64  PROFILE_ROUNDS=5  PROFILE_PROFILED=3  PROFILE_OUT=/tmp/sw-prof
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from '@playwright/test'
 import { build, preview } from 'vite'
 import { CHROMIUM } from './ensure-chromium.mjs'
+import { BROWSER_ARGS, browserCpuMs, readUrl } from './sw-reads.mjs'
 
 const CONFIG = 'bench/vite.config.ts'
 const PORT = Number(process.env.BENCH_PORT ?? 8191)
@@ -18,15 +19,6 @@ const ROUNDS = Number(process.env.PROFILE_ROUNDS ?? 5)
 const PROFILED = Number(process.env.PROFILE_PROFILED ?? 3)
 const READS = (process.env.PROFILE_READS ?? 'endpoint,gateway').split(',')
 const OUT = process.env.PROFILE_OUT ?? '/tmp/sw-prof'
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', `--remote-debugging-port=${DEBUG_PORT}`]
-
-function url (kind, file) {
-  if (kind.startsWith('endpoint:')) return `/ipfs/${file.cid}?key=${file.keyText}&${kind.slice(9)}`
-  if (kind === 'endpoint' || kind === 'range') return `/ipfs/${file.cid}?key=${file.keyText}`
-  if (kind === 'plain') return `/ipfs/${file.plainCid}`
-  return `/ipfs/${file.cid}`
-}
 
 /** self samples per function, top `n` */
 function top (profile, n = 25) {
@@ -43,27 +35,10 @@ function top (profile, n = 25) {
   return { total, top: [...perFunction].sort((a, b) => b[1] - a[1]).slice(0, n) }
 }
 
-/** CPU ms (user + system) used so far by the processes of the browser whose profile is `dir` */
-function browserCpuMs (dir, byType) {
-  let ticks = 0
-  for (const pid of readdirSync('/proc').filter(name => /^[0-9]+$/.test(name))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)) continue
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-      const type = (/--type=([a-z-]+)/.exec(cmdline)?.[1] ?? 'browser') + (/--utility-sub-type=([a-zA-Z.]+)/.exec(cmdline)?.[1]?.split('.').pop() ?? '') + (cmdline.includes('--type=renderer') ? pid : '')
-      const t = Number(fields[11]) + Number(fields[12])
-      if (byType != null) byType[type] = (byType[type] ?? 0) + t * 10
-      ticks += t
-    } catch {}
-  }
-  return ticks * 10
-}
-
 if (process.env.PROFILE_BUILD === '1') await build({ configFile: CONFIG, logLevel: 'warn' })
 const server = await preview({ configFile: CONFIG, preview: { host: '127.0.0.1', port: PORT, strictPort: true }, logLevel: 'warn' })
 const dir = mkdtempSync(join(tmpdir(), 'cafe-profile-'))
-const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: ARGS })
+const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: [...BROWSER_ARGS, `--remote-debugging-port=${DEBUG_PORT}`] })
 mkdirSync(OUT, { recursive: true })
 try {
   const page = await context.newPage()
@@ -114,13 +89,13 @@ try {
   const times = Object.fromEntries(READS.map(kind => [kind, []]))
   const firsts = Object.fromEntries(READS.map(kind => [kind, []]))
   const cpu = Object.fromEntries(READS.map(kind => [kind, []]))
-  for (const kind of READS) await read(url(kind, file), kind === 'range' ? 'bytes=1000000-33000000' : undefined) // warm-up
+  for (const kind of READS) await read(readUrl(kind, file), kind === 'range' ? 'bytes=1000000-33000000' : undefined) // warm-up
   for (let round = 0; round < ROUNDS; round++) {
     for (const kind of READS) {
       const typesBefore = {}
       const typesAfter = {}
       const cpuBefore = browserCpuMs(dir, typesBefore)
-      const result = await read(url(kind, file), kind === 'range' ? 'bytes=1000000-33000000' : undefined)
+      const result = await read(readUrl(kind, file), kind === 'range' ? 'bytes=1000000-33000000' : undefined)
       cpu[kind].push(browserCpuMs(dir, typesAfter) - cpuBefore)
       if (round === ROUNDS - 1) console.log(kind, Object.entries(typesAfter).map(([type, ms]) => `${type} ${ms - (typesBefore[type] ?? 0)}`).join(', '))
       times[kind].push(result.ms)
@@ -130,7 +105,7 @@ try {
   }
   for (const kind of READS) {
     await send('Profiler.start')
-    for (let round = 0; round < PROFILED; round++) await read(url(kind, file), kind === 'range' ? 'bytes=1000000-33000000' : undefined)
+    for (let round = 0; round < PROFILED; round++) await read(readUrl(kind, file), kind === 'range' ? 'bytes=1000000-33000000' : undefined)
     const { profile } = await send('Profiler.stop')
     writeFileSync(join(OUT, `${kind.replace(':', '-')}.cpuprofile`), JSON.stringify(profile))
     const summary = top(profile)
