@@ -1,7 +1,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { crc32, deflateSync } from 'node:zlib'
+import { encodePng } from '../scripts/png.mjs'
 import { expect, type Page } from '@playwright/test'
 
 /** Opens the cafe page and waits until the node runs and the gateway controls the page. */
@@ -135,30 +135,14 @@ export async function becomeAccount (client: Page, key: string): Promise<void> {
 
 /** A valid RGB PNG of the given size, drawn as a gradient. */
 export function png (width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data])
-    const out = Buffer.alloc(body.length + 8)
-    out.writeUInt32BE(data.length, 0)
-    body.copy(out, 4)
-    out.writeUInt32BE(crc32(body), body.length + 4)
-    return out
-  }
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(width, 0)
-  ihdr.writeUInt32BE(height, 4)
-  ihdr[8] = 8 // bit depth
-  ihdr[9] = 2 // RGB
-  const rows = Buffer.alloc(height * (1 + 3 * width)) // each row: filter byte 0, then pixels
+  const pixels = Buffer.alloc(width * height * 3)
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const at = y * (1 + 3 * width) + 1 + 3 * x
-      rows[at] = x * 4
-      rows[at + 1] = y * 5
-      rows[at + 2] = 128
+      const at = 3 * (y * width + x)
+      pixels[at] = x * 4
+      pixels[at + 1] = y * 5
+      pixels[at + 2] = 128
     }
   }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))
-  ])
+  return encodePng(width, height, 3, pixels)
 }

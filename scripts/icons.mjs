@@ -1,9 +1,9 @@
 // Draws the cafe's icons (a cup on the theme colour) into public/: the SVG favicon and
 // PNGs for the favicon, the web app manifest and the extension. No dependencies: the
-// shapes are rasterised here (4×4 samples a pixel) and written with node:zlib.
+// shapes are rasterised here (4×4 samples a pixel) and written by scripts/png.mjs.
 // Run `node scripts/icons.mjs` after changing a shape; the outputs are committed.
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { crc32, deflateSync } from 'node:zlib'
+import { encodePng } from './png.mjs'
 
 export const THEME = '#2d5fc4'
 const WHITE = '#ffffff'
@@ -72,25 +72,7 @@ function draw (size, { maskable = false } = {}) {
 }
 
 function png (size, pixels) {
-  const chunk = (type, data) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data])
-    const out = Buffer.alloc(body.length + 8)
-    out.writeUInt32BE(data.length, 0)
-    body.copy(out, 4)
-    out.writeUInt32BE(crc32(body), body.length + 4)
-    return out
-  }
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(size, 0)
-  ihdr.writeUInt32BE(size, 4)
-  ihdr[8] = 8 // bit depth
-  ihdr[9] = 6 // RGBA
-  const rows = Buffer.alloc(size * (1 + 4 * size))
-  for (let y = 0; y < size; y++) pixels.copy(rows, y * (1 + 4 * size) + 1, y * 4 * size, (y + 1) * 4 * size)
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows, { level: 9 })), chunk('IEND', Buffer.alloc(0))
-  ])
+  return encodePng(size, size, 4, pixels, { level: 9 })
 }
 
 function svg () {
