@@ -7,8 +7,8 @@ import vectors from '../../vectors/encryption.json' with { type: 'json' }
 import type { EncryptedFile } from '../../../src/core/crypto/index.ts'
 import type { BlobSource } from '../../../src/core/gateway/file-blob.ts'
 import type { Gateway } from '../../../src/core/gateway/index.ts'
-import type { ComponentLogger, Logger } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
+import { recordingLogger } from '../recording-logger.ts'
 
 const SEGMENT = 1024
 const SEALED = SEGMENT + TAG_BYTES
@@ -16,17 +16,6 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 
 function hex (text: string): Uint8Array {
   return Uint8Array.from(text.match(/../g) ?? [], byte => parseInt(byte, 16))
-}
-
-/** A logger that keeps every line, to check that no key text is ever logged. */
-function recordingLogger (lines: unknown[][]): ComponentLogger {
-  const make = (): Logger => Object.assign((...args: unknown[]) => { lines.push(args) }, {
-    error: (...args: unknown[]) => { lines.push(args) },
-    trace: (...args: unknown[]) => { lines.push(args) },
-    enabled: true,
-    newScope: () => make()
-  })
-  return { forComponent: () => make() }
 }
 
 /** Reads a body chunk by chunk: the bytes that arrived, and the error that ended it (if any). */

@@ -12,21 +12,11 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { checkReplicationInit, createReplication } from '../../../src/core/pinning/replication.ts'
 import type { Replication, ReplicationInit } from '../../../src/core/pinning/replication.ts'
 import { FakeRemote, TOKEN } from './replication-fake-remote.ts'
-import type { ComponentLogger, Logger } from '@libp2p/interface'
+import { recordingLogger } from '../recording-logger.ts'
 
 const CID_A = CID.parse('bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy')
 const CID_B = CID.parse('bafkreidon73zkcrwdb5iafqtijxildoonbwnpv7dyd6ef3qdgads2jc4su')
 const ORIGINS = ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN']
-
-function recordingLogger (lines: unknown[][]): ComponentLogger {
-  const make = (): Logger => Object.assign((...args: unknown[]) => { lines.push(args) }, {
-    error: (...args: unknown[]) => { lines.push(args) },
-    trace: (...args: unknown[]) => { lines.push(args) },
-    enabled: true,
-    newScope: () => make()
-  })
-  return { forComponent: () => make() }
-}
 
 async function until (what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs
