@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { expect, test, type Page } from '@playwright/test'
+import { expect, test, type BrowserContext, type Page } from '@playwright/test'
 import {
   CafeBackup, CafeClient, CafeInbox, cafeBlockFetcher, deliverMessage, libp2pInboxAddresses, packCar, publishContact as publishSignedContact,
   searchDirectory, transportForInbox, type ReceivedMessage
@@ -58,6 +58,18 @@ async function sendTo (client: Page, query: string, peer: string, text: string):
   return inboxes
 }
 
+/** A cafe in a tab of `context` reachable through `relayAddress`, and Alice, a client of it over HTTP in the same browser, listed in its directory. */
+async function cafeWithAlice (context: BrowserContext, relayAddress: string) {
+  const owner = await context.newPage()
+  const cafe = await openRelayedCafe(owner, relayAddress)
+  const media = await makeMedia(owner)
+  const alicePage = await context.newPage()
+  const alice = await openClient(alicePage)
+  await registerClient(alicePage, await createToken(owner, 'alice'))
+  await publishContact(alicePage, 'alice', 'Alice Liddell')
+  return { owner, cafe, media, alicePage, alice }
+}
+
 async function readAndAck (client: Page, text: string, from: string): Promise<void> {
   await client.getByTestId('check-inbox').click()
   await expect(client.getByTestId('inbox-status')).toHaveText('1 message(s) waiting')
@@ -82,15 +94,8 @@ test.describe('a client on another device', () => {
     const b = await browser.newContext()
     const c = await browser.newContext()
     try {
-      const owner = await a.newPage()
-      const cafe = await openRelayedCafe(owner, relay.multiaddrs()[0].toString())
-      const media = await makeMedia(owner)
-
       // Alice uses the cafe of her own browser over HTTP
-      const alicePage = await a.newPage()
-      const alice = await openClient(alicePage)
-      await registerClient(alicePage, await createToken(owner, 'alice'))
-      await publishContact(alicePage, 'alice', 'Alice Liddell')
+      const { owner, cafe, media, alicePage, alice } = await cafeWithAlice(a, relay.multiaddrs()[0].toString())
 
       // Bob, in another browser, with the cafe address only
       const bobPage = await b.newPage()
@@ -298,13 +303,7 @@ test.describe('a client on another device', () => {
     const a = await browser.newContext()
     const node = await createCafeClientNode()
     try {
-      const owner = await a.newPage()
-      const cafe = await openRelayedCafe(owner, relay.multiaddrs()[0].toString())
-      const media = await makeMedia(owner)
-      const alicePage = await a.newPage()
-      const alice = await openClient(alicePage)
-      await registerClient(alicePage, await createToken(owner, 'alice'))
-      await publishContact(alicePage, 'alice', 'Alice Liddell')
+      const { owner, cafe, media, alicePage, alice } = await cafeWithAlice(a, relay.multiaddrs()[0].toString())
 
       const link = await connectCafe(node.libp2p, cafe.address, { attemptTimeoutMs: 10_000 })
       expect(link.via).toBe('webrtc')
