@@ -151,9 +151,7 @@ export class IdbBlockstore extends BaseBlockstore {
 
   /** The block as a Blob, without copying its bytes into JavaScript when stored as one. */
   async getBlob (cid: CID, options?: AbortOptions): Promise<Blob> {
-    options?.signal?.throwIfAborted()
-    const value = await this.read(cid)
-    return value instanceof Blob ? value : new Blob([value as Uint8Array<ArrayBuffer>])
+    return (await this.getBlobs([cid], options))[0]
   }
 
   /** Several blocks as Blobs, read in one transaction (a transaction per block cost the gateway's first byte). */
