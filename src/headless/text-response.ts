@@ -13,8 +13,7 @@ export class TextResponse implements Response {
   readonly type: ResponseType = 'default'
   readonly url = ''
   readonly redirected = false
-  /** the header record, as given */
-  readonly fields: Readonly<Record<string, string>>
+  readonly #fields: Readonly<Record<string, string>>
   /** the body, or null for none */
   readonly bodyText: string | null
   #headers?: Headers
@@ -23,14 +22,19 @@ export class TextResponse implements Response {
 
   constructor (status: number, fields: Record<string, string>, bodyText: string | null) {
     this.status = status
-    this.fields = fields
+    this.#fields = fields
     this.bodyText = bodyText
   }
 
   get ok (): boolean { return this.status >= 200 && this.status < 300 }
   get headers (): Headers {
-    this.#headers ??= new Headers(this.fields)
+    this.#headers ??= new Headers(this.#fields)
     return this.#headers
+  }
+
+  /** the header record the server writes: as given, or as changed since through `headers` */
+  get fields (): Readonly<Record<string, string>> {
+    return this.#headers == null ? this.#fields : Object.fromEntries(this.#headers)
   }
 
   /** undici's Response for the same answer; its body is disturbed if this one's was read */

@@ -104,4 +104,18 @@ describe('serveFetch writes a light answer as it writes the standard one', () =>
       if (cases[i].text != null) expect(light.headers['content-length']).toBe(String(Buffer.byteLength(cases[i].text as string)))
     }
   })
+
+  it('a header changed through `headers` after the answer was made is the one written', async () => {
+    server = await serveFetch(async () => {
+      const parts = jsonParts(200, { ok: true }, { 'x-extra': 'before' })
+      const response = new TextResponse(parts.status, parts.headers, parts.text)
+      response.headers.set('x-extra', 'after')
+      response.headers.set('x-added', 'yes')
+      return response
+    }, { port: 0, logger: defaultLogger() })
+    const answer = await raw(`${server.url}/`)
+    expect(answer.headers['x-extra']).toBe('after')
+    expect(answer.headers['x-added']).toBe('yes')
+    expect(answer.body).toBe('{"ok":true}')
+  })
 })
